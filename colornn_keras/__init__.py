@@ -1,0 +1,5 @@
+"""ColorNN-Keras: a Keras 3 reproduction of "ColorNN Book" (Gupta & Kannan, Stanford CS229)."""
+
+__version__ = "0.1.0"
+
+from colornn_keras.models.color import build_color_model  # noqa: E402

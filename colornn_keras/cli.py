@@ -1,0 +1,124 @@
+"""`colornn ...`: parses arguments, calls the library, maps user errors to one line and exit code 2."""
+
+import argparse
+import os
+import pathlib
+import sys
+
+# TensorFlow's start-up chatter (CUDA probes, oneDNN notes) is noise on a command line.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_USER_ERROR = 2
+
+
+def _add_color_training_arguments(parser):
+    from colornn_keras import colorspace
+    from colornn_keras.data import images
+
+    parser.add_argument("--data", help="folder of colour images (searched recursively)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last finished epoch")
+    parser.add_argument("--name", default="color", help="run name: the folder is experiments/<date>_<name>")
+    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    parser.add_argument("--variant", choices=("classification", "regression"), default="classification")
+    parser.add_argument("--image-size", type=int, default=224, help="model input side (paper: 224)")
+    parser.add_argument("--num-bins", type=int, default=colorspace.DEFAULT_NUM_BINS, help="bins per chroma axis")
+    parser.add_argument("--batch-size", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=100, help="most epochs (paper: 100)")
+    parser.add_argument("--patience", type=int, default=10, help="epochs without val_loss improvement before stopping")
+    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                        help="auto: bfloat16 where the CPU/GPU computes it in hardware")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", type=float, nargs=3, default=images.PAPER_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
+                        help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
+    parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
+                        help="mean chroma (0-255) below which a photo is black-and-white and left out")
+    parser.add_argument("--max-minutes", type=float, help="stop at an epoch end before this much time has passed")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _split_sizes(values):
+    if all(float(value).is_integer() and value >= 1 for value in values):
+        return tuple(int(value) for value in values)
+    return tuple(float(value) for value in values)
+
+
+def _train_color(arguments):
+    from colornn_keras import training
+
+    verbose = 0 if arguments.quiet else "auto"
+    if arguments.resume:
+        run_dir = training.resume_run(arguments.resume, verbose=verbose)
+    else:
+        if not arguments.data:
+            raise ValueError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
+        config = training.ColorTrainingConfig(
+            data=arguments.data, name=arguments.name, variant=arguments.variant,
+            image_size=arguments.image_size, num_bins=arguments.num_bins, batch_size=arguments.batch_size,
+            epochs=arguments.epochs, patience=arguments.patience, learning_rate=arguments.learning_rate,
+            precision=arguments.precision, seed=arguments.seed, split=_split_sizes(arguments.split),
+            grayscale_threshold=arguments.grayscale_threshold, max_minutes=arguments.max_minutes,
+            runs_root=arguments.runs_root,
+        )
+        run_dir = training.train_color_model(config, verbose=verbose)
+    print(f"Run recorded in {run_dir}")
+
+
+def _evaluate_color(arguments):
+    import json
+
+    from colornn_keras import training
+
+    results = training.evaluate_run(arguments.run, arguments.data)
+    text = json.dumps(results, indent=2)
+    if arguments.output:
+        output = pathlib.Path(arguments.output)
+        if output.exists() and not arguments.overwrite:
+            raise ValueError(f"{output} exists; pass --overwrite to replace it.")
+        from colornn_keras import experiments
+
+        experiments.write_json(output, results)
+    print(text)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="colornn",
+        description="ColorNN-Keras: colorize black-and-white photos and video (Gupta & Kannan's ColorNN Book).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model and record the run in experiments/")
+    train_models = train.add_subparsers(dest="model", required=True)
+    train_color = train_models.add_parser("color", help="the color model on a folder of colour images")
+    _add_color_training_arguments(train_color)
+    train_color.set_defaults(handler=_train_color)
+
+    evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
+    evaluate_models = evaluate.add_subparsers(dest="model", required=True)
+    evaluate_color = evaluate_models.add_parser("color", help="evaluate a recorded color-model run")
+    evaluate_color.add_argument("--run", required=True, help="the run folder")
+    evaluate_color.add_argument("--data", help="folder of images (default: the run's own train/val/test split)")
+    evaluate_color.add_argument("--output", help="also write the results to this JSON file")
+    evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
+    evaluate_color.set_defaults(handler=_evaluate_color)
+    return parser
+
+
+def main(argv=None):
+    arguments = build_parser().parse_args(argv)
+    from colornn_keras.backbone import BackboneWeightsError
+
+    try:
+        arguments.handler(arguments)
+    except (ValueError, BackboneWeightsError, FileNotFoundError) as error:
+        print(f"colornn: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("colornn: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data: still images (images.py); videos and clips come with the consistency model."""

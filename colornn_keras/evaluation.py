@@ -1,0 +1,137 @@
+"""Evaluating a color model on image files: the paper's measures, the field's, and the baseline.
+
+One pass over the data computes, at once:
+- the paper's: total loss (sum of the U and V losses), U and V bin accuracy;
+- the gray baseline: bin accuracy of predicting U = V = 0 everywhere;
+- per decoding method (argmax, expectation, annealed mean): AuC of the (U, V) error,
+  PSNR of the rebuilt RGB, and the output's colorfulness beside the ground truth's.
+"""
+
+import numpy as np
+from PIL import Image
+
+from colornn_keras import colorspace
+from colornn_keras import metrics
+from colornn_keras.data import images
+from colornn_keras.models import color as color_models
+
+
+def _decode_uv(predictions, variant, method):
+    if variant == "regression":
+        return predictions["u"][..., 0], predictions["v"][..., 0]
+    return (
+        colorspace.decode_distribution(predictions["u"], "u", method),
+        colorspace.decode_distribution(predictions["v"], "v", method),
+    )
+
+
+def _pixel_losses(predictions, targets, variant):
+    """Per-pixel sum of the U and V losses, as the model was trained with."""
+    if variant == "regression":
+        return sum((predictions[axis] - targets[axis]) ** 2 for axis in ("u", "v"))[..., 0]
+    total = 0.0
+    for axis in ("u", "v"):
+        chosen = np.take_along_axis(predictions[axis], targets[axis][..., None].astype(np.int64), axis=-1)
+        total = total + -np.log(np.clip(chosen[..., 0], 1e-7, 1.0))
+    return total
+
+
+class _Accumulator:
+    def __init__(self, methods):
+        self.methods = methods
+        self.thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
+        self.pixels = self.images = 0
+        self.sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "u_gray": 0.0, "v_gray": 0.0}
+        self.within = {method: np.zeros_like(self.thresholds) for method in methods}
+        self.psnr = {method: [] for method in methods}
+        self.colorfulness = {method: [] for method in methods}
+        self.true_colorfulness = []
+
+    def summary(self):
+        result = {
+            "images": self.images,
+            "loss": self.sums["loss"] / self.pixels,
+            "u_accuracy": self.sums["u_correct"] / self.pixels,
+            "v_accuracy": self.sums["v_correct"] / self.pixels,
+            "gray_baseline_u_accuracy": self.sums["u_gray"] / self.pixels,
+            "gray_baseline_v_accuracy": self.sums["v_gray"] / self.pixels,
+            "ground_truth_colorfulness": float(np.mean(self.true_colorfulness)),
+        }
+        for method in self.methods:
+            fractions = self.within[method] / self.pixels
+            result[method] = {
+                "auc": float(np.trapezoid(fractions, self.thresholds) / self.thresholds[-1]),
+                "psnr": float(np.mean(self.psnr[method])),
+                "colorfulness": float(np.mean(self.colorfulness[method])),
+            }
+        return result
+
+
+def evaluate_color_model(
+    model, files, image_size, batch_size=15, methods=colorspace.DECODING_METHODS, failures=None
+):
+    """Evaluates `model` on image `files` (centre crops); returns a dict of metrics."""
+    variant = color_models.variant_of(model)
+    num_bins = color_models.num_bins_of(model)
+    if variant == "regression":
+        methods = ("regression",)
+    dataset = images.make_dataset(
+        files, image_size, batch_size, num_bins=num_bins, variant="regression", cache=False,
+        failures=failures,
+    )
+    totals = _Accumulator(methods)
+    for luma, true_uv in dataset.as_numpy_iterator():
+        predictions = {key: np.asarray(value, np.float32) for key, value in model.predict_on_batch(luma).items()}
+        true_u, true_v = true_uv["u"][..., 0], true_uv["v"][..., 0]
+        true_bins = {
+            "u": colorspace.quantize(true_u, "u", num_bins),
+            "v": colorspace.quantize(true_v, "v", num_bins),
+        }
+        targets = true_bins if variant == "classification" else true_uv
+        totals.pixels += true_u.size
+        totals.images += len(luma)
+        totals.sums["loss"] += float(_pixel_losses(predictions, targets, variant).sum())
+        for axis in ("u", "v"):
+            if variant == "classification":
+                predicted_bins = np.argmax(predictions[axis], axis=-1)
+            else:
+                predicted_bins = colorspace.quantize(predictions[axis][..., 0], axis, num_bins)
+            totals.sums[f"{axis}_correct"] += float(np.sum(predicted_bins == true_bins[axis]))
+            gray_bin = colorspace.quantize(np.zeros(1, np.float32), axis, num_bins)[0]
+            totals.sums[f"{axis}_gray"] += float(np.sum(true_bins[axis] == gray_bin))
+        true_rgb = colorspace.yuv_to_rgb(np.concatenate([luma, true_uv["u"], true_uv["v"]], axis=-1))
+        totals.true_colorfulness.extend(metrics.colorfulness(image) for image in true_rgb)
+        for method in methods:
+            predicted_u, predicted_v = _decode_uv(predictions, variant, method)
+            distance = np.hypot(predicted_u - true_u, predicted_v - true_v).ravel()
+            totals.within[method] += np.searchsorted(np.sort(distance), totals.thresholds, side="right")
+            rgb = colorspace.yuv_to_rgb(np.stack([luma[..., 0], predicted_u, predicted_v], axis=-1))
+            totals.psnr[method].extend(metrics.psnr(out, truth) for out, truth in zip(rgb, true_rgb))
+            totals.colorfulness[method].extend(metrics.colorfulness(image) for image in rgb)
+    if totals.pixels == 0:
+        raise ValueError("None of the evaluation images could be read.")
+    return totals.summary()
+
+
+def colorize_batch(model, luma, method="annealed_mean"):
+    """RGB in [0, 1] for a batch of luma (B, H, W, 1) at the model's size."""
+    predictions = {key: np.asarray(value, np.float32) for key, value in model.predict_on_batch(luma).items()}
+    predicted_u, predicted_v = _decode_uv(predictions, color_models.variant_of(model), method)
+    return colorspace.yuv_to_rgb(np.stack([luma[..., 0], predicted_u, predicted_v], axis=-1))
+
+
+def write_samples(model, files, image_size, folder, count=8, method="annealed_mean"):
+    """Writes ground truth | grayscale | colorized strips (as the paper's Figures 2-3) as PNGs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset = images.make_dataset(files[:count], image_size, count, variant="regression", cache=False)
+    written = []
+    for luma, true_uv in dataset.as_numpy_iterator():
+        truth = colorspace.yuv_to_rgb(np.concatenate([luma, true_uv["u"], true_uv["v"]], axis=-1))
+        output = colorize_batch(model, luma, method)
+        for index in range(len(luma)):
+            gray = np.repeat(luma[index], 3, axis=-1)
+            strip = np.concatenate([truth[index], gray, output[index]], axis=1)
+            path = folder / f"sample_{len(written):02d}.png"
+            Image.fromarray(np.round(strip * 255).astype(np.uint8)).save(path)
+            written.append(path)
+    return written

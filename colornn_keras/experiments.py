@@ -1,0 +1,173 @@
+"""Experiment folders: one per run, never overwritten, with the same record files every time.
+
+A run folder `experiments/<date>_<name>/` holds:
+- `config.json`: every setting after defaults were resolved (enough to rerun it);
+- `environment.json`: package versions, CPU, precision, git commit and whether the tree was dirty;
+- `data.json`: the split's file lists with sizes and digests, and the files left out and why;
+- `history.csv`: one row per epoch (written by `training.HistoryRecorder`);
+- `metrics.json`: results at the kept epoch;
+- `curves.png`: loss and accuracy curves;
+- `color_model.trained.h5` (or similar): the trained part of the model;
+- `samples/`: pictures of dataset content (git-ignored), and `checkpoints/` (git-ignored).
+"""
+
+import csv
+import datetime
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import tempfile
+
+from colornn_keras import precision as precision_module
+
+CONFIG_FILE = "config.json"
+ENVIRONMENT_FILE = "environment.json"
+DATA_FILE = "data.json"
+HISTORY_FILE = "history.csv"
+METRICS_FILE = "metrics.json"
+CURVES_FILE = "curves.png"
+SAMPLES_DIR = "samples"
+CHECKPOINTS_DIR = "checkpoints"
+RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio", "imageio-ffmpeg", "onnx")
+
+
+def create_run_dir(root, name, date=None):
+    """Creates `root/<date>_<name>` (or `..._<name>_2`, `_3`, ... if taken); never reuses a folder."""
+    if not name or any(character in name for character in "/\\") or name.startswith("."):
+        raise ValueError(f"Run name {name!r} must be a plain folder name (no slashes, no leading dot).")
+    root = pathlib.Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    stem = f"{date or datetime.date.today().isoformat()}_{name}"
+    for attempt in range(1, 1000):
+        candidate = root / (stem if attempt == 1 else f"{stem}_{attempt}")
+        try:
+            candidate.mkdir()  # Atomic: fails if another run took the name first.
+        except FileExistsError:
+            continue
+        return candidate
+    raise ValueError(f"Too many runs named {stem} in {root}.")
+
+
+def write_json(path, data):
+    """Writes JSON atomically (temporary file beside it, then rename)."""
+    path = pathlib.Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(data, file, indent=2, sort_keys=False, default=str)
+            file.write("\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def read_json(path):
+    with open(path) as file:
+        return json.load(file)
+
+
+def _git(*arguments):
+    try:
+        result = subprocess.run(
+            ["git", *arguments], capture_output=True, text=True, timeout=10,
+            cwd=pathlib.Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def environment_record(dtype_policy):
+    """What ran: versions, machine, precision and the code's git state."""
+    versions = {}
+    for package in RECORDED_PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    flags = precision_module.cpu_flags()
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "platform": platform.platform(),
+        "processor": _cpu_model_name(),
+        "cpu_count": os.cpu_count(),
+        "bfloat16_cpu_flags": sorted(flags & set(precision_module.BF16_CPU_FLAGS)),
+        "dtype_policy": dtype_policy,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": None if status is None else bool(status),
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def _cpu_model_name():
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def read_history(path):
+    """history.csv as a list of dicts with float values ("epoch" as int)."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    return [
+        {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items() if value != ""}
+        for row in rows
+    ]
+
+
+def write_history(path, rows):
+    """Writes per-epoch rows (dicts) to history.csv atomically, sorted by epoch."""
+    path = pathlib.Path(path)
+    rows = sorted(rows, key=lambda row: row["epoch"])
+    columns = ["epoch"] + sorted({key for row in rows for key in row if key != "epoch"})
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
+    try:
+        with os.fdopen(handle, "w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def plot_curves(history_rows, path, best_epoch=None):
+    """Loss and U/V accuracy per epoch, train and validation, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    epochs = [row["epoch"] + 1 for row in history_rows]
+    figure, (loss_axes, accuracy_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        if all(key in row for row in history_rows):
+            loss_axes.plot(epochs, [row[key] for row in history_rows], style, label=key)
+    for key, style in (("u_accuracy", "-"), ("v_accuracy", "-"), ("val_u_accuracy", "--"), ("val_v_accuracy", "--")):
+        if all(key in row for row in history_rows):
+            accuracy_axes.plot(epochs, [row[key] for row in history_rows], style, label=key)
+    for axes, title in ((loss_axes, "loss (sum of U and V cross-entropy)"), (accuracy_axes, "bin accuracy")):
+        if best_epoch is not None:
+            axes.axvline(best_epoch + 1, color="gray", linestyle=":", label="kept epoch")
+        axes.set_xlabel("epoch")
+        axes.set_title(title)
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)

@@ -1,0 +1,1 @@
+"""Model builders: the color model (and, later, the consistency model)."""

@@ -1,0 +1,317 @@
+"""Training in one place: compiling, precision, callbacks, resuming, and the color model's run.
+
+`train_color_model` is what `colornn train color` calls: it scans and splits the images, writes
+a new experiment folder, trains with Adam and early stopping on the validation loss, keeps the
+best epoch, evaluates it on train/val/test and records everything. `resume_run` continues a run
+that was killed, from its last finished epoch, with the same record.
+"""
+
+import dataclasses
+import json
+import pathlib
+import shutil
+import time
+
+import keras
+
+from colornn_keras import colorspace
+from colornn_keras import evaluation
+from colornn_keras import experiments
+from colornn_keras import precision
+from colornn_keras.data import images
+from colornn_keras.metrics import BinAccuracy
+from colornn_keras.models import checkpoints
+from colornn_keras.models import color as color_models
+
+TRAINED_PART_FILE = "color_model.trained.h5"
+BEST_WEIGHTS_FILE = "best.trained.h5"
+BACKUP_DIR = "backup"
+
+
+@dataclasses.dataclass
+class ColorTrainingConfig:
+    """Every setting of a color-model run; the defaults are the paper's protocol (section 4.1)."""
+
+    data: str
+    name: str = "color"
+    variant: str = "classification"
+    image_size: int = 224
+    num_bins: int = colorspace.DEFAULT_NUM_BINS
+    batch_size: int = 15
+    epochs: int = 100
+    patience: int = 10
+    learning_rate: float = 1e-3
+    precision: str = "auto"
+    seed: int = 0
+    split: tuple = images.PAPER_SPLIT
+    grayscale_threshold: float = images.DEFAULT_GRAYSCALE_THRESHOLD
+    num_samples: int = 8
+    max_minutes: float = None
+    runs_root: str = "experiments"
+
+    def __post_init__(self):
+        if self.variant not in color_models.VARIANTS:
+            raise ValueError(f"variant must be one of {color_models.VARIANTS}, got {self.variant!r}.")
+        for field in ("image_size", "batch_size", "epochs", "patience"):
+            if int(getattr(self, field)) < 1:
+                raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+        precision.resolve_dtype_policy(self.precision)  # Validates the name early.
+        self.split = tuple(self.split)
+
+
+def compile_color_model(model, learning_rate=1e-3):
+    """Adam; the loss is the sum of the U and V losses; history shows `u_accuracy`, `v_accuracy`."""
+    if color_models.variant_of(model) == "classification":
+        loss = {axis: keras.losses.SparseCategoricalCrossentropy() for axis in ("u", "v")}
+        metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
+    else:
+        num_bins = color_models.num_bins_of(model)
+        loss = {axis: keras.losses.MeanSquaredError() for axis in ("u", "v")}
+        metrics = {axis: [BinAccuracy(axis=axis, num_bins=num_bins, name="accuracy")] for axis in ("u", "v")}
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+    return model
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Writes history.csv after every epoch, keyed by epoch, so a resumed run records each epoch once."""
+
+    def __init__(self, path, initial_epoch=0):
+        super().__init__()
+        self.path = pathlib.Path(path)
+        self.initial_epoch = initial_epoch
+        self.rows = []
+
+    def on_train_begin(self, logs=None):
+        # Epochs at or after the restored one are redone, so their old rows are dropped.
+        self.rows = [row for row in experiments.read_history(self.path) if row["epoch"] < self.initial_epoch]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}
+        row["seconds"] = time.perf_counter() - self.epoch_start
+        self.rows = [old for old in self.rows if old["epoch"] != epoch] + [row]
+        experiments.write_history(self.path, self.rows)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at an epoch's end when another epoch would not fit in `max_minutes`.
+
+    For machines that cannot run the paper's 100 epochs: the run still ends cleanly with its
+    best epoch kept and recorded, and `metrics.json` says that the budget, not early stopping,
+    ended it.
+    """
+
+    def __init__(self, max_minutes):
+        super().__init__()
+        self.max_seconds = max_minutes * 60.0
+        self.stopped_early = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        if now - self.start + (now - self.epoch_start) > self.max_seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+
+class BestEpochKeeper(keras.callbacks.Callback):
+    """Early stopping on `monitor` that keeps the best epoch's trained weights in a file.
+
+    Unlike `EarlyStopping(restore_best_weights=True)`, its state survives a restart: the best
+    value and the epochs waited are derived from the recorded history of the epochs before
+    `initial_epoch`, and the best weights live on disk.
+    """
+
+    def __init__(self, weights_path, history_path, monitor="val_loss", patience=10, initial_epoch=0):
+        super().__init__()
+        self.weights_path = pathlib.Path(weights_path)
+        self.history_path = pathlib.Path(history_path)
+        self.monitor, self.patience, self.initial_epoch = monitor, patience, initial_epoch
+        self.best, self.best_epoch, self.wait = float("inf"), None, 0
+
+    def on_train_begin(self, logs=None):
+        for row in experiments.read_history(self.history_path):
+            if row["epoch"] < self.initial_epoch and self.monitor in row:
+                self._update(row["epoch"], row[self.monitor], save=False)
+
+    def _update(self, epoch, value, save):
+        if value < self.best:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if save:
+                checkpoints.save_trained_part(self.model, self.weights_path)
+        else:
+            self.wait += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self.monitor not in logs:
+            raise ValueError(f"Early stopping monitors {self.monitor!r}, which this fit does not log.")
+        self._update(epoch, float(logs[self.monitor]), save=True)
+        if self.wait >= self.patience:
+            self.model.stop_training = True
+
+
+def restored_epoch(backup_dir):
+    """The epoch `keras.callbacks.BackupAndRestore` will resume from (0 for a fresh run)."""
+    metadata = pathlib.Path(backup_dir) / "training_metadata.json"
+    if not metadata.is_file():
+        return 0
+    return int(json.loads(metadata.read_text())["epoch"])
+
+
+def training_callbacks(run_dir, patience, monitor="val_loss"):
+    """The callbacks of every run; the backup comes last so it saves only once the epoch is recorded."""
+    checkpoint_dir = pathlib.Path(run_dir) / experiments.CHECKPOINTS_DIR
+    backup_dir = checkpoint_dir / BACKUP_DIR
+    initial_epoch = restored_epoch(backup_dir)
+    history_path = pathlib.Path(run_dir) / experiments.HISTORY_FILE
+    return [
+        HistoryRecorder(history_path, initial_epoch),
+        BestEpochKeeper(checkpoint_dir / BEST_WEIGHTS_FILE, history_path, monitor, patience, initial_epoch),
+        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
+    ]
+
+
+def _build_for_config(config, dtype_policy):
+    model = color_models.build_color_model(
+        image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy
+    )
+    return compile_color_model(model, config.learning_rate)
+
+
+def train_color_model(config, verbose="auto", callbacks=()):
+    """Runs the color-model protocol of `config` in a new experiment folder; returns its path.
+
+    `callbacks` are added to the run's own (history, best epoch, backup), e.g. TensorBoard.
+    """
+    files = images.find_images(config.data)
+    scan = images.scan_images(files, config.grayscale_threshold)
+    split = images.split_files(scan.color, config.split, config.seed)
+    dtype_policy = precision.resolve_dtype_policy(config.precision)
+
+    run_dir = experiments.create_run_dir(config.runs_root, config.name)
+    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config)})
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
+    experiments.write_json(run_dir / experiments.DATA_FILE, {
+        "data": str(config.data),
+        "images_found": len(files),
+        "grayscale_threshold": scan.threshold,
+        "grayscale_excluded": scan.grayscale,
+        "unreadable_skipped": scan.unreadable,
+        "splits": {
+            part: {"count": len(part_files), "digest": images.digest_files(part_files), "files": part_files}
+            for part, part_files in split.items()
+        },
+    })
+    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
+
+
+def _read_run(run_dir):
+    """(config, split, dtype policy) recorded in a run folder."""
+    run_dir = pathlib.Path(run_dir)
+    if not (run_dir / experiments.CONFIG_FILE).is_file():
+        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    recorded.pop("kind", None)
+    config = ColorTrainingConfig(**recorded)
+    data = experiments.read_json(run_dir / experiments.DATA_FILE)
+    split = {part: record["files"] for part, record in data["splits"].items()}
+    dtype_policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]
+    return config, split, dtype_policy
+
+
+def resume_run(run_dir, verbose="auto", callbacks=()):
+    """Continues a killed run from its last finished epoch, on the split it recorded."""
+    run_dir = pathlib.Path(run_dir)
+    if (run_dir / experiments.METRICS_FILE).is_file():
+        raise ValueError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
+    config, split, dtype_policy = _read_run(run_dir)
+    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
+
+
+def load_run_model(run_dir):
+    """The trained color model of a finished run, rebuilt from its config and trained-part weights."""
+    config, _, dtype_policy = _read_run(run_dir)
+    weights = pathlib.Path(run_dir) / TRAINED_PART_FILE
+    if not weights.is_file():
+        raise ValueError(f"Run {run_dir} has no trained weights ({TRAINED_PART_FILE}); has it finished?")
+    model = _build_for_config(config, dtype_policy)
+    return checkpoints.load_trained_part(model, weights), config
+
+
+def evaluate_run(run_dir, data=None):
+    """Recomputes a run's metrics: on its recorded split, or on every colour image under `data`."""
+    model, config = load_run_model(run_dir)
+    _, split, _ = _read_run(run_dir)
+    if data is not None and pathlib.Path(data).resolve() != pathlib.Path(config.data).resolve():
+        scan = images.scan_images(images.find_images(data), config.grayscale_threshold)
+        if not scan.color:
+            raise ValueError(f"{data} holds no colour images to evaluate on.")
+        split = {"all": scan.color}
+    return {
+        part: evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size)
+        for part, files in split.items() if files
+    }
+
+
+def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=()):
+    model = _build_for_config(config, dtype_policy)
+    failures = images.DecodeFailures()
+
+    def dataset(part, training):
+        return images.make_dataset(
+            split[part], config.image_size, config.batch_size, config.num_bins, config.variant,
+            training=training, seed=config.seed, failures=failures,
+        )
+
+    keras.utils.set_random_seed(config.seed)
+    callbacks = training_callbacks(run_dir, config.patience)
+    keeper = callbacks[1]
+    budget = TimeBudget(config.max_minutes) if config.max_minutes else None
+    if budget is not None:
+        callbacks.insert(2, budget)  # Before the backup, like the other recording callbacks.
+    model.fit(
+        dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
+        callbacks=[*extra_callbacks, *callbacks], verbose=verbose,
+    )
+    checkpoints.load_trained_part(model, keeper.weights_path)
+    checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
+    stopped_by = "time budget" if budget is not None and budget.stopped_early else (
+        "early stopping" if keeper.wait >= config.patience else "epoch limit")
+    record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
+    # The run is complete and recorded: the 30 MB resume backup has done its job.
+    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    return run_dir
+
+
+def record_color_metrics(model, run_dir, config, split, best_epoch, failures=None, stopped_by=None):
+    """Evaluates the kept model on each split and writes metrics.json, curves.png and samples/."""
+    failures = failures or images.DecodeFailures()
+    results = {
+        part: evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size, failures=failures)
+        for part, files in split.items() if files
+    }
+    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    metrics = {
+        "kept_epoch": None if best_epoch is None else best_epoch + 1,
+        "epochs_run": len(history),
+        "stopped_by": stopped_by,
+        "image_size": config.image_size,
+        "variant": config.variant,
+        "decode_failures": failures.failed,
+        **results,
+    }
+    experiments.write_json(run_dir / experiments.METRICS_FILE, metrics)
+    if history:
+        experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, best_epoch)
+    if config.num_samples and split.get("test"):
+        evaluation.write_samples(model, split["test"], config.image_size, run_dir / experiments.SAMPLES_DIR, config.num_samples)
+    return metrics

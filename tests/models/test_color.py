@@ -1,0 +1,91 @@
+import keras
+import numpy as np
+import pytest
+
+from colornn_keras import backbone
+from colornn_keras import training
+from colornn_keras.models import color
+
+
+def _luma(batch, size, seed=0):
+    return np.random.default_rng(seed).random((batch, size, size, 1)).astype(np.float32)
+
+
+@pytest.mark.parametrize("image_size", [32, 64])
+def test_output_shapes_and_dtypes(image_size, vgg16_weights):
+    model = color.build_color_model(image_size=image_size, num_bins=12, backbone_weights=vgg16_weights)
+    outputs = model(_luma(2, image_size))
+    for axis in ("u", "v"):
+        assert outputs[axis].shape == (2, image_size, image_size, 12)
+        assert outputs[axis].dtype == "float32"
+        np.testing.assert_allclose(np.sum(outputs[axis], axis=-1), 1.0, atol=1e-5)
+
+
+def test_bfloat16_computes_the_body_in_bfloat16_and_the_heads_in_float32(vgg16_weights):
+    model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights, dtype="mixed_bfloat16")
+    assert model.get_layer("block3_conv1").compute_dtype == "bfloat16"
+    assert model.get_layer("block3_conv1").variable_dtype == "float32"
+    assert model.get_layer("u_logits").compute_dtype == "float32"
+    assert model(_luma(1, 32))["v"].dtype == "float32"
+
+
+def test_vgg16_layers_are_frozen_and_carry_imagenet_weights(vgg16_weights):
+    model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    tapped = [name for name in backbone.VGG16_CONV_LAYERS if name <= "block4_conv3"]
+    for name in tapped:
+        layer = model.get_layer(name)
+        assert not layer.trainable
+        np.testing.assert_array_equal(layer.get_weights()[0], vgg16_weights[name][0])
+    frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
+    assert frozen > 7_600_000  # VGG16 up to block4_conv3 (7,635,264) plus batch-norm statistics.
+
+
+def test_a_training_step_leaves_vgg16_bit_identical_and_moves_the_decoder(vgg16_weights):
+    model = training.compile_color_model(color.build_color_model(image_size=32, backbone_weights=vgg16_weights))
+    before_vgg = [weight.numpy().copy() for weight in model.get_layer("block2_conv1").weights]
+    before_decoder = model.get_layer("block3_decode").get_weights()[0].copy()
+    targets = {axis: np.random.default_rng(3).integers(0, 30, (4, 32, 32)) for axis in ("u", "v")}
+    model.train_on_batch(_luma(4, 32), targets)
+    for before, weight in zip(before_vgg, model.get_layer("block2_conv1").weights):
+        np.testing.assert_array_equal(before, weight.numpy())
+    assert not np.array_equal(before_decoder, model.get_layer("block3_decode").get_weights()[0])
+
+
+def test_tiny_overfit_loss_falls_clearly(vgg16_weights):
+    keras.utils.set_random_seed(0)
+    model = training.compile_color_model(color.build_color_model(image_size=32, backbone_weights=vgg16_weights), 3e-3)
+    luma = _luma(4, 32, seed=5)
+    # A learnable target: the U bin follows the luma, V is constant.
+    targets = {"u": np.floor(luma[..., 0] * 29.99).astype(np.int32), "v": np.full((4, 32, 32), 7, np.int32)}
+    history = model.fit(luma, targets, epochs=40, batch_size=4, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+
+
+def test_regression_variant_has_one_value_per_axis_and_bin_accuracy(vgg16_weights):
+    model = training.compile_color_model(
+        color.build_color_model(image_size=32, variant="regression", backbone_weights=vgg16_weights)
+    )
+    assert color.variant_of(model) == "regression"
+    targets = {"u": np.zeros((2, 32, 32, 1), np.float32), "v": np.zeros((2, 32, 32, 1), np.float32)}
+    logs = model.evaluate(_luma(2, 32), targets, verbose=0, return_dict=True)
+    assert {"u_accuracy", "v_accuracy"} <= set(logs)
+    assert tuple(model.get_layer("u").output.shape) == (None, 32, 32, 1)
+
+
+def test_keras_save_and_load_round_trip_gives_identical_predictions(tmp_path, vgg16_weights):
+    model = color.build_color_model(image_size=32, num_bins=10, backbone_weights=vgg16_weights)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    luma = _luma(2, 32)
+    for axis in ("u", "v"):
+        np.testing.assert_array_equal(model.predict(luma, verbose=0)[axis], loaded.predict(luma, verbose=0)[axis])
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [({"image_size": 30}, "multiple of 8"), ({"num_bins": 1}, "num_bins"), ({"variant": "gan"}, "variant")],
+)
+def test_bad_arguments_get_helpful_errors(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        color.build_color_model(backbone_weights=None, **arguments)
