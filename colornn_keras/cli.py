@@ -67,18 +67,16 @@ def _train_color(arguments):
 def _evaluate_color(arguments):
     import json
 
+    from colornn_keras import experiments
     from colornn_keras import training
 
+    output = pathlib.Path(arguments.output) if arguments.output else None
+    if output is not None and output.exists() and not arguments.overwrite:
+        raise ValueError(f"{output} exists; pass --overwrite to replace it.")  # Checked before the work.
     results = training.evaluate_run(arguments.run, arguments.data)
-    text = json.dumps(results, indent=2)
-    if arguments.output:
-        output = pathlib.Path(arguments.output)
-        if output.exists() and not arguments.overwrite:
-            raise ValueError(f"{output} exists; pass --overwrite to replace it.")
-        from colornn_keras import experiments
-
+    if output is not None:
         experiments.write_json(output, results)
-    print(text)
+    print(json.dumps(results, indent=2))
 
 
 def build_parser():

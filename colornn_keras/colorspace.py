@@ -103,8 +103,10 @@ def quantize(values, axis, num_bins=DEFAULT_NUM_BINS):
     """Maps U or V values to bin indices (int32); values outside the range go to the end bins."""
     num_bins = _check_num_bins(num_bins)
     low, high = axis_range(axis)
-    tensor = _as_float_tensor(values)
-    position = (tf.cast(tensor, tf.float32) - low) * (num_bins / (high - low))
+    tensor = tf.cast(_as_float_tensor(values), tf.float32)
+    # Measured from the axis' centre so that gray (exactly 0) always lands in bin num_bins // 2,
+    # whatever the float rounding of the range's ends.
+    position = tensor * (num_bins / (high - low)) + num_bins / 2
     indices = tf.clip_by_value(tf.floor(position), 0, num_bins - 1)
     return _return_like(tf.cast(indices, tf.int32), values)
 

@@ -7,6 +7,7 @@ One pass over the data computes, at once:
   PSNR of the rebuilt RGB, and the output's colorfulness beside the ground truth's.
 """
 
+import keras
 import numpy as np
 from PIL import Image
 
@@ -25,15 +26,32 @@ def _decode_uv(predictions, variant, method):
     )
 
 
-def _pixel_losses(predictions, targets, variant):
-    """Per-pixel sum of the U and V losses, as the model was trained with."""
+def _pixel_losses(outputs, targets, variant):
+    """Per-pixel sum of the U and V losses, exactly as Keras computes them in training.
+
+    For classification the loss comes from the logits (log-sum-exp minus the true logit), as
+    Keras does for a softmax output, so no probability clipping changes it.
+    """
     if variant == "regression":
-        return sum((predictions[axis] - targets[axis]) ** 2 for axis in ("u", "v"))[..., 0]
+        return sum((outputs[axis] - targets[axis]) ** 2 for axis in ("u", "v"))[..., 0]
     total = 0.0
     for axis in ("u", "v"):
-        chosen = np.take_along_axis(predictions[axis], targets[axis][..., None].astype(np.int64), axis=-1)
-        total = total + -np.log(np.clip(chosen[..., 0], 1e-7, 1.0))
+        logits = outputs[f"{axis}_logits"].astype(np.float64)
+        peak = logits.max(axis=-1, keepdims=True)
+        log_normalizer = peak[..., 0] + np.log(np.exp(logits - peak).sum(axis=-1))
+        true_logit = np.take_along_axis(logits, targets[axis][..., None].astype(np.int64), axis=-1)[..., 0]
+        total = total + (log_normalizer - true_logit)
     return total
+
+
+def _with_logits(model):
+    """The model with its heads' logits as extra outputs (classification), for exact losses."""
+    if color_models.variant_of(model) == "regression":
+        return model
+    outputs = dict(zip(model.output_names, model.outputs)) if isinstance(model.outputs, list) else dict(model.outputs)
+    for axis in ("u", "v"):
+        outputs[f"{axis}_logits"] = model.get_layer(f"{axis}_logits").output
+    return keras.Model(model.inputs, outputs)
 
 
 class _Accumulator:
@@ -79,9 +97,10 @@ def evaluate_color_model(
         files, image_size, batch_size, num_bins=num_bins, variant="regression", cache=False,
         failures=failures,
     )
+    scorer = _with_logits(model)
     totals = _Accumulator(methods)
     for luma, true_uv in dataset.as_numpy_iterator():
-        predictions = {key: np.asarray(value, np.float32) for key, value in model.predict_on_batch(luma).items()}
+        predictions = {key: np.asarray(value, np.float32) for key, value in scorer.predict_on_batch(luma).items()}
         true_u, true_v = true_uv["u"][..., 0], true_uv["v"][..., 0]
         true_bins = {
             "u": colorspace.quantize(true_u, "u", num_bins),

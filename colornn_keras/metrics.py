@@ -71,13 +71,9 @@ class BinAccuracy(keras.metrics.MeanMetricWrapper):
     """
 
     def __init__(self, axis="u", num_bins=colorspace.DEFAULT_NUM_BINS, name="accuracy", dtype=None):
-        low, high = colorspace.axis_range(axis)
-
         def binned_equal(y_true, y_pred):
-            scale = num_bins / (high - low)
-            true_bins = keras.ops.clip(keras.ops.floor((y_true - low) * scale), 0, num_bins - 1)
-            pred_bins = keras.ops.clip(keras.ops.floor((y_pred - low) * scale), 0, num_bins - 1)
-            return keras.ops.cast(keras.ops.equal(true_bins, pred_bins), "float32")
+            true_bins = colorspace.quantize(y_true, axis, num_bins)
+            return keras.ops.cast(keras.ops.equal(true_bins, colorspace.quantize(y_pred, axis, num_bins)), "float32")
 
         super().__init__(fn=binned_equal, name=name, dtype=dtype)
         self.axis, self.num_bins = axis, num_bins

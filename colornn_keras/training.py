@@ -280,7 +280,7 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
         callbacks.insert(2, budget)  # Before the backup, like the other recording callbacks.
     model.fit(
         dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
-        callbacks=[*extra_callbacks, *callbacks], verbose=verbose,
+        callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
     )
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)

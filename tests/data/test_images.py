@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from colornn_keras import colorspace
+from colornn_keras.data import images
+
+
+def test_find_images_is_recursive_sorted_and_filters_extensions(image_folder):
+    (image_folder / "notes.txt").write_text("not an image")
+    found = images.find_images(image_folder)
+    assert len(found) == 14
+    assert found == sorted(found)
+    assert any(path.parent.name == "nested" for path in found)
+
+
+def test_find_images_explains_an_empty_or_missing_folder(tmp_path):
+    with pytest.raises(ValueError, match="holds no images"):
+        images.find_images(tmp_path)
+    with pytest.raises(ValueError, match="is not a folder"):
+        images.find_images(tmp_path / "missing")
+
+
+def test_black_and_white_photos_are_set_apart(image_folder):
+    scan = images.scan_images(images.find_images(image_folder))
+    assert len(scan.color) == 12
+    assert sorted(path.split("/")[-1] for path in scan.grayscale) == ["bw_0.jpg", "bw_1.jpg"]
+    assert scan.unreadable == []
+
+
+def test_a_corrupt_file_is_skipped_and_reported(image_folder):
+    (image_folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    with pytest.warns(UserWarning, match="broken.jpg"):
+        scan = images.scan_images(images.find_images(image_folder))
+    assert [path.split("/")[-1] for path, _ in scan.unreadable] == ["broken.jpg"]
+    assert len(scan.color) == 12
+
+
+def test_split_is_deterministic_disjoint_and_sized():
+    files = [f"image_{index:03d}.jpg" for index in range(100)]
+    first = images.split_files(files, (60, 20, 10), seed=3)
+    assert first == images.split_files(list(reversed(files)), (60, 20, 10), seed=3)
+    assert first != images.split_files(files, (60, 20, 10), seed=4)
+    assert [len(first[part]) for part in ("train", "val", "test")] == [60, 20, 10]
+    assert not set(first["train"]) & set(first["val"]) and not set(first["val"]) & set(first["test"])
+    assert not set(first["train"]) & set(first["test"])
+    fractions = images.split_files(files, (0.8, 0.1, 0.1), seed=0)
+    assert [len(fractions[part]) for part in ("train", "val", "test")] == [80, 10, 10]
+
+
+def test_split_asking_for_too_many_images_explains_itself():
+    with pytest.raises(ValueError, match="only 10 colour images"):
+        images.split_files([f"{index}.jpg" for index in range(10)], (3000, 500, 500))
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16", "RGB"])
+def test_every_image_mode_decodes_to_rgb(tmp_path, mode):
+    rgb = (np.random.default_rng(0).random((20, 30, 3)) * 255).astype(np.uint8)
+    image = Image.fromarray(rgb)
+    if mode == "I;16":
+        image = Image.fromarray(rgb[..., 0].astype(np.uint16) * 257)  # uint16 gives mode I;16.
+        assert image.mode == "I;16"
+    elif mode != "RGB":
+        image = image.convert(mode)
+    path = tmp_path / ("image.tif" if mode in ("I;16", "CMYK") else "image.png")
+    image.save(path)
+    decoded = images.open_rgb(path)
+    assert decoded.shape == (20, 30, 3) and decoded.dtype == np.uint8
+    if mode == "I;16":
+        np.testing.assert_array_equal(decoded[..., 1], rgb[..., 0])
+
+
+def test_pipeline_yields_luma_and_bin_targets(image_folder):
+    files = images.scan_images(images.find_images(image_folder)).color
+    dataset = images.make_dataset(files, image_size=32, batch_size=5, num_bins=30)
+    luma, targets = next(iter(dataset))
+    assert luma.shape == (5, 32, 32, 1) and targets["u"].shape == (5, 32, 32)
+    assert 0.0 <= float(np.min(luma)) and float(np.max(luma)) <= 1.0
+    assert targets["u"].dtype == "int32" and 0 <= int(np.min(targets["v"])) and int(np.max(targets["v"])) < 30
+    total = sum(int(batch[0].shape[0]) for batch in dataset)
+    assert total == len(files)
+
+
+def test_evaluation_pipeline_is_the_centre_crop_and_training_one_flips(tmp_path):
+    # A 32x48 image whose left half is red and right half blue.
+    rgb = np.zeros((32, 48, 3), np.uint8)
+    rgb[:, :24, 0] = 255
+    rgb[:, 24:, 2] = 255
+    path = tmp_path / "halves.png"
+    Image.fromarray(rgb).save(path)
+    luma, targets = next(iter(images.make_dataset([path], 32, 1, variant="regression")))
+    expected = colorspace.rgb_to_yuv(rgb[:, 8:40].astype(np.float32) / 255.0)
+    np.testing.assert_allclose(luma[0, ..., 0], expected[..., 0], atol=1e-5)
+    np.testing.assert_allclose(targets["u"][0, ..., 0], expected[..., 1], atol=1e-5)
+    flipped = 0
+    training = images.make_dataset([path] * 20, 32, 20, variant="regression", training=True, seed=1)
+    u_values = next(iter(training))[1]["u"].numpy()
+    flipped = sum(u[0, 0, 0] > 0 for u in u_values)  # Blue on the left means flipped.
+    assert 0 < flipped < 20
+
+
+def test_a_file_that_breaks_after_the_scan_is_skipped_inside_the_pipeline(tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray(np.full((16, 16, 3), 100, np.uint8)).save(good)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"garbage")
+    failures = images.DecodeFailures()
+    with pytest.warns(UserWarning, match="bad.png"):
+        batches = list(images.make_dataset([good, bad], 16, 4, failures=failures))
+    assert sum(int(batch[0].shape[0]) for batch in batches) == 1
+    assert list(failures.failed) == [str(bad)]

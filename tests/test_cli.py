@@ -1,0 +1,50 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from colornn_keras import cli
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "train" in capsys.readouterr().out
+
+
+def test_console_script_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-m", "colornn_keras.cli", "train", "color", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--image-size" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["train", "color"], "Give --data"),
+        (["train", "color", "--data", "/nonexistent/folder"], "is not a folder of images"),
+        (["train", "color", "--resume", "/nonexistent/run"], "is not a run folder"),
+        (["evaluate", "color", "--run", "/nonexistent/run"], "is not a run folder"),
+    ],
+)
+def test_user_errors_print_one_line_and_exit_2(capsys, arguments, message):
+    assert cli.main(arguments) == cli.EXIT_USER_ERROR
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
+
+
+def test_train_then_evaluate_from_the_command_line(image_folder, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    assert cli.main(["train", "color", "--data", str(image_folder), "--image-size", "32", "--epochs", "1",
+                     "--batch-size", "4", "--split", "6", "3", "3", "--runs-root", str(runs), "--quiet",
+                     "--precision", "float32"]) == 0
+    (run_dir,) = runs.iterdir()
+    capsys.readouterr()
+    output = tmp_path / "evaluation.json"
+    assert cli.main(["evaluate", "color", "--run", str(run_dir), "--output", str(output)]) == 0
+    recorded = json.loads((run_dir / "metrics.json").read_text())
+    assert json.loads(output.read_text())["test"]["u_accuracy"] == pytest.approx(recorded["test"]["u_accuracy"])
+    # An existing output is not replaced without --overwrite.
+    assert cli.main(["evaluate", "color", "--run", str(run_dir), "--output", str(output)]) == cli.EXIT_USER_ERROR

@@ -1,0 +1,111 @@
+import json
+import shutil
+
+import keras
+import pytest
+
+from colornn_keras import experiments
+from colornn_keras import training
+
+RECORD_FILES = {"config.json", "environment.json", "data.json", "history.csv", "metrics.json", "curves.png",
+                training.TRAINED_PART_FILE}
+
+
+def _config(image_folder, tmp_path, **overrides):
+    settings = dict(
+        data=str(image_folder), name="tiny", image_size=32, batch_size=4, epochs=2, split=(6, 3, 3),
+        runs_root=str(tmp_path / "experiments"), num_samples=2, precision="float32",
+    )
+    return training.ColorTrainingConfig(**{**settings, **overrides})
+
+
+def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path):
+    run_dir = training.train_color_model(_config(image_folder, tmp_path), verbose=0)
+    assert RECORD_FILES <= {path.name for path in run_dir.iterdir()}
+    assert len(list((run_dir / "samples").glob("*.png"))) == 2
+    history = experiments.read_history(run_dir / "history.csv")
+    assert [row["epoch"] for row in history] == [0, 1]
+    assert {"loss", "val_loss", "u_accuracy", "v_accuracy", "val_u_accuracy", "seconds"} <= set(history[0])
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["kept_epoch"] in (1, 2) and metrics["epochs_run"] == 2
+    for part in ("train", "val", "test"):
+        assert {"loss", "u_accuracy", "v_accuracy", "gray_baseline_u_accuracy", "annealed_mean"} <= set(metrics[part])
+    # The kept epoch's validation loss is the one the model was evaluated with.
+    kept = history[metrics["kept_epoch"] - 1]
+    assert metrics["val"]["loss"] == pytest.approx(kept["val_loss"], rel=1e-3)
+    data = json.loads((run_dir / "data.json").read_text())
+    assert len(data["grayscale_excluded"]) == 2 and data["splits"]["train"]["count"] == 6
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["image_size"] == 32 and config["kind"] == "color"
+    assert not (run_dir / "checkpoints" / training.BACKUP_DIR).exists()
+
+
+def test_a_second_run_never_overwrites_the_first(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=1, num_samples=0)
+    first = training.train_color_model(config, verbose=0)
+    first_metrics = (first / "metrics.json").read_text()
+    second = training.train_color_model(config, verbose=0)
+    assert first != second and second.name.endswith("_2")
+    assert (first / "metrics.json").read_text() == first_metrics
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Raises in the middle of an epoch, as a kill would stop the process there."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at = (epoch, batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise KeyboardInterrupt("simulated kill")
+
+
+def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=3, num_samples=0)
+    with pytest.raises(KeyboardInterrupt):
+        training.train_color_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
+    (run_dir,) = (tmp_path / "experiments").iterdir()
+    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0]
+    assert not (run_dir / "metrics.json").exists()
+    training.resume_run(run_dir, verbose=0)
+    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0, 1, 2]
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 3
+    with pytest.raises(ValueError, match="has finished"):
+        training.resume_run(run_dir, verbose=0)
+
+
+def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
+    run_dir = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
+    recorded = json.loads((run_dir / "metrics.json").read_text())
+    recomputed = training.evaluate_run(run_dir)
+    for part in ("train", "val", "test"):
+        for key in ("loss", "u_accuracy", "v_accuracy"):
+            assert recomputed[part][key] == pytest.approx(recorded[part][key], rel=1e-5)
+        assert recomputed[part]["annealed_mean"]["auc"] == pytest.approx(recorded[part]["annealed_mean"]["auc"], rel=1e-5)
+    other_folder = shutil.copytree(image_folder, tmp_path / "other_photos")
+    on_folder = training.evaluate_run(run_dir, data=str(other_folder))
+    assert on_folder["all"]["images"] == 12  # Every colour image there, black-and-white ones left out.
+
+
+def test_regression_variant_trains_and_records_bin_accuracy(image_folder, tmp_path):
+    run_dir = training.train_color_model(
+        _config(image_folder, tmp_path, variant="regression", epochs=1, num_samples=0), verbose=0
+    )
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["variant"] == "regression"
+    assert 0.0 <= metrics["test"]["u_accuracy"] <= 1.0 and "regression" in metrics["test"]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [({"variant": "gan"}, "variant"), ({"epochs": 0}, "epochs"), ({"learning_rate": -1.0}, "learning_rate"),
+     ({"precision": "fp8"}, "precision")],
+)
+def test_bad_settings_are_refused_before_anything_is_written(image_folder, tmp_path, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _config(image_folder, tmp_path, **overrides)
+    assert not (tmp_path / "experiments").exists()
