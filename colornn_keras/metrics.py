@@ -7,6 +7,11 @@
   a distance d of the truth, averaged over thresholds d from 0 to `max_distance`.
 - `psnr`: of the rebuilt RGB image against the original.
 - `colorfulness`: Hasler & Suesstrunk (2003), computed on RGB 0-255.
+- `warp_error`: temporal consistency after Lai et al. (2018): frame t+1 of a colorized video
+  warped onto frame t with the optical flow of the ground truth, mean squared difference over
+  pixels that the flow's forward-backward check does not mark occluded.
+- `color_distribution_consistency` (CDC, after Liu et al.'s TCVC): Jensen-Shannon divergence of
+  per-channel colour histograms between frames t and t+1, t+2, t+4, averaged.
 """
 
 import keras
@@ -80,3 +85,84 @@ class BinAccuracy(keras.metrics.MeanMetricWrapper):
 
     def get_config(self):
         return {"axis": self.axis, "num_bins": self.num_bins, "name": self.name, "dtype": self.dtype}
+
+
+def optical_flow(first_rgb, second_rgb):
+    """Dense optical flow (H, W, 2) from `first` to `second` (OpenCV Farneback on luma)."""
+    import cv2
+
+    first = cv2.cvtColor(np.ascontiguousarray(first_rgb), cv2.COLOR_RGB2GRAY)
+    second = cv2.cvtColor(np.ascontiguousarray(second_rgb), cv2.COLOR_RGB2GRAY)
+    return cv2.calcOpticalFlowFarneback(first, second, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+
+
+def _sample(image, flow):
+    """`image` sampled at (x, y) + flow: bilinear, edges replicated."""
+    import cv2
+
+    height, width = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def warp_error(output_frames, truth_frames):
+    """Mean warp error of a colorized video (RGB frames in [0, 1]) against ground-truth motion.
+
+    Flow is computed on the ground-truth frames (uint8 RGB or [0, 1] floats); pixels failing the
+    forward-backward consistency check (Sundaram et al.'s rule, as Lai et al. use) are left out.
+    """
+    if len(output_frames) != len(truth_frames) or len(output_frames) < 2:
+        raise ValueError("warp_error needs two equally long videos of at least 2 frames.")
+    errors = []
+    for index in range(len(output_frames) - 1):
+        truth_now, truth_next = (_as_uint8(truth_frames[index + offset]) for offset in (0, 1))
+        forward = optical_flow(truth_now, truth_next)
+        backward = optical_flow(truth_next, truth_now)
+        backward_at_target = _sample(backward, forward)
+        mismatch = np.sum((forward + backward_at_target) ** 2, axis=-1)
+        magnitude = np.sum(forward**2, axis=-1) + np.sum(backward_at_target**2, axis=-1)
+        visible = mismatch < 0.01 * magnitude + 0.5
+        warped = _sample(np.asarray(output_frames[index + 1], np.float32), forward)
+        squared = np.sum((warped - np.asarray(output_frames[index], np.float32)) ** 2, axis=-1)
+        if visible.any():
+            errors.append(float(squared[visible].mean()))
+    return float(np.mean(errors)) if errors else 0.0
+
+
+def _as_uint8(frame):
+    frame = np.asarray(frame)
+    return frame if frame.dtype == np.uint8 else np.clip(np.round(frame * 255), 0, 255).astype(np.uint8)
+
+
+def _channel_histograms(frame, bins):
+    pixels = np.asarray(frame, np.float64).reshape(-1, 3)
+    return [np.histogram(pixels[:, channel], bins=bins, range=(0.0, 1.0))[0] / len(pixels) for channel in range(3)]
+
+
+def jensen_shannon(first, second):
+    """Jensen-Shannon divergence (base 2, in [0, 1]) of two histograms."""
+    first, second = np.asarray(first, np.float64), np.asarray(second, np.float64)
+    middle = 0.5 * (first + second)
+
+    def kullback_leibler(p, q):
+        mask = p > 0
+        return float(np.sum(p[mask] * np.log2(p[mask] / q[mask])))
+
+    return 0.5 * kullback_leibler(first, middle) + 0.5 * kullback_leibler(second, middle)
+
+
+def color_distribution_consistency(frames, steps=(1, 2, 4), bins=64):
+    """CDC of RGB frames in [0, 1]: mean JS divergence of channel histograms t vs t+k, over k."""
+    histograms = [_channel_histograms(frame, bins) for frame in frames]
+    per_step = []
+    for step in steps:
+        pairs = [
+            np.mean([jensen_shannon(a, b) for a, b in zip(histograms[index], histograms[index + step])])
+            for index in range(len(frames) - step)
+        ]
+        if pairs:
+            per_step.append(np.mean(pairs))
+    if not per_step:
+        raise ValueError(f"CDC needs more than {min(steps)} frames.")
+    return float(np.mean(per_step))

@@ -41,3 +41,33 @@ def test_bin_accuracy_metric_of_regression_heads_counts_same_bin_values():
     metric.update_state(true, np.array([[0.001], [0.2], [-0.43]], np.float32))
     assert float(metric.result()) == pytest.approx(2 / 3)
     assert metrics.BinAccuracy.from_config(metric.get_config()).num_bins == 30
+
+
+def _panning_video(count=6, step=2, size=(48, 64)):
+    from tests.conftest import make_scene
+
+    rng = np.random.default_rng(0)
+    wide = make_scene((size[0], size[1] + step * count), seed=3).astype(np.float32) / 255.0
+    wide += 0.2 * np.kron(rng.random((size[0] // 4, (size[1] + step * count) // 4 + 1, 1)), np.ones((4, 4, 1)))[
+        :, : size[1] + step * count
+    ]  # Texture, so the flow has something to follow.
+    wide = np.clip(wide, 0, 1)
+    return [wide[:, index * step : index * step + size[1]] for index in range(count)]
+
+
+def test_warp_error_is_near_zero_for_pure_translation_and_positive_for_flicker():
+    frames = _panning_video()
+    steady = metrics.warp_error(frames, frames)
+    flicker = [np.clip(frame + (0.15 if index % 2 else -0.15) * np.array([1.0, -1.0, 0.5]), 0, 1)
+               for index, frame in enumerate(frames)]
+    flickering = metrics.warp_error(flicker, frames)
+    assert steady < 0.002
+    assert flickering > 20 * steady and flickering > 0.02
+
+
+def test_cdc_is_zero_for_identical_frames_and_grows_with_colour_change():
+    frame = _panning_video(1)[0]
+    assert metrics.color_distribution_consistency([frame] * 6) == pytest.approx(0.0)
+    shifted = [np.clip(frame + 0.1 * index * np.array([1.0, 0.0, -1.0]), 0, 1) for index in range(6)]
+    assert metrics.color_distribution_consistency(shifted) > 0.05
+    assert metrics.jensen_shannon([1, 0], [0, 1]) == pytest.approx(1.0)
