@@ -1,0 +1,104 @@
+"""The consistency model: a frame's colours from its luma and the previous frame's colours.
+
+Gupta & Kannan (ColorNN Book, section 3.2): a frozen, pre-trained color model runs on frame t;
+its final convolutional features are concatenated with a convolution of the previous frame's
+(U', V'); two convolutions follow, then the same binned softmax heads. Only the new layers train.
+"""
+
+import itertools
+
+import keras
+import numpy as np
+
+from colornn_keras import colorspace
+from colornn_keras.models import color as color_models
+
+CONTEXT_INPUT = "previous_uv"
+
+
+def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):
+    """Builds the consistency model on top of a trained color model, which is frozen.
+
+    Args:
+        color_model: a classification color model from `build_color_model` (trained).
+        context_filters: int, channels of the convolution of the previous frame's (U', V').
+        filters: int, channels of the two convolutions after the concatenation.
+        name: the model's name.
+
+    Returns:
+        A `keras.Model` from {"luma": (B, H, W, 1), "previous_uv": (B, H, W, 2)} to
+        {"u": (B, H, W, num_bins), "v": ...}; `previous_uv` holds continuous U and V values.
+    """
+    if color_models.variant_of(color_model) != "classification":
+        raise ValueError("The consistency model needs a classification color model (binned heads).")
+    num_bins = color_models.num_bins_of(color_model)
+    height, width = color_model.input_shape[1:3]
+    dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
+
+    # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
+    features_model = keras.Model(
+        color_model.inputs, color_model.get_layer(color_models.FEATURES_LAYER).output, name="color_features_model"
+    )
+    features_model.trainable = False
+
+    # === Functional Model ===
+    luma = keras.Input((height, width, 1), name="luma")
+    previous_uv = keras.Input((height, width, 2), name=CONTEXT_INPUT)
+    features = features_model(luma)
+    context = keras.layers.Conv2D(
+        context_filters, 3, padding="same", activation="relu", dtype=dtype, name="context_conv"
+    )(previous_uv)
+    x = keras.layers.Concatenate(dtype=dtype, name="join_context")([features, context])
+    for index in (1, 2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=dtype, name=f"consistency_conv{index}")(x)
+    outputs = color_models.apply_output_heads(x, num_bins, "classification")
+    return keras.Model(inputs={"luma": luma, CONTEXT_INPUT: previous_uv}, outputs=outputs, name=name)
+
+
+SEQUENCE_MODES = ("per_frame", "teacher_forced", "free_running")
+
+
+def predict_sequence(color_model, consistency_model, luma_frames, mode="free_running", true_uv_frames=None,
+                     cuts=None, method="annealed_mean"):
+    """Colours a sequence of frames in order, one at a time; yields {"u", "v", "uv"} per frame.
+
+    Modes (the three of the evaluation):
+    - "per_frame": the color model alone on every frame;
+    - "teacher_forced": the consistency model fed the ground truth (U, V) of the previous frame
+      (`true_uv_frames`), as in the paper's table;
+    - "free_running": how it is used on a real black-and-white film: frame 0 (and the first
+      frame after each scene cut) from the color model, every later frame from the consistency
+      model fed its own previous decoded (U, V).
+
+    Args:
+        luma_frames: iterable of (H, W, 1) luma arrays at the models' size.
+        true_uv_frames: iterable of (H, W, 2) ground-truth (U, V), needed for "teacher_forced".
+        cuts: iterable of booleans, True where a frame starts a new shot (context is reset).
+        method: decoding of the distributions into (U, V) values, see `colorspace.decode_distribution`.
+
+    Yields:
+        {"u": (H, W, bins), "v": (H, W, bins)} probabilities and "uv": (H, W, 2) decoded values.
+    """
+    if mode not in SEQUENCE_MODES:
+        raise ValueError(f"mode must be one of {SEQUENCE_MODES}, got {mode!r}.")
+    if mode != "per_frame" and consistency_model is None:
+        raise ValueError(f"Mode {mode!r} needs a consistency model.")
+    if mode == "teacher_forced" and true_uv_frames is None:
+        raise ValueError("Mode 'teacher_forced' needs the ground-truth colours (true_uv_frames).")
+    true_uv_iterator = iter(true_uv_frames) if true_uv_frames is not None else itertools.repeat(None)
+    cut_iterator = iter(cuts) if cuts is not None else itertools.repeat(False)
+    previous_uv = None
+    for luma, true_uv, cut in zip(luma_frames, true_uv_iterator, cut_iterator):
+        batch = np.asarray(luma, np.float32)[None]
+        if mode == "teacher_forced":
+            context = previous_uv  # The ground truth of the previous frame, set below.
+        else:
+            context = None if (mode == "per_frame" or cut) else previous_uv
+        if context is None:
+            outputs = color_model.predict_on_batch(batch)
+        else:
+            outputs = consistency_model.predict_on_batch({"luma": batch, CONTEXT_INPUT: context[None]})
+        probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
+        uv = np.stack([colorspace.decode_distribution(probabilities[axis], axis, method) for axis in ("u", "v")], -1)
+        previous_uv = np.asarray(true_uv, np.float32) if mode == "teacher_forced" else uv
+        yield {**probabilities, "uv": uv}

@@ -1,0 +1,100 @@
+import keras
+import numpy as np
+import pytest
+
+from colornn_keras.models import checkpoints
+from colornn_keras.models import color
+from colornn_keras.models import consistency
+
+
+@pytest.fixture
+def color_model(vgg16_weights):
+    return color.build_color_model(image_size=32, num_bins=12, backbone_weights=vgg16_weights)
+
+
+def _inputs(batch=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "luma": rng.random((batch, 32, 32, 1)).astype(np.float32),
+        "previous_uv": (rng.random((batch, 32, 32, 2)).astype(np.float32) - 0.5) * 0.6,
+    }
+
+
+def test_shapes_and_heads(color_model):
+    model = consistency.build_consistency_model(color_model)
+    outputs = model(_inputs())
+    assert outputs["u"].shape == (2, 32, 32, 12) and outputs["v"].dtype == "float32"
+    np.testing.assert_allclose(np.sum(outputs["v"], -1), 1.0, atol=1e-5)
+
+
+def test_only_the_new_layers_train_and_the_color_model_stays_identical(color_model):
+    model = consistency.build_consistency_model(color_model)
+    trained = {layer.name for layer in checkpoints.trained_layers(model)}
+    assert trained == {"context_conv", "consistency_conv1", "consistency_conv2", "u_logits", "v_logits"}
+    model.compile(optimizer="adam", loss={"u": "sparse_categorical_crossentropy", "v": "sparse_categorical_crossentropy"})
+    before = [weight.numpy().copy() for weight in color_model.weights]
+    targets = {axis: np.random.default_rng(1).integers(0, 12, (2, 32, 32)) for axis in ("u", "v")}
+    model.train_on_batch(_inputs(), targets)
+    for old, weight in zip(before, color_model.weights):
+        np.testing.assert_array_equal(old, weight.numpy())
+
+
+def test_previous_colours_change_the_output(color_model):
+    model = consistency.build_consistency_model(color_model)
+    inputs = _inputs()
+    other = {**inputs, "previous_uv": -inputs["previous_uv"]}
+    assert not np.allclose(model(inputs)["u"], model(other)["u"])
+
+
+def test_keras_round_trip_and_trained_part(tmp_path, color_model):
+    model = consistency.build_consistency_model(color_model)
+    model.save(tmp_path / "consistency.keras")
+    loaded = keras.saving.load_model(tmp_path / "consistency.keras")
+    inputs = _inputs()
+    np.testing.assert_array_equal(model.predict(inputs, verbose=0)["v"], loaded.predict(inputs, verbose=0)["v"])
+    path = checkpoints.save_trained_part(model, tmp_path / "consistency.trained.h5")
+    fresh = consistency.build_consistency_model(color_model)
+    checkpoints.load_trained_part(fresh, path)
+    np.testing.assert_array_equal(model.predict(inputs, verbose=0)["v"], fresh.predict(inputs, verbose=0)["v"])
+
+
+def test_regression_color_models_are_refused(vgg16_weights):
+    regression = color.build_color_model(image_size=32, variant="regression", backbone_weights=vgg16_weights)
+    with pytest.raises(ValueError, match="classification"):
+        consistency.build_consistency_model(regression)
+
+
+def _sequence(count=4):
+    rng = np.random.default_rng(2)
+    luma = [rng.random((32, 32, 1)).astype(np.float32) for _ in range(count)]
+    true_uv = [np.full((32, 32, 2), 0.05 * index, np.float32) for index in range(count)]
+    return luma, true_uv
+
+
+def test_sequence_modes_use_the_right_model_and_context(color_model):
+    model = consistency.build_consistency_model(color_model)
+    luma, true_uv = _sequence()
+    per_frame = list(consistency.predict_sequence(color_model, None, luma, "per_frame"))
+    free = list(consistency.predict_sequence(color_model, model, luma, "free_running"))
+    forced = list(consistency.predict_sequence(color_model, model, luma, "teacher_forced", true_uv_frames=true_uv))
+    # Frame 0 has no context in any mode: the color model colours it.
+    np.testing.assert_allclose(free[0]["u"], per_frame[0]["u"], atol=1e-6)
+    np.testing.assert_allclose(forced[0]["u"], per_frame[0]["u"], atol=1e-6)
+    # Later frames: the consistency model, fed different contexts in the two modes.
+    assert not np.allclose(free[1]["u"], per_frame[1]["u"])
+    assert not np.allclose(free[2]["u"], forced[2]["u"])
+    expected = model.predict_on_batch({"luma": luma[2][None], "previous_uv": true_uv[1][None]})["u"][0]
+    np.testing.assert_allclose(forced[2]["u"], expected, atol=1e-6)
+    expected_free = model.predict_on_batch({"luma": luma[2][None], "previous_uv": free[1]["uv"][None]})["u"][0]
+    np.testing.assert_allclose(free[2]["u"], expected_free, atol=1e-6)
+
+
+def test_a_scene_cut_resets_the_context_to_the_color_model(color_model):
+    model = consistency.build_consistency_model(color_model)
+    luma, _ = _sequence()
+    per_frame = list(consistency.predict_sequence(color_model, None, luma, "per_frame"))
+    with_cut = list(consistency.predict_sequence(color_model, model, luma, "free_running", cuts=[False, False, True, False]))
+    np.testing.assert_allclose(with_cut[2]["u"], per_frame[2]["u"], atol=1e-6)
+    assert not np.allclose(with_cut[3]["u"], per_frame[3]["u"])
+    with pytest.raises(ValueError, match="ground-truth"):
+        list(consistency.predict_sequence(color_model, model, luma, "teacher_forced"))
