@@ -37,6 +37,32 @@ def _add_color_training_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _add_consistency_training_arguments(parser):
+    from colornn_keras import colorspace
+    from colornn_keras.data import clips
+    from colornn_keras.data import video
+
+    parser.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
+    parser.add_argument("--color-run", help="run folder of the trained color model (frozen inside)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last finished epoch")
+    parser.add_argument("--name", default="consistency", help="run name: the folder is experiments/<date>_<name>")
+    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    parser.add_argument("--stride", type=int, default=1, help="keep every k-th frame (the lower-frame-rate test)")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs (paper: 10); the best val epoch is kept")
+    parser.add_argument("--batch-size", type=int, default=15)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--split", type=float, nargs=3, default=clips.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
+                        help="clips for train/val/test (paper: 7 3 3), split by clip, never by frame")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
+    parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
+                        help="how distributions become colours, for the fed-back context and the measures")
+    parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
+                        help="luma-histogram jump that resets the context to the color model")
+    parser.add_argument("--max-minutes", type=float, help="stop at an epoch end before this much time has passed")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def _split_sizes(values):
     if all(float(value).is_integer() and value >= 1 for value in values):
         return tuple(int(value) for value in values)
@@ -65,15 +91,46 @@ def _train_color(arguments):
 
 
 def _evaluate_color(arguments):
+    from colornn_keras import training
+
+    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data))
+
+
+def _train_consistency(arguments):
+    from colornn_keras import training
+
+    verbose = 0 if arguments.quiet else "auto"
+    if arguments.resume:
+        run_dir = training.resume_run(arguments.resume, verbose=verbose)
+    else:
+        if not (arguments.videos and arguments.color_run):
+            raise ValueError("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
+        config = training.ConsistencyTrainingConfig(
+            videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, stride=arguments.stride,
+            epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+            split=_split_sizes(arguments.split), seed=arguments.seed, max_frames_per_clip=arguments.max_frames,
+            decoding=arguments.decoding, scene_cut_threshold=arguments.scene_cut_threshold,
+            max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
+        )
+        run_dir = training.train_consistency_model(config, verbose=verbose)
+    print(f"Run recorded in {run_dir}")
+
+
+def _evaluate_consistency(arguments):
+    from colornn_keras import training
+
+    _evaluate_and_print(arguments, lambda: training.evaluate_consistency_run(arguments.run, arguments.videos))
+
+
+def _evaluate_and_print(arguments, evaluate):
     import json
 
     from colornn_keras import experiments
-    from colornn_keras import training
 
     output = pathlib.Path(arguments.output) if arguments.output else None
     if output is not None and output.exists() and not arguments.overwrite:
         raise ValueError(f"{output} exists; pass --overwrite to replace it.")  # Checked before the work.
-    results = training.evaluate_run(arguments.run, arguments.data)
+    results = evaluate()
     if output is not None:
         experiments.write_json(output, results)
     print(json.dumps(results, indent=2))
@@ -91,6 +148,9 @@ def build_parser():
     train_color = train_models.add_parser("color", help="the color model on a folder of colour images")
     _add_color_training_arguments(train_color)
     train_color.set_defaults(handler=_train_color)
+    train_consistency = train_models.add_parser("consistency", help="the consistency model on video clips")
+    _add_consistency_training_arguments(train_consistency)
+    train_consistency.set_defaults(handler=_train_consistency)
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)
@@ -100,6 +160,13 @@ def build_parser():
     evaluate_color.add_argument("--output", help="also write the results to this JSON file")
     evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_color.set_defaults(handler=_evaluate_color)
+    evaluate_consistency = evaluate_models.add_parser(
+        "consistency", help="three-mode video table (per-frame, teacher-forced, free-running) of a run")
+    evaluate_consistency.add_argument("--run", required=True, help="the consistency run folder")
+    evaluate_consistency.add_argument("--videos", help="folder of clips (default: the run's own val/test clips)")
+    evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
+    evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
+    evaluate_consistency.set_defaults(handler=_evaluate_consistency)
     return parser
 
 

@@ -1,10 +1,15 @@
-"""Evaluating a color model on image files: the paper's measures, the field's, and the baseline.
+"""Evaluating models: the color model on image files, the consistency model on clips.
 
 One pass over the data computes, at once:
 - the paper's: total loss (sum of the U and V losses), U and V bin accuracy;
 - the gray baseline: bin accuracy of predicting U = V = 0 everywhere;
 - per decoding method (argmax, expectation, annealed mean): AuC of the (U, V) error,
   PSNR of the rebuilt RGB, and the output's colorfulness beside the ground truth's.
+
+Clips are evaluated frame to frame in three modes (`evaluate_consistency`): the color model
+alone, the consistency model teacher-forced (the paper's table) and free-running (real use),
+each with loss, accuracy, AuC, warp error and CDC, beside the ground truth's own warp error and
+CDC (the floor).
 """
 
 import keras
@@ -13,8 +18,11 @@ from PIL import Image
 
 from colornn_keras import colorspace
 from colornn_keras import metrics
+from colornn_keras.data import clips
 from colornn_keras.data import images
+from colornn_keras.data import video
 from colornn_keras.models import color as color_models
+from colornn_keras.models import consistency as consistency_models
 
 
 def _decode_uv(predictions, variant, method):
@@ -154,3 +162,102 @@ def write_samples(model, files, image_size, folder, count=8, method="annealed_me
             Image.fromarray(np.round(strip * 255).astype(np.uint8)).save(path)
             written.append(path)
     return written
+
+
+SEQUENCE_MODES = consistency_models.SEQUENCE_MODES
+
+
+def _sequence_scores(color_model, consistency_model, clip, mode, method, cuts):
+    """Loss, accuracy, AuC sums and the rebuilt RGB frames of one clip in one mode."""
+    num_bins = color_models.num_bins_of(color_model)
+    luma, true_uv = clips.split_yuv(clip)
+    sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0}
+    within = np.zeros(metrics.DEFAULT_AUC_STEPS + 1)
+    thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
+    rgb_frames = []
+    predictions = consistency_models.predict_sequence(
+        color_model, consistency_model, luma, mode, true_uv_frames=true_uv, cuts=cuts, method=method
+    )
+    for frame_luma, frame_uv, output in zip(luma, true_uv, predictions):
+        for index, axis in enumerate(("u", "v")):
+            true_bins = colorspace.quantize(frame_uv[..., index], axis, num_bins)
+            chosen = np.take_along_axis(output[axis], true_bins[..., None].astype(np.int64), -1)[..., 0]
+            # Softmax outputs are float32; the floor only guards log(0) for an underflowed probability.
+            sums["loss"] += float(-np.log(np.maximum(chosen, np.finfo(np.float32).tiny)).sum())
+            sums[f"{axis}_correct"] += float(np.sum(np.argmax(output[axis], -1) == true_bins))
+        sums["pixels"] += frame_luma.size
+        distance = np.linalg.norm(output["uv"] - frame_uv, axis=-1).ravel()
+        within += np.searchsorted(np.sort(distance), thresholds, side="right")
+        rgb_frames.append(colorspace.yuv_to_rgb(np.concatenate([frame_luma, output["uv"]], -1)))
+    return sums, within, rgb_frames
+
+
+def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names, method="annealed_mean",
+                         modes=SEQUENCE_MODES, scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
+    """Per clip and overall, for each mode: loss, U/V accuracy, AuC, warp error and CDC; plus the
+    gray baseline and the ground truth's own warp error and CDC (the floor)."""
+    thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
+    num_bins = color_models.num_bins_of(color_model)
+    per_clip, totals = {}, {mode: {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0,
+                                   "within": np.zeros_like(thresholds), "warp": [], "cdc": []} for mode in modes}
+    floor = {"warp": [], "cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
+    for name, clip in zip(clip_names, clip_frames):
+        detector = video.SceneCutDetector(scene_cut_threshold)
+        cuts = [detector.is_cut(frame) for frame in clip]
+        truth = [frame.astype(np.float32) / 255.0 for frame in clip]
+        _, true_uv = clips.split_yuv(clip)
+        clip_record = {"frames": len(clip), "scene_cuts": int(sum(cuts)),
+                       "ground_truth": {"warp_error": metrics.warp_error(truth, clip),
+                                        "cdc": metrics.color_distribution_consistency(truth)}}
+        for index, axis in enumerate(("u", "v")):
+            floor[f"{axis}_gray"] += metrics.gray_baseline_accuracy(
+                colorspace.quantize(true_uv[..., index], axis, num_bins), axis, num_bins) * true_uv[..., 0].size
+        floor["pixels"] += true_uv[..., 0].size
+        floor["warp"].append(clip_record["ground_truth"]["warp_error"])
+        floor["cdc"].append(clip_record["ground_truth"]["cdc"])
+        for mode in modes:
+            sums, within, rgb_frames = _sequence_scores(color_model, consistency_model, clip, mode, method, cuts)
+            warp, cdc = metrics.warp_error(rgb_frames, clip), metrics.color_distribution_consistency(rgb_frames)
+            clip_record[mode] = {
+                "loss": sums["loss"] / sums["pixels"], "u_accuracy": sums["u_correct"] / sums["pixels"],
+                "v_accuracy": sums["v_correct"] / sums["pixels"],
+                "auc": float(np.trapezoid(within / sums["pixels"], thresholds) / thresholds[-1]),
+                "warp_error": warp, "cdc": cdc,
+            }
+            total = totals[mode]
+            for key in ("loss", "u_correct", "v_correct", "pixels"):
+                total[key] += sums[key]
+            total["within"] += within
+            total["warp"].append(warp)
+            total["cdc"].append(cdc)
+        per_clip[name] = clip_record
+    overall = {
+        mode: {
+            "loss": total["loss"] / total["pixels"], "u_accuracy": total["u_correct"] / total["pixels"],
+            "v_accuracy": total["v_correct"] / total["pixels"],
+            "auc": float(np.trapezoid(total["within"] / total["pixels"], thresholds) / thresholds[-1]),
+            "warp_error": float(np.mean(total["warp"])), "cdc": float(np.mean(total["cdc"])),
+        }
+        for mode, total in totals.items()
+    }
+    overall["ground_truth"] = {"warp_error": float(np.mean(floor["warp"])), "cdc": float(np.mean(floor["cdc"]))}
+    overall["gray_baseline"] = {"u_accuracy": floor["u_gray"] / floor["pixels"], "v_accuracy": floor["v_gray"] / floor["pixels"]}
+    return {"overall": overall, "per_clip": per_clip, "decoding": method}
+
+
+def write_sequence_samples(color_model, consistency_model, clip, folder, name, frame_indices=(0, 10, 20, 30),
+                           method="annealed_mean"):
+    """The paper's Figure 5 as strips: grayscale | color model | consistency model | ground truth."""
+    folder.mkdir(parents=True, exist_ok=True)
+    luma, _ = clips.split_yuv(clip)
+    per_frame = list(consistency_models.predict_sequence(color_model, None, luma, "per_frame", method=method))
+    free = list(consistency_models.predict_sequence(color_model, consistency_model, luma, "free_running", method=method))
+    rows = []
+    for index in [index for index in frame_indices if index < len(clip)]:
+        gray = np.repeat(luma[index], 3, -1)
+        color_only = colorspace.yuv_to_rgb(np.concatenate([luma[index], per_frame[index]["uv"]], -1))
+        consistent = colorspace.yuv_to_rgb(np.concatenate([luma[index], free[index]["uv"]], -1))
+        rows.append(np.concatenate([gray, color_only, consistent, clip[index] / 255.0], axis=1))
+    path = folder / f"{name}.png"
+    Image.fromarray(np.round(np.concatenate(rows, axis=0) * 255).astype(np.uint8)).save(path)
+    return path

@@ -1,9 +1,12 @@
-"""Training in one place: compiling, precision, callbacks, resuming, and the color model's run.
+"""Training in one place: compiling, precision, callbacks, resuming, and the protocols' runs.
 
 `train_color_model` is what `colornn train color` calls: it scans and splits the images, writes
 a new experiment folder, trains with Adam and early stopping on the validation loss, keeps the
 best epoch, evaluates it on train/val/test and records everything. `resume_run` continues a run
 that was killed, from its last finished epoch, with the same record.
+
+`train_consistency_model` (`colornn train consistency`) does the same for the consistency model
+on video clips split by clip, over a recorded color run, and records the three-mode table.
 """
 
 import dataclasses
@@ -18,10 +21,13 @@ from colornn_keras import colorspace
 from colornn_keras import evaluation
 from colornn_keras import experiments
 from colornn_keras import precision
+from colornn_keras.data import clips
 from colornn_keras.data import images
+from colornn_keras.data import video
 from colornn_keras.metrics import BinAccuracy
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
+from colornn_keras.models import consistency as consistency_models
 
 TRAINED_PART_FILE = "color_model.trained.h5"
 BEST_WEIGHTS_FILE = "best.trained.h5"
@@ -62,7 +68,10 @@ class ColorTrainingConfig:
 
 
 def compile_color_model(model, learning_rate=1e-3):
-    """Adam; the loss is the sum of the U and V losses; history shows `u_accuracy`, `v_accuracy`."""
+    """Adam; the loss is the sum of the U and V losses; history shows `u_accuracy`, `v_accuracy`.
+
+    Serves the color model (either variant) and the consistency model, whose heads are the same.
+    """
     if color_models.variant_of(model) == "classification":
         loss = {axis: keras.losses.SparseCategoricalCrossentropy() for axis in ("u", "v")}
         metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
@@ -233,6 +242,16 @@ def resume_run(run_dir, verbose="auto", callbacks=()):
     run_dir = pathlib.Path(run_dir)
     if (run_dir / experiments.METRICS_FILE).is_file():
         raise ValueError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
+    if (run_dir / experiments.CONFIG_FILE).is_file():
+        recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+        if recorded.get("kind") == "consistency":
+            image_size = recorded.pop("image_size")
+            recorded.pop("num_bins"), recorded.pop("kind")
+            config = ConsistencyTrainingConfig(**recorded)
+            data = experiments.read_json(run_dir / experiments.DATA_FILE)
+            split = {part: record["clips"] for part, record in data["splits"].items()}
+            color_model, _ = load_run_model(config.color_run)
+            return _fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
     config, split, dtype_policy = _read_run(run_dir)
     return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
 
@@ -315,3 +334,133 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
     if config.num_samples and split.get("test"):
         evaluation.write_samples(model, split["test"], config.image_size, run_dir / experiments.SAMPLES_DIR, config.num_samples)
     return metrics
+
+
+CONSISTENCY_TRAINED_PART_FILE = "consistency_model.trained.h5"
+
+
+@dataclasses.dataclass
+class ConsistencyTrainingConfig:
+    """Every setting of a consistency-model run; the defaults are the paper's (section 4.2)."""
+
+    videos: str
+    color_run: str
+    name: str = "consistency"
+    stride: int = 1
+    epochs: int = 10
+    batch_size: int = 15
+    learning_rate: float = 1e-3
+    split: tuple = clips.PAPER_CLIP_SPLIT
+    seed: int = 0
+    max_frames_per_clip: int = None
+    context_filters: int = 32
+    filters: int = 64
+    decoding: str = "annealed_mean"
+    scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
+    max_minutes: float = None
+    runs_root: str = "experiments"
+
+    def __post_init__(self):
+        for field in ("stride", "epochs", "batch_size"):
+            if int(getattr(self, field)) < 1:
+                raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+        if self.decoding not in colorspace.DECODING_METHODS:
+            raise ValueError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
+        self.split = tuple(self.split)
+
+
+def train_consistency_model(config, verbose="auto", callbacks=()):
+    """Trains the consistency model on clips over a recorded color run's model; returns the run folder."""
+    found = clips.find_clips(config.videos)
+    split = images.split_files(found, config.split, config.seed)
+    color_model, color_config = load_run_model(config.color_run)
+    run_dir = experiments.create_run_dir(config.runs_root, config.name)
+    dtype_policy = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy.name
+    experiments.write_json(run_dir / experiments.CONFIG_FILE, {
+        "kind": "consistency", **dataclasses.asdict(config),
+        "image_size": color_config.image_size, "num_bins": color_config.num_bins,
+    })
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
+    experiments.write_json(run_dir / experiments.DATA_FILE, {
+        "videos": str(config.videos), "clips_found": len(found),
+        "splits": {part: {"count": len(files), "clips": files} for part, files in split.items()},
+    })
+    return _fit_consistency(run_dir, config, color_model, color_config.image_size, split, verbose, callbacks)
+
+
+def _load_clips(files, image_size, config):
+    return [clips.load_clip(path, image_size, config.stride, config.max_frames_per_clip) for path in files]
+
+
+def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, extra_callbacks=()):
+    model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
+    compile_color_model(model, config.learning_rate)
+    num_bins = color_models.num_bins_of(color_model)
+    loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
+    keras.utils.set_random_seed(config.seed)
+    # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
+    callbacks = training_callbacks(run_dir, patience=config.epochs + 1)
+    keeper = callbacks[1]
+    budget = TimeBudget(config.max_minutes) if config.max_minutes else None
+    if budget is not None:
+        callbacks.insert(2, budget)
+    model.fit(
+        clips.make_pair_dataset(loaded["train"], config.batch_size, num_bins, training=True, seed=config.seed),
+        validation_data=clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins),
+        epochs=config.epochs, callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,
+    )
+    checkpoints.load_trained_part(model, keeper.weights_path)
+    checkpoints.save_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
+    results = {
+        part: evaluation.evaluate_consistency(
+            color_model, model, loaded[part], [pathlib.Path(path).parent.name + "/" + pathlib.Path(path).name
+                                               for path in split[part]],
+            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
+        for part in ("val", "test") if part in loaded
+    }
+    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+        "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
+        "stopped_by": "time budget" if budget is not None and budget.stopped_early else "epoch limit",
+        **results,
+    })
+    experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
+    if "test" in loaded:
+        evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / experiments.SAMPLES_DIR,
+                                          "figure5_test_clip0", method=config.decoding)
+    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    return run_dir
+
+
+def load_consistency_run(run_dir):
+    """(color model, consistency model, config) of a finished consistency run."""
+    run_dir = pathlib.Path(run_dir)
+    if not (run_dir / experiments.CONFIG_FILE).is_file():
+        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    if recorded.pop("kind", None) != "consistency":
+        raise ValueError(f"{run_dir} is not a consistency-model run.")
+    recorded.pop("image_size"), recorded.pop("num_bins")
+    config = ConsistencyTrainingConfig(**recorded)
+    color_model, _ = load_run_model(config.color_run)
+    model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
+    checkpoints.load_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
+    return color_model, model, config
+
+
+def evaluate_consistency_run(run_dir, videos=None):
+    """Recomputes a consistency run's three-mode table on its val/test clips, or on every clip under `videos`."""
+    color_model, model, config = load_consistency_run(run_dir)
+    image_size = color_model.input_shape[1]
+    if videos is None:
+        data = experiments.read_json(pathlib.Path(run_dir) / experiments.DATA_FILE)
+        split = {part: data["splits"][part]["clips"] for part in ("val", "test") if data["splits"][part]["clips"]}
+    else:
+        split = {"all": clips.find_clips(videos)}
+    return {
+        part: evaluation.evaluate_consistency(
+            color_model, model, _load_clips(files, image_size, config),
+            [pathlib.Path(path).parent.name + "/" + pathlib.Path(path).name for path in files],
+            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
+        for part, files in split.items()
+    }

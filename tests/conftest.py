@@ -53,3 +53,26 @@ def image_folder(tmp_path):
         gray = make_scene((40, 40), 100 + index).mean(axis=-1).astype(np.uint8)
         Image.fromarray(gray).convert("RGB").save(folder / f"bw_{index}.jpg")
     return folder
+
+
+def panning_frames(count, size=(48, 64), step=2, seed=7):
+    """A scene panning right by `step` pixels a frame (uint8 RGB frames)."""
+    wide = make_scene((size[0], size[1] + step * count), seed=seed)
+    return [wide[:, index * step : index * step + size[1]] for index in range(count)]
+
+
+@pytest.fixture
+def clip_folder(tmp_path):
+    """Five short clips: four mp4 files in their own folders and one folder of numbered frames."""
+    from colornn_keras.data import video
+
+    folder = tmp_path / "videos"
+    for index in range(4):
+        (folder / f"clip_{index}").mkdir(parents=True)
+        with video.VideoWriter(folder / f"clip_{index}" / "clip.mp4", fps=10) as writer:
+            for frame in panning_frames(6, seed=index):
+                writer.write(frame)
+    (folder / "frames_clip").mkdir()
+    for index, frame in enumerate(panning_frames(6, seed=9)):
+        Image.fromarray(frame).save(folder / "frames_clip" / f"{index:04d}.png")
+    return folder

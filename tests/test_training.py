@@ -109,3 +109,29 @@ def test_bad_settings_are_refused_before_anything_is_written(image_folder, tmp_p
     with pytest.raises(ValueError, match=message):
         _config(image_folder, tmp_path, **overrides)
     assert not (tmp_path / "experiments").exists()
+
+
+def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, clip_folder, tmp_path):
+    color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
+    config = training.ConsistencyTrainingConfig(
+        videos=str(clip_folder), color_run=str(color_run), name="tiny_video", epochs=2, batch_size=4,
+        split=(3, 1, 1), runs_root=str(tmp_path / "experiments"),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        training.train_consistency_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
+    (run_dir,) = [path for path in (tmp_path / "experiments").iterdir() if path.name.endswith("tiny_video")]
+    training.resume_run(run_dir, verbose=0)
+    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0, 1]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    overall = metrics["test"]["overall"]
+    assert set(overall) == {"per_frame", "teacher_forced", "free_running", "ground_truth", "gray_baseline"}
+    for mode in ("per_frame", "teacher_forced", "free_running"):
+        assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall[mode])
+    assert (run_dir / training.CONSISTENCY_TRAINED_PART_FILE).is_file()
+    assert (run_dir / "samples" / "figure5_test_clip0.png").is_file()
+    data = json.loads((run_dir / "data.json").read_text())
+    clips_used = [set(data["splits"][part]["clips"]) for part in ("train", "val", "test")]
+    assert not (clips_used[0] & clips_used[1] or clips_used[0] & clips_used[2] or clips_used[1] & clips_used[2])
+    recomputed = training.evaluate_consistency_run(run_dir)
+    for mode in ("per_frame", "free_running"):
+        assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)

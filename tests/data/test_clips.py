@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from colornn_keras import colorspace
+from colornn_keras.data import clips
+
+
+def test_find_clips_lists_videos_and_frame_folders(clip_folder):
+    found = clips.find_clips(clip_folder)
+    assert [path.name for path in found] == ["clip.mp4"] * 4 + ["frames_clip"]
+
+
+def test_find_clips_explains_an_empty_folder(tmp_path):
+    with pytest.raises(ValueError, match="holds no videos"):
+        clips.find_clips(tmp_path)
+
+
+def test_load_clip_fits_frames_and_honours_stride(clip_folder):
+    clip = clips.load_clip(clip_folder / "frames_clip", image_size=32)
+    assert clip.shape == (6, 32, 32, 3) and clip.dtype == np.uint8
+    assert len(clips.load_clip(clip_folder / "frames_clip", 32, stride=2)) == 3
+    with pytest.raises(ValueError, match="fewer than 2 frames"):
+        clips.load_clip(clip_folder / "frames_clip", 32, stride=6)
+
+
+def test_pairs_join_frame_t_with_the_previous_frames_colours_within_each_clip():
+    first = np.stack([np.full((8, 8, 3), value, np.uint8) for value in (10, 20, 30)])
+    first[..., 0] += np.arange(3, dtype=np.uint8)[:, None, None] * 50  # Redder each frame.
+    second = np.stack([np.full((8, 8, 3), 200, np.uint8)] * 2)
+    dataset = clips.make_pair_dataset([first, second], batch_size=10, num_bins=30)
+    inputs, targets = next(iter(dataset))
+    assert inputs["luma"].shape == (3, 8, 8, 1)  # 2 pairs from the first clip, 1 from the second.
+    expected_previous = colorspace.rgb_to_yuv(first[:2].astype(np.float32) / 255.0)[..., 1:]
+    np.testing.assert_allclose(inputs["previous_uv"][:2], expected_previous, atol=1e-6)
+    expected_luma = colorspace.rgb_to_yuv(first[1:].astype(np.float32) / 255.0)[..., :1]
+    np.testing.assert_allclose(inputs["luma"][:2], expected_luma, atol=1e-6)
+    expected_bins = colorspace.quantize(colorspace.rgb_to_yuv(first[1:].astype(np.float32) / 255.0)[..., 2], "v")
+    np.testing.assert_array_equal(targets["v"][:2], expected_bins)
