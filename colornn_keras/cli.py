@@ -33,7 +33,8 @@ def _add_color_training_arguments(parser):
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
     parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
-    parser.add_argument("--max-minutes", type=float, help="stop at an epoch end before this much time has passed")
+    parser.add_argument("--max-minutes", type=float,
+                        help="stop at an epoch end before this much time has passed (with --resume: for this continuation)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -59,7 +60,8 @@ def _add_consistency_training_arguments(parser):
                         help="how distributions become colours, for the fed-back context and the measures")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
-    parser.add_argument("--max-minutes", type=float, help="stop at an epoch end before this much time has passed")
+    parser.add_argument("--max-minutes", type=float,
+                        help="stop at an epoch end before this much time has passed (with --resume: for this continuation)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -74,7 +76,7 @@ def _train_color(arguments):
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
-        run_dir = training.resume_run(arguments.resume, verbose=verbose)
+        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
     else:
         if not arguments.data:
             raise ValueError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
@@ -101,7 +103,7 @@ def _train_consistency(arguments):
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
-        run_dir = training.resume_run(arguments.resume, verbose=verbose)
+        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
     else:
         if not (arguments.videos and arguments.color_run):
             raise ValueError("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")

@@ -106,18 +106,22 @@ class HistoryRecorder(keras.callbacks.Callback):
         experiments.write_history(self.path, self.rows)
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training at an epoch's end when another epoch would not fit in `max_minutes`.
+STOP_FILE = "STOP"
+
+
+class RunLimits(keras.callbacks.Callback):
+    """Ends training at an epoch boundary when the time budget would be exceeded by another
+    epoch, or when a file named STOP appears in the run folder (`touch RUN_DIR/STOP`).
 
     For machines that cannot run the paper's 100 epochs: the run still ends cleanly with its
-    best epoch kept and recorded, and `metrics.json` says that the budget, not early stopping,
-    ended it.
+    best epoch kept and recorded, and `metrics.json` says what ended it (`stopped_by`).
     """
 
-    def __init__(self, max_minutes):
+    def __init__(self, run_dir, max_minutes=None):
         super().__init__()
-        self.max_seconds = max_minutes * 60.0
-        self.stopped_early = False
+        self.stop_file = pathlib.Path(run_dir) / STOP_FILE
+        self.max_seconds = None if max_minutes is None else max_minutes * 60.0
+        self.reason = None
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -127,8 +131,11 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.perf_counter()
-        if now - self.start + (now - self.epoch_start) > self.max_seconds:
-            self.stopped_early = True
+        if self.stop_file.exists():
+            self.reason = "stop file"
+        elif self.max_seconds is not None and now - self.start + (now - self.epoch_start) > self.max_seconds:
+            self.reason = "time budget"
+        if self.reason:
             self.model.stop_training = True
 
 
@@ -176,8 +183,11 @@ def restored_epoch(backup_dir):
     return int(json.loads(metadata.read_text())["epoch"])
 
 
-def training_callbacks(run_dir, patience, monitor="val_loss"):
-    """The callbacks of every run; the backup comes last so it saves only once the epoch is recorded."""
+def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
+    """The callbacks of every run: history, best epoch, limits, backup.
+
+    The backup comes last so that it saves an epoch only once that epoch is recorded.
+    """
     checkpoint_dir = pathlib.Path(run_dir) / experiments.CHECKPOINTS_DIR
     backup_dir = checkpoint_dir / BACKUP_DIR
     initial_epoch = restored_epoch(backup_dir)
@@ -185,6 +195,7 @@ def training_callbacks(run_dir, patience, monitor="val_loss"):
     return [
         HistoryRecorder(history_path, initial_epoch),
         BestEpochKeeper(checkpoint_dir / BEST_WEIGHTS_FILE, history_path, monitor, patience, initial_epoch),
+        RunLimits(run_dir, max_minutes),
         keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
     ]
 
@@ -237,22 +248,38 @@ def _read_run(run_dir):
     return config, split, dtype_policy
 
 
-def resume_run(run_dir, verbose="auto", callbacks=()):
-    """Continues a killed run from its last finished epoch, on the split it recorded."""
+def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
+    """Continues a killed run from its last finished epoch, on the split it recorded.
+
+    `max_minutes` sets a new time budget for this continuation; it is recorded under
+    "resumed" in environment.json beside the time of the restart.
+    """
     run_dir = pathlib.Path(run_dir)
     if (run_dir / experiments.METRICS_FILE).is_file():
         raise ValueError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
-    if (run_dir / experiments.CONFIG_FILE).is_file():
-        recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-        if recorded.get("kind") == "consistency":
-            image_size = recorded.pop("image_size")
-            recorded.pop("num_bins"), recorded.pop("kind")
-            config = ConsistencyTrainingConfig(**recorded)
-            data = experiments.read_json(run_dir / experiments.DATA_FILE)
-            split = {part: record["clips"] for part, record in data["splits"].items()}
-            color_model, _ = load_run_model(config.color_run)
-            return _fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
+    if not (run_dir / experiments.CONFIG_FILE).is_file():
+        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
+    environment.setdefault("resumed", []).append({
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": restored_epoch(
+            run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR), "max_minutes": max_minutes,
+        "git_commit": experiments.environment_record(environment["dtype_policy"])["git_commit"],
+    })
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
+    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    if recorded.get("kind") == "consistency":
+        image_size = recorded.pop("image_size")
+        recorded.pop("num_bins"), recorded.pop("kind")
+        config = ConsistencyTrainingConfig(**recorded)
+        if max_minutes is not None:
+            config.max_minutes = max_minutes
+        data = experiments.read_json(run_dir / experiments.DATA_FILE)
+        split = {part: record["clips"] for part, record in data["splits"].items()}
+        color_model, _ = load_run_model(config.color_run)
+        return _fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
     config, split, dtype_policy = _read_run(run_dir)
+    if max_minutes is not None:
+        config.max_minutes = max_minutes
     return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
 
 
@@ -292,23 +319,24 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
         )
 
     keras.utils.set_random_seed(config.seed)
-    callbacks = training_callbacks(run_dir, config.patience)
-    keeper = callbacks[1]
-    budget = TimeBudget(config.max_minutes) if config.max_minutes else None
-    if budget is not None:
-        callbacks.insert(2, budget)  # Before the backup, like the other recording callbacks.
+    callbacks = training_callbacks(run_dir, config.patience, config.max_minutes)
+    keeper, limits = callbacks[1], callbacks[2]
     model.fit(
         dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
         callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
     )
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
-    stopped_by = "time budget" if budget is not None and budget.stopped_early else (
-        "early stopping" if keeper.wait >= config.patience else "epoch limit")
+    stopped_by = limits.reason or ("early stopping" if keeper.wait >= config.patience else "epoch limit")
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
-    # The run is complete and recorded: the 30 MB resume backup has done its job.
-    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    _finish(run_dir)
     return run_dir
+
+
+def _finish(run_dir):
+    """The run is complete and recorded: the 30 MB resume backup and any STOP file have done their job."""
+    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    (run_dir / STOP_FILE).unlink(missing_ok=True)
 
 
 def record_color_metrics(model, run_dir, config, split, best_epoch, failures=None, stopped_by=None):
@@ -399,11 +427,8 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
     # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
-    callbacks = training_callbacks(run_dir, patience=config.epochs + 1)
-    keeper = callbacks[1]
-    budget = TimeBudget(config.max_minutes) if config.max_minutes else None
-    if budget is not None:
-        callbacks.insert(2, budget)
+    callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
+    keeper, limits = callbacks[1], callbacks[2]
     model.fit(
         clips.make_pair_dataset(loaded["train"], config.batch_size, num_bins, training=True, seed=config.seed),
         validation_data=clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins),
@@ -421,14 +446,14 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
     experiments.write_json(run_dir / experiments.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
-        "stopped_by": "time budget" if budget is not None and budget.stopped_early else "epoch limit",
+        "stopped_by": limits.reason or "epoch limit",
         **results,
     })
     experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
     if "test" in loaded:
         evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / experiments.SAMPLES_DIR,
                                           "figure5_test_clip0", method=config.decoding)
-    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    _finish(run_dir)
     return run_dir
 
 

@@ -135,3 +135,28 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     recomputed = training.evaluate_consistency_run(run_dir)
     for mode in ("per_frame", "free_running"):
         assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)
+
+
+def test_a_stop_file_ends_the_run_at_the_epoch_boundary_and_is_recorded(image_folder, tmp_path):
+    class _TouchStop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            (tmp_path / "experiments").mkdir(exist_ok=True)
+            for run_dir in (tmp_path / "experiments").iterdir():
+                (run_dir / training.STOP_FILE).touch()
+
+    run_dir = training.train_color_model(
+        _config(image_folder, tmp_path, epochs=5, num_samples=0), verbose=0, callbacks=[_TouchStop()]
+    )
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["stopped_by"] == "stop file" and metrics["epochs_run"] == 1
+    assert not (run_dir / training.STOP_FILE).exists()
+
+
+def test_resume_records_the_restart_and_its_new_time_budget(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=2, num_samples=0)
+    with pytest.raises(KeyboardInterrupt):
+        training.train_color_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
+    (run_dir,) = (tmp_path / "experiments").iterdir()
+    training.resume_run(run_dir, verbose=0, max_minutes=30)
+    (resumed,) = json.loads((run_dir / "environment.json").read_text())["resumed"]
+    assert resumed["from_epoch"] == 1 and resumed["max_minutes"] == 30
