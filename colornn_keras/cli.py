@@ -58,6 +58,9 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
     parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
                         help="how distributions become colours, for the fed-back context and the measures")
+    parser.add_argument("--scheduled-sampling", type=float, default=0.0, metavar="P",
+                        help="feed the model's own prediction of the previous frame with probability P "
+                             "(0: always the ground truth, as the paper)")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
     parser.add_argument("--max-minutes", type=float,
@@ -111,7 +114,8 @@ def _train_consistency(arguments):
             videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, stride=arguments.stride,
             epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
             split=_split_sizes(arguments.split), seed=arguments.seed, max_frames_per_clip=arguments.max_frames,
-            decoding=arguments.decoding, scene_cut_threshold=arguments.scene_cut_threshold,
+            decoding=arguments.decoding, scheduled_sampling=arguments.scheduled_sampling,
+            scene_cut_threshold=arguments.scene_cut_threshold,
             max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
         )
         run_dir = training.train_consistency_model(config, verbose=verbose)

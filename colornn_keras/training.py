@@ -384,6 +384,7 @@ class ConsistencyTrainingConfig:
     context_filters: int = 32
     filters: int = 64
     decoding: str = "annealed_mean"
+    scheduled_sampling: float = 0.0
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
     max_minutes: float = None
     runs_root: str = "experiments"
@@ -392,6 +393,8 @@ class ConsistencyTrainingConfig:
         for field in ("stride", "epochs", "batch_size"):
             if int(getattr(self, field)) < 1:
                 raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+        if not 0.0 <= self.scheduled_sampling <= 1.0:
+            raise ValueError(f"scheduled_sampling is a probability in [0, 1], got {self.scheduled_sampling!r}.")
         if self.decoding not in colorspace.DECODING_METHODS:
             raise ValueError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
         self.split = tuple(self.split)
@@ -429,8 +432,13 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
     callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
     keeper, limits = callbacks[1], callbacks[2]
+    train_pairs = clips.FramePairs(loaded["train"])
+    if config.scheduled_sampling > 0:
+        callbacks.insert(0, keras.callbacks.LambdaCallback(
+            on_epoch_begin=lambda epoch, logs: train_pairs.refresh_predictions(color_model, model, config.decoding)))
     model.fit(
-        clips.make_pair_dataset(loaded["train"], config.batch_size, num_bins, training=True, seed=config.seed),
+        train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
+                            sampling_probability=config.scheduled_sampling),
         validation_data=clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins),
         epochs=config.epochs, callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,
     )

@@ -115,7 +115,7 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     config = training.ConsistencyTrainingConfig(
         videos=str(clip_folder), color_run=str(color_run), name="tiny_video", epochs=2, batch_size=4,
-        split=(3, 1, 1), runs_root=str(tmp_path / "experiments"),
+        split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), scheduled_sampling=0.5,
     )
     with pytest.raises(KeyboardInterrupt):
         training.train_consistency_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])

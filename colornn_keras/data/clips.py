@@ -56,34 +56,73 @@ def split_yuv(rgb_uint8):
     return yuv[..., :1], yuv[..., 1:]
 
 
-def make_pair_dataset(clip_frames, batch_size, num_bins, training=False, seed=0):
-    """A `tf.data.Dataset` of ({"luma", "previous_uv"}, {"u", "v"}) batches from loaded clips.
+class FramePairs:
+    """Loaded clips as training pairs (frame t-1 -> frame t, within each clip).
 
-    Args:
-        clip_frames: list of uint8 arrays (N_i, S, S, 3), one per clip (from `load_clip`).
-        training: shuffle the pairs (across clips) each epoch.
+    The context fed for frame t is frame t-1's ground-truth (U, V) by default, as in the paper.
+    With scheduled sampling (`sampling_probability` > 0) it is, with that probability, the
+    model's own prediction of frame t-1 instead, refreshed by `refresh_predictions` (once an
+    epoch), so that training sees the imperfect context that free-running use feeds it.
     """
-    frames = np.concatenate(clip_frames)
-    starts = np.cumsum([0] + [len(clip) for clip in clip_frames[:-1]])
-    pairs = np.concatenate([
-        np.stack([np.arange(start, start + len(clip) - 1), np.arange(start + 1, start + len(clip))], axis=1)
-        for start, clip in zip(starts, clip_frames)
-    ]).astype(np.int32)
-    frames_tensor = tf.constant(frames)
 
-    def to_example(pair):
-        previous = tf.cast(tf.gather(frames_tensor, pair[0]), tf.float32) / 255.0
-        current = tf.cast(tf.gather(frames_tensor, pair[1]), tf.float32) / 255.0
-        previous_uv = colorspace.rgb_to_yuv(previous)[..., 1:]
-        current_yuv = colorspace.rgb_to_yuv(current)
-        targets = {
-            "u": colorspace.quantize(current_yuv[..., 1], "u", num_bins),
-            "v": colorspace.quantize(current_yuv[..., 2], "v", num_bins),
-        }
-        return {"luma": current_yuv[..., :1], "previous_uv": previous_uv}, targets
+    def __init__(self, clip_frames):
+        if not clip_frames:
+            raise ValueError("No clips were given.")
+        self.frames = np.concatenate(clip_frames)
+        starts = np.cumsum([0] + [len(clip) for clip in clip_frames[:-1]])
+        self.first_frames = np.zeros(len(self.frames), bool)
+        self.first_frames[starts] = True
+        self.pairs = np.concatenate([
+            np.stack([np.arange(start, start + len(clip) - 1), np.arange(start + 1, start + len(clip))], axis=1)
+            for start, clip in zip(starts, clip_frames)
+        ]).astype(np.int32)
+        self._frames_tensor = tf.constant(self.frames)
+        _, true_uv = split_yuv(self.frames)
+        self.predicted_uv = tf.Variable(true_uv, trainable=False, name="predicted_uv")
 
-    dataset = tf.data.Dataset.from_tensor_slices(pairs)
-    if training:
-        dataset = dataset.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    def refresh_predictions(self, color_model, consistency_model, method, batch_size=32):
+        """Stores each frame's colours as predicted from the previous frame's true colours
+        (the color model's for a clip's first frame)."""
+        luma, true_uv = split_yuv(self.frames)
+        predicted = np.empty_like(true_uv)
+        for begin in range(0, len(self.frames), batch_size):
+            indices = np.arange(begin, min(begin + batch_size, len(self.frames)))
+            context = true_uv[np.maximum(indices - 1, 0)]
+            outputs = consistency_model.predict_on_batch({"luma": luma[indices], "previous_uv": context})
+            first = self.first_frames[indices]
+            if first.any():
+                color_outputs = color_model.predict_on_batch(luma[indices][first])
+                for axis in ("u", "v"):
+                    outputs[axis] = np.array(outputs[axis])
+                    outputs[axis][first] = color_outputs[axis]
+            predicted[indices] = np.stack(
+                [colorspace.decode_distribution(np.asarray(outputs[axis]), axis, method) for axis in ("u", "v")], -1)
+        self.predicted_uv.assign(predicted)
+
+    def dataset(self, batch_size, num_bins, training=False, seed=0, sampling_probability=0.0):
+        """A `tf.data.Dataset` of ({"luma", "previous_uv"}, {"u", "v"}) batches."""
+        frames_tensor, predicted_uv = self._frames_tensor, self.predicted_uv
+
+        def to_example(pair):
+            previous = tf.cast(tf.gather(frames_tensor, pair[0]), tf.float32) / 255.0
+            current_yuv = colorspace.rgb_to_yuv(tf.cast(tf.gather(frames_tensor, pair[1]), tf.float32) / 255.0)
+            previous_uv = colorspace.rgb_to_yuv(previous)[..., 1:]
+            if sampling_probability > 0:
+                use_prediction = tf.random.uniform([]) < sampling_probability
+                previous_uv = tf.where(use_prediction, predicted_uv[pair[0]], previous_uv)
+            targets = {
+                "u": colorspace.quantize(current_yuv[..., 1], "u", num_bins),
+                "v": colorspace.quantize(current_yuv[..., 2], "v", num_bins),
+            }
+            return {"luma": current_yuv[..., :1], "previous_uv": previous_uv}, targets
+
+        dataset = tf.data.Dataset.from_tensor_slices(self.pairs)
+        if training:
+            dataset = dataset.shuffle(len(self.pairs), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
+        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def make_pair_dataset(clip_frames, batch_size, num_bins, training=False, seed=0):
+    """Pairs of ground-truth context (the paper's training), see `FramePairs.dataset`."""
+    return FramePairs(clip_frames).dataset(batch_size, num_bins, training, seed)

@@ -36,3 +36,24 @@ def test_pairs_join_frame_t_with_the_previous_frames_colours_within_each_clip():
     np.testing.assert_allclose(inputs["luma"][:2], expected_luma, atol=1e-6)
     expected_bins = colorspace.quantize(colorspace.rgb_to_yuv(first[1:].astype(np.float32) / 255.0)[..., 2], "v")
     np.testing.assert_array_equal(targets["v"][:2], expected_bins)
+
+
+def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weights):
+    from colornn_keras.models import color, consistency
+
+    color_model = color.build_color_model(image_size=32, num_bins=12, backbone_weights=vgg16_weights)
+    model = consistency.build_consistency_model(color_model)
+    rng = np.random.default_rng(0)
+    clip = (rng.random((4, 32, 32, 3)) * 255).astype(np.uint8)
+    pairs = clips.FramePairs([clip])
+    pairs.refresh_predictions(color_model, model, "annealed_mean")
+    predicted = pairs.predicted_uv.numpy()
+    # Frame 0's prediction is the color model's; frame 2's is the consistency model's from frame 1's truth.
+    luma, true_uv = clips.split_yuv(clip)
+    expected_first = colorspace.decode_distribution(color_model.predict_on_batch(luma[:1])["u"], "u", "annealed_mean")
+    np.testing.assert_allclose(predicted[0, ..., 0], expected_first[0], atol=1e-5)
+    own = next(iter(pairs.dataset(batch_size=3, num_bins=12, sampling_probability=1.0)))[0]["previous_uv"]
+    np.testing.assert_allclose(own, predicted[:3], atol=1e-6)
+    truth = next(iter(pairs.dataset(batch_size=3, num_bins=12, sampling_probability=0.0)))[0]["previous_uv"]
+    np.testing.assert_allclose(truth, true_uv[:3], atol=1e-6)
+    assert not np.allclose(own, truth)
