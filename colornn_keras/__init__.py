@@ -3,3 +3,6 @@
 __version__ = "0.1.0"
 
 from colornn_keras.models.color import build_color_model  # noqa: E402
+from colornn_keras.models.consistency import build_consistency_model  # noqa: E402
+
+__all__ = ["build_color_model", "build_consistency_model", "__version__"]

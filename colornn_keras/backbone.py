@@ -17,10 +17,11 @@ Whatever the source, three known ImageNet values are checked before use, and a
 import importlib.util
 import os
 import pathlib
-import tempfile
 
 import keras
 import numpy as np
+
+from colornn_keras import files
 
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 VGG16_CONV_LAYERS = tuple(
@@ -107,16 +108,8 @@ def _write_cache(weights, path):
     vgg = _build_keras_vgg16()
     for name, values in weights.items():
         vgg.get_layer(name).set_weights(list(values))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".weights.h5")
-    os.close(handle)
-    try:
-        vgg.save_weights(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with files.atomic_write(path, suffix=".weights.h5") as temporary:
+        vgg.save_weights(str(temporary))
 
 
 def onnx_path():

@@ -11,14 +11,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 EXIT_USER_ERROR = 2
 
 
+def _add_run_arguments(parser, default_name):
+    """The arguments every training run has: naming, resuming, seeding, limits, progress."""
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last finished epoch")
+    parser.add_argument("--name", default=default_name, help="run name: the folder is experiments/<date>_<name>")
+    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, shuffling and initialization")
+    parser.add_argument("--max-minutes", type=float,
+                        help="stop at an epoch end before this much time has passed (with --resume: for this continuation)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def _add_color_training_arguments(parser):
     from colornn_keras import colorspace
     from colornn_keras.data import images
 
     parser.add_argument("--data", help="folder of colour images (searched recursively)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last finished epoch")
-    parser.add_argument("--name", default="color", help="run name: the folder is experiments/<date>_<name>")
-    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    _add_run_arguments(parser, default_name="color")
     parser.add_argument("--variant", choices=("classification", "regression"), default="classification")
     parser.add_argument("--image-size", type=int, default=224, help="model input side (paper: 224)")
     parser.add_argument("--num-bins", type=int, default=colorspace.DEFAULT_NUM_BINS, help="bins per chroma axis")
@@ -28,14 +37,10 @@ def _add_color_training_arguments(parser):
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                         help="auto: bfloat16 where the CPU/GPU computes it in hardware")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", type=float, nargs=3, default=images.PAPER_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
     parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
-    parser.add_argument("--max-minutes", type=float,
-                        help="stop at an epoch end before this much time has passed (with --resume: for this continuation)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def _add_consistency_training_arguments(parser):
@@ -45,16 +50,13 @@ def _add_consistency_training_arguments(parser):
 
     parser.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
     parser.add_argument("--color-run", help="run folder of the trained color model (frozen inside)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last finished epoch")
-    parser.add_argument("--name", default="consistency", help="run name: the folder is experiments/<date>_<name>")
-    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    _add_run_arguments(parser, default_name="consistency")
     parser.add_argument("--stride", type=int, default=1, help="keep every k-th frame (the lower-frame-rate test)")
     parser.add_argument("--epochs", type=int, default=10, help="epochs (paper: 10); the best val epoch is kept")
     parser.add_argument("--batch-size", type=int, default=15)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--split", type=float, nargs=3, default=clips.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="clips for train/val/test (paper: 7 3 3), split by clip, never by frame")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
     parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
                         help="how distributions become colours, for the fed-back context and the measures")
@@ -63,9 +65,6 @@ def _add_consistency_training_arguments(parser):
                              "(0: always the ground truth, as the paper)")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
-    parser.add_argument("--max-minutes", type=float,
-                        help="stop at an epoch end before this much time has passed (with --resume: for this continuation)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def _split_sizes(values):

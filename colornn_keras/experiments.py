@@ -19,8 +19,8 @@ import os
 import pathlib
 import platform
 import subprocess
-import tempfile
 
+from colornn_keras import files
 from colornn_keras import precision as precision_module
 
 CONFIG_FILE = "config.json"
@@ -53,17 +53,9 @@ def create_run_dir(root, name, date=None):
 
 def write_json(path, data):
     """Writes JSON atomically (temporary file beside it, then rename)."""
-    path = pathlib.Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
-    try:
-        with os.fdopen(handle, "w") as file:
-            json.dump(data, file, indent=2, sort_keys=False, default=str)
-            file.write("\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with files.atomic_write(path) as temporary, open(temporary, "w") as file:
+        json.dump(data, file, indent=2, sort_keys=False, default=str)
+        file.write("\n")
 
 
 def read_json(path):
@@ -131,20 +123,12 @@ def read_history(path):
 
 def write_history(path, rows):
     """Writes per-epoch rows (dicts) to history.csv atomically, sorted by epoch."""
-    path = pathlib.Path(path)
     rows = sorted(rows, key=lambda row: row["epoch"])
     columns = ["epoch"] + sorted({key for row in rows for key in row if key != "epoch"})
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with files.atomic_write(path) as temporary, open(temporary, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def plot_curves(history_rows, path, best_epoch=None):

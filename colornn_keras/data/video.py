@@ -7,16 +7,16 @@ what a variable-frame-rate clip needs; `stride` keeps every k-th frame for the p
 lower-frame-rate experiment.
 """
 
+import contextlib
 import dataclasses
-import os
 import pathlib
 import re
 import subprocess
-import tempfile
 
 import imageio_ffmpeg
 import numpy as np
 
+from colornn_keras import files
 from colornn_keras.data import images
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
@@ -151,10 +151,8 @@ class VideoWriter:
         self.frames_written = 0
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".partial.mp4")
-        os.close(handle)
-        self._temporary = temporary
+        self._stack = contextlib.ExitStack()
+        self._temporary = self._stack.enter_context(files.atomic_write(self.path, suffix=".partial.mp4"))
         return self
 
     def write(self, frame):
@@ -166,7 +164,7 @@ class VideoWriter:
         if self._generator is None:
             self._size = (padded.shape[1], padded.shape[0])
             self._generator = imageio_ffmpeg.write_frames(
-                self._temporary, self._size, fps=self.fps, codec="libx264", quality=self.quality,
+                str(self._temporary), self._size, fps=self.fps, codec="libx264", quality=self.quality,
                 macro_block_size=1, pix_fmt_out="yuv420p", output_params=["-movflags", "+faststart"],
                 audio_path=str(self.audio_from) if self.audio_from else None,
                 audio_codec="aac" if self.audio_from else None,
@@ -181,14 +179,12 @@ class VideoWriter:
         try:
             if self._generator is not None:
                 self._generator.close()
-            if error_type is None:
-                if self.frames_written == 0:
-                    raise ValueError(f"No frames were written to {self.path}.")
-                os.replace(self._temporary, self.path)
-        finally:
-            if os.path.exists(self._temporary):
-                os.remove(self._temporary)
-        return False
+            if error_type is None and self.frames_written == 0:
+                raise ValueError(f"No frames were written to {self.path}.")
+        except BaseException as failure:
+            self._stack.__exit__(type(failure), failure, failure.__traceback__)
+            raise
+        return self._stack.__exit__(error_type, error, traceback)
 
 
 def luma_histogram(frame):

@@ -8,12 +8,12 @@ statistics included).
 """
 
 import hashlib
-import os
 import pathlib
-import tempfile
 
 import h5py
 import numpy as np
+
+from colornn_keras import files
 
 FORMAT = "colornn_keras.trained_part.v1"
 
@@ -26,22 +26,13 @@ def trained_layers(model):
 def save_trained_part(model, path):
     """Writes the trained layers' weights to `path`, atomically."""
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".h5.partial")
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as file:
-            file.attrs["format"] = FORMAT
-            file.attrs["model_name"] = model.name
-            for layer in trained_layers(model):
-                group = file.create_group(layer.name)
-                for index, weight in enumerate(layer.weights):
-                    group.create_dataset(str(index), data=np.asarray(weight.numpy()))
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with files.atomic_write(path) as temporary, h5py.File(temporary, "w") as file:
+        file.attrs["format"] = FORMAT
+        file.attrs["model_name"] = model.name
+        for layer in trained_layers(model):
+            group = file.create_group(layer.name)
+            for index, weight in enumerate(layer.weights):
+                group.create_dataset(str(index), data=np.asarray(weight.numpy()))
     return path
 
 
