@@ -141,6 +141,93 @@ def _evaluate_and_print(arguments, evaluate):
     print(json.dumps(results, indent=2))
 
 
+def _load_colorizer(arguments):
+    from colornn_keras import inference
+    from colornn_keras import precision
+    from colornn_keras import pretrained
+    from colornn_keras import training
+
+    dtype = precision.resolve_dtype_policy(arguments.precision)
+    if arguments.consistency_run and not arguments.per_frame:
+        color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
+    elif arguments.color_run:
+        color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
+    elif arguments.per_frame:
+        color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+    else:
+        manifest = pretrained.read_manifest()
+        if "consistency" in manifest:
+            color_model, consistency_model = pretrained.load_pretrained("consistency", dtype=dtype)
+        else:
+            color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+    return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
+                               scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size)
+
+
+def _progress(arguments, total):
+    if arguments.quiet:
+        return None
+    import keras
+
+    bar = keras.utils.Progbar(total, unit_name="frame")
+    return lambda count: bar.add(count)
+
+
+def _count_work(source):
+    from colornn_keras import inference
+    from colornn_keras.data import images
+    from colornn_keras.data import video
+
+    source = pathlib.Path(source)
+    if video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source)):
+        return video.probe(source).frame_count
+    if source.is_dir():
+        return len(images.find_images(source))
+    return 1
+
+
+def _colorize(arguments):
+    from colornn_keras import inference
+
+    source = pathlib.Path(arguments.input)
+    if not source.exists():
+        raise ValueError(f"{source} does not exist.")
+    total = _count_work(source)  # Also rejects unreadable videos and empty folders before any work.
+    colorizer = _load_colorizer(arguments)
+    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total))
+    for path, message in report.failures:
+        print(f"colornn: failed: {path}: {message}", file=sys.stderr)
+    if not arguments.quiet:
+        print(f"Wrote {report.outputs[0] if len(report.outputs) == 1 else f'{len(report.outputs)} files'}")
+    if report.failures:
+        raise ValueError(f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
+
+
+def _demo(arguments):
+    from colornn_keras import demo
+
+    colorizer = _load_colorizer(arguments)
+    written = demo.run_demo(colorizer, arguments.input, pathlib.Path(arguments.output), arguments.overwrite)
+    print("Wrote " + ", ".join(str(path) for path in written))
+
+
+def _add_colorize_arguments(parser):
+    from colornn_keras import colorspace
+    from colornn_keras.data import video
+
+    parser.add_argument("--per-frame", action="store_true", help="videos: the color model alone on each frame")
+    parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
+                        help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
+    parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
+                        help="videos: luma-histogram jump that resets the colour context")
+    parser.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
+    parser.add_argument("--color-run", help="use the color model of this run folder instead of the shipped weights")
+    parser.add_argument("--consistency-run", help="use the models of this consistency run folder")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="colornn",
@@ -156,6 +243,19 @@ def build_parser():
     train_consistency = train_models.add_parser("consistency", help="the consistency model on video clips")
     _add_consistency_training_arguments(train_consistency)
     train_consistency.set_defaults(handler=_train_consistency)
+
+    colorize = commands.add_parser(
+        "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames")
+    colorize.add_argument("input", help="image file, folder of images, video file, or folder of numbered frames")
+    colorize.add_argument("-o", "--output", help="output file or folder (default: <input>_colorized)")
+    _add_colorize_arguments(colorize)
+    colorize.set_defaults(handler=_colorize)
+
+    demo = commands.add_parser("demo", help="colorize a real photograph (or your file) turned gray, side by side")
+    demo.add_argument("input", nargs="?", help="your image or video (default: a photograph shipped with matplotlib)")
+    demo.add_argument("-o", "--output", default="colornn_demo", help="output folder (default: colornn_demo)")
+    _add_colorize_arguments(demo)
+    demo.set_defaults(handler=_demo)
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)

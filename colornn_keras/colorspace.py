@@ -67,6 +67,20 @@ def yuv_to_rgb(yuv, clip=True):
     return _return_like(rgb, yuv)
 
 
+def yuv_to_rgb_keeping_luma(yuv):
+    """YUV to RGB in [0, 1] with Y kept exactly: out-of-gamut colours are desaturated (U and V
+    scaled toward gray) just enough to fit, rather than clipped channel by channel, which would
+    change their brightness. What colorization output wants: the luma is the source's own."""
+    yuv_tensor = _as_float_tensor(yuv)
+    luma = tf.clip_by_value(yuv_tensor[..., :1], 0.0, 1.0)
+    deviation = yuv_to_rgb(tf.concat([tf.zeros_like(luma), yuv_tensor[..., 1:]], -1), clip=False)
+    # Largest s in [0, 1] with 0 <= Y + s * deviation <= 1 for every channel.
+    room = tf.where(deviation > 0, (1.0 - luma) / tf.maximum(deviation, 1e-12),
+                    tf.where(deviation < 0, luma / tf.maximum(-deviation, 1e-12), tf.ones_like(deviation)))
+    scale = tf.clip_by_value(tf.reduce_min(room, axis=-1, keepdims=True), 0.0, 1.0)
+    return _return_like(tf.clip_by_value(luma + scale * deviation, 0.0, 1.0), yuv)
+
+
 def rgb_to_luma(rgb):
     """Y of BT.601 for RGB in [0, 1], with the channel axis kept (shape (..., 1))."""
     return _return_like(rgb_to_yuv(_as_float_tensor(rgb))[..., :1], rgb)

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from colornn_keras import cli
+from tests.test_pretrained import weights_folder  # noqa: F401 (a fixture)
 
 
 def test_help_lists_the_commands(capsys):
@@ -48,3 +49,28 @@ def test_train_then_evaluate_from_the_command_line(image_folder, tmp_path, capsy
     assert json.loads(output.read_text())["test"]["u_accuracy"] == pytest.approx(recorded["test"]["u_accuracy"])
     # An existing output is not replaced without --overwrite.
     assert cli.main(["evaluate", "color", "--run", str(run_dir), "--output", str(output)]) == cli.EXIT_USER_ERROR
+
+
+def test_demo_writes_the_side_by_side_offline(weights_folder, tmp_path, capsys):
+    assert cli.main(["demo", "-o", str(tmp_path / "demo"), "--quiet"]) == 0
+    written = sorted(path.name for path in (tmp_path / "demo").iterdir())
+    assert written == ["colorized.png", "grayscale.png", "original.png", "side_by_side.png"]
+    assert cli.main(["demo", "-o", str(tmp_path / "demo"), "--quiet"]) == cli.EXIT_USER_ERROR  # No overwrite.
+
+
+def test_colorize_errors_are_one_line_with_exit_2_and_leave_nothing(weights_folder, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello")
+    before = set(tmp_path.iterdir())
+    assert cli.main(["colorize", str(tmp_path / "notes.txt"), "--quiet"]) == cli.EXIT_USER_ERROR
+    assert cli.main(["colorize", str(tmp_path / "missing.jpg"), "--quiet"]) == cli.EXIT_USER_ERROR
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and "neither an image" in errors[0] and "does not exist" in errors[1]
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_colorize_a_folder_lists_failures_and_exits_2(weights_folder, image_folder, tmp_path, capsys):
+    (image_folder / "broken.png").write_bytes(b"garbage")
+    assert cli.main(["colorize", str(image_folder), "-o", str(tmp_path / "out"), "--quiet"]) == cli.EXIT_USER_ERROR
+    error = capsys.readouterr().err
+    assert "broken.png" in error and "1 of 15 files failed" in error
+    assert len(list((tmp_path / "out").rglob("*.jpg"))) == 14

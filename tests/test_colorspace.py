@@ -102,3 +102,14 @@ def test_decoding_rejects_unknown_methods_and_bad_temperatures():
         colorspace.decode_distribution(probabilities, "u", "median")
     with pytest.raises(ValueError, match="temperature"):
         colorspace.decode_distribution(probabilities, "u", "annealed_mean", temperature=0)
+
+
+def test_keeping_luma_desaturates_out_of_gamut_colours_instead_of_clipping():
+    yuv = np.array([[0.9, 0.4, 0.5], [0.1, -0.4, -0.6], [0.5, 0.05, -0.02]], np.float32)
+    rgb = colorspace.yuv_to_rgb_keeping_luma(yuv)
+    assert rgb.min() >= 0 and rgb.max() <= 1
+    np.testing.assert_allclose(colorspace.rgb_to_yuv(rgb)[:, 0], yuv[:, 0], atol=1e-5)
+    # In-gamut colours are unchanged; out-of-gamut ones keep their hue direction.
+    np.testing.assert_allclose(rgb[2], colorspace.yuv_to_rgb(yuv[2]), atol=1e-6)
+    fitted_uv = colorspace.rgb_to_yuv(rgb)[0, 1:]
+    np.testing.assert_allclose(fitted_uv / np.linalg.norm(fitted_uv), yuv[0, 1:] / np.linalg.norm(yuv[0, 1:]), atol=1e-4)

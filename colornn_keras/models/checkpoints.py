@@ -11,16 +11,23 @@ import hashlib
 import pathlib
 
 import h5py
+import keras
 import numpy as np
 
+from colornn_keras import backbone
 from colornn_keras import files
 
 FORMAT = "colornn_keras.trained_part.v1"
 
 
 def trained_layers(model):
-    """Layers that carry trainable weights (the frozen backbone's layers are left out)."""
-    return [layer for layer in model.layers if layer.trainable and layer.weights]
+    """The layers training sets: all with weights but VGG16's convolutions and nested models
+    (the frozen color model inside a consistency model). Decided by structure, not by the
+    `trainable` flags, which freezing a color model for a consistency model turns off."""
+    return [
+        layer for layer in model.layers
+        if layer.weights and layer.name not in backbone.VGG16_CONV_LAYERS and not isinstance(layer, keras.Model)
+    ]
 
 
 def save_trained_part(model, path):

@@ -19,6 +19,9 @@ CONTEXT_INPUT = "previous_uv"
 def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):
     """Builds the consistency model on top of a trained color model, which is frozen.
 
+    The color model's layers are frozen in place (their `trainable` flags turn off), so
+    train or save it before building a consistency model on it.
+
     Args:
         color_model: a classification color model from `build_color_model` (trained).
         context_filters: int, channels of the convolution of the previous frame's (U', V').

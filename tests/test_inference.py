@@ -1,0 +1,131 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from colornn_keras import colorspace
+from colornn_keras import inference
+from colornn_keras.data import video
+from colornn_keras.models import color
+from colornn_keras.models import consistency
+from tests.conftest import make_scene, panning_frames
+
+
+@pytest.fixture(scope="module")
+def colorizer():
+    from colornn_keras import backbone
+
+    color_model = color.build_color_model(image_size=32, backbone_weights=backbone.load_vgg16_weights())
+    return inference.Colorizer(color_model, consistency.build_consistency_model(color_model), batch_size=4)
+
+
+def _luma(rgb):
+    return colorspace.rgb_to_luma(np.asarray(rgb, np.float32) / 255.0)[..., 0]
+
+
+def test_an_image_keeps_its_size_and_its_own_luma(colorizer, tmp_path):
+    source = tmp_path / "photo.png"
+    rgb = make_scene((75, 130), seed=1)
+    Image.fromarray(rgb).save(source)
+    report = inference.colorize(colorizer, source)
+    output = np.asarray(Image.open(tmp_path / "photo_colorized.png"))
+    assert report.outputs == [tmp_path / "photo_colorized.png"] and output.shape == (75, 130, 3)
+    # Luma comes from the source at full resolution; only rounding to uint8 moves it.
+    assert np.abs(_luma(output) - _luma(rgb)).max() <= 1.0 / 255
+
+
+def test_a_folder_of_images_reports_failures_and_continues(colorizer, image_folder, tmp_path):
+    (image_folder / "broken.jpg").write_bytes(b"not a jpeg")
+    report = inference.colorize(colorizer, image_folder, tmp_path / "out")
+    assert len(report.outputs) == 14 and [path.split("/")[-1] for path, _ in report.failures] == ["broken.jpg"]
+    assert (tmp_path / "out" / "nested" / "scene_00.jpg").is_file()
+    assert not (tmp_path / "out" / "broken.jpg").exists()
+
+
+def test_a_video_keeps_size_frame_count_fps_and_audio(colorizer, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    source = tmp_path / "clip.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=12:duration=1",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(source)], check=True, timeout=60,
+    )
+    report = inference.colorize(colorizer, source)
+    info = video.probe(report.outputs[0])
+    assert (info.width, info.height, info.fps, info.has_audio) == (96, 64, 12.0, True)
+    assert info.frame_count == video.probe(source).frame_count == report.frames
+
+
+def test_a_folder_of_numbered_frames_becomes_a_video(colorizer, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(panning_frames(5)):
+        Image.fromarray(frame).save(folder / f"frame_{index:03d}.png")
+    assert inference.is_frame_folder(folder)
+    report = inference.colorize(colorizer, folder)
+    assert report.outputs == [tmp_path / "frames_colorized.mp4"] and video.probe(report.outputs[0]).frame_count == 5
+
+
+def test_free_running_video_resets_at_a_scene_cut(colorizer):
+    frames = panning_frames(3) + [255 - frame for frame in panning_frames(3, seed=3)]
+    free = list(colorizer.colorize_sequence(frames))
+    per_frame = list(inference.Colorizer(colorizer.color_model).colorize_sequence(frames))
+    np.testing.assert_array_equal(free[0], per_frame[0])
+    np.testing.assert_array_equal(free[3], per_frame[3])  # The cut: the color model again.
+    assert not np.array_equal(free[1], per_frame[1])
+
+
+def _ffmpeg_clip(path, truncate=False, video_stream=True):
+    """A 3-second test clip; truncated to its first 3000 bytes, or with only a sound track."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    inputs = ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=12:duration=3", "-f", "lavfi", "-i", "sine=duration=3"]
+    streams = ["-map", "0", "-c:v", "libx264", "-pix_fmt", "yuv420p"] if video_stream else ["-map", "1", "-c:a", "aac"]
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", *inputs, *streams, str(path)], check=True, timeout=60)
+    if truncate:
+        path.write_bytes(path.read_bytes()[:3000])
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: tmp / "missing.png", "does not exist"),
+        (lambda tmp: (tmp / "notes.txt").write_text("hi") and tmp / "notes.txt", "neither an image"),
+        (lambda tmp: (tmp / "fake.png").write_bytes(b"garbage") and tmp / "fake.png", "not a readable image"),
+        (lambda tmp: (tmp / "fake.mp4").write_bytes(b"garbage") and tmp / "fake.mp4", "not a readable video"),
+        (lambda tmp: Image.new("RGB", (1, 1)).save(tmp / "dot.png") or tmp / "dot.png", "too small"),
+        (lambda tmp: _ffmpeg_clip(tmp / "truncated.mp4", truncate=True), "not a readable video"),
+        (lambda tmp: _ffmpeg_clip(tmp / "sound_only.mp4", video_stream=False), "not a readable video"),
+        (lambda tmp: (tmp / "empty_folder").mkdir() or tmp / "empty_folder", "holds no images"),
+    ],
+)
+def test_bad_inputs_raise_one_line_and_leave_nothing(colorizer, tmp_path, make, message):
+    source = make(tmp_path)
+    before = set(tmp_path.iterdir())
+    with pytest.raises(ValueError, match=message):
+        inference.colorize(colorizer, source)
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_existing_output_is_refused_unless_overwrite(colorizer, tmp_path):
+    source = tmp_path / "photo.png"
+    Image.fromarray(make_scene((40, 40), seed=2)).save(source)
+    target = tmp_path / "out.png"
+    target.write_bytes(b"keep me")
+    with pytest.raises(ValueError, match="exists; pass --overwrite"):
+        inference.colorize(colorizer, source, target)
+    assert target.read_bytes() == b"keep me"
+    inference.colorize(colorizer, source, target, overwrite=True)
+    assert Image.open(target).size == (40, 40)
+
+
+def test_unwritable_output_folder_is_refused(colorizer, tmp_path):
+    source = tmp_path / "photo.png"
+    Image.fromarray(make_scene((40, 40), seed=2)).save(source)
+    with pytest.raises(ValueError, match="not writable"):
+        inference.colorize(colorizer, source, tmp_path / "photo.png" / "inside" / "out.png")
