@@ -29,61 +29,96 @@ DECODING_METHODS = ("argmax", "expectation", "annealed_mean")
 DEFAULT_TEMPERATURE = 0.38
 
 
-def _is_numpy(value):
-    return not tf.is_tensor(value)
+class _NumpyOps:
+    """The few array operations the colour space needs, for NumPy arrays (fast on large frames)."""
+
+    stack, floor, maximum, minimum = np.stack, np.floor, np.maximum, np.minimum
+    clip = staticmethod(np.clip)
+    reduce_min = staticmethod(lambda x, axis, keepdims=False: np.min(x, axis=axis, keepdims=keepdims))
+    reduce_sum = staticmethod(lambda x, axis, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims))
+    argmax = staticmethod(np.argmax)
+    take = staticmethod(lambda table, indices: np.take(table, indices))
+    to_int32 = staticmethod(lambda x: x.astype(np.int32))
+    log = np.log
+
+    @staticmethod
+    def softmax(x, axis):
+        exponent = np.exp(x - x.max(axis=axis, keepdims=True))
+        return exponent / exponent.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def as_float(value):
+        array = np.asarray(value)
+        return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float32)
 
 
-def _as_float_tensor(value):
-    tensor = tf.convert_to_tensor(value)
-    if not tensor.dtype.is_floating:
-        tensor = tf.cast(tensor, tf.float32)
-    return tensor
+class _TensorOps:
+    """The same operations for TensorFlow tensors (eager or inside a `tf.data` map)."""
+
+    stack, floor, maximum, minimum = tf.stack, tf.floor, tf.maximum, tf.minimum
+    argmax, log = tf.argmax, tf.math.log
+    clip = staticmethod(tf.clip_by_value)
+    reduce_min = staticmethod(lambda x, axis, keepdims=False: tf.reduce_min(x, axis=axis, keepdims=keepdims))
+    reduce_sum = staticmethod(lambda x, axis, keepdims=False: tf.reduce_sum(x, axis=axis, keepdims=keepdims))
+    take = staticmethod(lambda table, indices: tf.gather(tf.constant(table), indices))
+    to_int32 = staticmethod(lambda x: tf.cast(x, tf.int32))
+    softmax = staticmethod(lambda x, axis: tf.nn.softmax(x, axis=axis))
+
+    @staticmethod
+    def as_float(value):
+        tensor = tf.convert_to_tensor(value)
+        return tensor if tensor.dtype.is_floating else tf.cast(tensor, tf.float32)
 
 
-def _return_like(result, original):
-    return result.numpy() if _is_numpy(original) else result
+def _ops(value):
+    """NumPy in, NumPy out; tensor in, tensor out."""
+    return _TensorOps if tf.is_tensor(value) else _NumpyOps
 
 
 def rgb_to_yuv(rgb):
     """Converts RGB in [0, 1] (last axis of size 3) to BT.601 YUV (last axis Y, U, V)."""
-    rgb_tensor = _as_float_tensor(rgb)
-    red, green, blue = tf.unstack(rgb_tensor, axis=-1)
+    ops = _ops(rgb)
+    rgb = ops.as_float(rgb)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     luma = WEIGHT_RED * red + WEIGHT_GREEN * green + WEIGHT_BLUE * blue
-    u = U_SCALE * (blue - luma)
-    v = V_SCALE * (red - luma)
-    return _return_like(tf.stack([luma, u, v], axis=-1), rgb)
+    return ops.stack([luma, U_SCALE * (blue - luma), V_SCALE * (red - luma)], axis=-1)
 
 
 def yuv_to_rgb(yuv, clip=True):
     """Converts BT.601 YUV to RGB in [0, 1]; the exact inverse of `rgb_to_yuv` before clipping."""
-    yuv_tensor = _as_float_tensor(yuv)
-    luma, u, v = tf.unstack(yuv_tensor, axis=-1)
+    ops = _ops(yuv)
+    yuv = ops.as_float(yuv)
+    luma, u, v = yuv[..., 0], yuv[..., 1], yuv[..., 2]
     blue = luma + u / U_SCALE
     red = luma + v / V_SCALE
     green = (luma - WEIGHT_RED * red - WEIGHT_BLUE * blue) / WEIGHT_GREEN
-    rgb = tf.stack([red, green, blue], axis=-1)
-    if clip:
-        rgb = tf.clip_by_value(rgb, 0.0, 1.0)
-    return _return_like(rgb, yuv)
+    rgb = ops.stack([red, green, blue], axis=-1)
+    return ops.clip(rgb, 0.0, 1.0) if clip else rgb
 
 
 def yuv_to_rgb_keeping_luma(yuv):
     """YUV to RGB in [0, 1] with Y kept exactly: out-of-gamut colours are desaturated (U and V
     scaled toward gray) just enough to fit, rather than clipped channel by channel, which would
     change their brightness. What colorization output wants: the luma is the source's own."""
-    yuv_tensor = _as_float_tensor(yuv)
-    luma = tf.clip_by_value(yuv_tensor[..., :1], 0.0, 1.0)
-    deviation = yuv_to_rgb(tf.concat([tf.zeros_like(luma), yuv_tensor[..., 1:]], -1), clip=False)
-    # Largest s in [0, 1] with 0 <= Y + s * deviation <= 1 for every channel.
-    room = tf.where(deviation > 0, (1.0 - luma) / tf.maximum(deviation, 1e-12),
-                    tf.where(deviation < 0, luma / tf.maximum(-deviation, 1e-12), tf.ones_like(deviation)))
-    scale = tf.clip_by_value(tf.reduce_min(room, axis=-1, keepdims=True), 0.0, 1.0)
-    return _return_like(tf.clip_by_value(luma + scale * deviation, 0.0, 1.0), yuv)
+    ops = _ops(yuv)
+    yuv = ops.as_float(yuv)
+    luma = ops.clip(yuv[..., 0], 0.0, 1.0)
+    red_shift, blue_shift = yuv[..., 2] / V_SCALE, yuv[..., 1] / U_SCALE
+    shifts = (red_shift, -(WEIGHT_RED * red_shift + WEIGHT_BLUE * blue_shift) / WEIGHT_GREEN, blue_shift)
+    # The largest s in [0, 1] with 0 <= Y + s * shift <= 1 in every channel; a tiny floor on the
+    # divisors makes the bound of a channel that does not move in that direction huge, not inf.
+    scale = 1.0
+    for shift in shifts:
+        room = ops.minimum((1.0 - luma) / ops.maximum(shift, 1e-12), luma / ops.maximum(-shift, 1e-12))
+        scale = ops.minimum(scale, room)
+    scale = ops.clip(scale, 0.0, 1.0)
+    return ops.clip(ops.stack([luma + scale * shift for shift in shifts], axis=-1), 0.0, 1.0)
 
 
 def rgb_to_luma(rgb):
     """Y of BT.601 for RGB in [0, 1], with the channel axis kept (shape (..., 1))."""
-    return _return_like(rgb_to_yuv(_as_float_tensor(rgb))[..., :1], rgb)
+    rgb = _ops(rgb).as_float(rgb)
+    return (WEIGHT_RED * rgb[..., 0] + WEIGHT_GREEN * rgb[..., 1] + WEIGHT_BLUE * rgb[..., 2])[..., None]
 
 
 def axis_range(axis):
@@ -117,18 +152,17 @@ def quantize(values, axis, num_bins=DEFAULT_NUM_BINS):
     """Maps U or V values to bin indices (int32); values outside the range go to the end bins."""
     num_bins = _check_num_bins(num_bins)
     low, high = axis_range(axis)
-    tensor = tf.cast(_as_float_tensor(values), tf.float32)
+    ops = _ops(values)
+    values = ops.as_float(values)
     # Measured from the axis' centre so that gray (exactly 0) always lands in bin num_bins // 2,
     # whatever the float rounding of the range's ends.
-    position = tensor * (num_bins / (high - low)) + num_bins / 2
-    indices = tf.clip_by_value(tf.floor(position), 0, num_bins - 1)
-    return _return_like(tf.cast(indices, tf.int32), values)
+    position = values * (num_bins / (high - low)) + num_bins / 2
+    return ops.to_int32(ops.clip(ops.floor(position), 0, num_bins - 1))
 
 
 def dequantize(indices, axis, num_bins=DEFAULT_NUM_BINS):
     """Maps bin indices back to the bins' centre values."""
-    centers = tf.constant(bin_centers(axis, num_bins))
-    return _return_like(tf.gather(centers, tf.convert_to_tensor(indices)), indices)
+    return _ops(indices).take(bin_centers(axis, num_bins), indices)
 
 
 def decode_distribution(probabilities, axis, method="annealed_mean", temperature=DEFAULT_TEMPERATURE):
@@ -143,20 +177,18 @@ def decode_distribution(probabilities, axis, method="annealed_mean", temperature
         temperature: T for "annealed_mean".
 
     Returns:
-        Array (...) of decoded values, float32.
+        Array (...) of decoded values.
     """
     if method not in DECODING_METHODS:
         raise ValueError(f"method must be one of {DECODING_METHODS}, got {method!r}.")
-    tensor = tf.cast(_as_float_tensor(probabilities), tf.float32)
-    num_bins = int(tensor.shape[-1])
-    centers = tf.constant(bin_centers(axis, num_bins))
+    if method == "annealed_mean" and not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature!r}.")
+    ops = _ops(probabilities)
+    probabilities = ops.as_float(probabilities)
+    centers = bin_centers(axis, int(probabilities.shape[-1]))
     if method == "argmax":
-        decoded = tf.gather(centers, tf.argmax(tensor, axis=-1))
-    else:
-        if method == "annealed_mean":
-            if not temperature > 0:
-                raise ValueError(f"temperature must be positive, got {temperature!r}.")
-            # softmax(log p / T) is p ** (1/T) renormalized, computed stably.
-            tensor = tf.nn.softmax(tf.math.log(tf.maximum(tensor, 1e-12)) / temperature, axis=-1)
-        decoded = tf.reduce_sum(tensor * centers, axis=-1) / tf.reduce_sum(tensor, axis=-1)
-    return _return_like(decoded, probabilities)
+        return ops.take(centers, ops.argmax(probabilities, axis=-1))
+    if method == "annealed_mean":
+        # softmax(log p / T) is p ** (1/T) renormalized, computed stably.
+        probabilities = ops.softmax(ops.log(ops.maximum(probabilities, 1e-12)) / temperature, axis=-1)
+    return ops.reduce_sum(probabilities * centers, axis=-1) / ops.reduce_sum(probabilities, axis=-1)

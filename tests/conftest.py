@@ -76,3 +76,21 @@ def clip_folder(tmp_path):
     for index, frame in enumerate(panning_frames(6, seed=9)):
         Image.fromarray(frame).save(folder / "frames_clip" / f"{index:04d}.png")
     return folder
+
+
+@pytest.fixture
+def weights_folder(tmp_path, vgg16_weights, monkeypatch):
+    """A shipped-weights folder with tiny (32x32) models, and the environment pointing at it."""
+    from colornn_keras import pretrained
+    from colornn_keras.models import checkpoints, color, consistency
+
+    color_model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    model = consistency.build_consistency_model(color_model)
+    checkpoints.save_trained_part(color_model, tmp_path / "color_model.trained.h5")
+    checkpoints.save_trained_part(model, tmp_path / "consistency_model.trained.h5")
+    pretrained.write_manifest(tmp_path, {
+        "color": {"file": "color_model.trained.h5", "image_size": 32, "num_bins": 30, "run": "test"},
+        "consistency": {"file": "consistency_model.trained.h5", "context_filters": 32, "filters": 64, "run": "test"},
+    })
+    monkeypatch.setenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, str(tmp_path))
+    return tmp_path, color_model

@@ -5,7 +5,6 @@ import sys
 import pytest
 
 from colornn_keras import cli
-from tests.test_pretrained import weights_folder  # noqa: F401 (a fixture)
 
 
 def test_help_lists_the_commands(capsys):

@@ -4,24 +4,6 @@ import numpy as np
 import pytest
 
 from colornn_keras import pretrained
-from colornn_keras.models import checkpoints
-from colornn_keras.models import color
-from colornn_keras.models import consistency
-
-
-@pytest.fixture
-def weights_folder(tmp_path, vgg16_weights, monkeypatch):
-    """A shipped-weights folder with tiny (32x32) models, and the environment pointing at it."""
-    color_model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
-    model = consistency.build_consistency_model(color_model)
-    checkpoints.save_trained_part(color_model, tmp_path / "color_model.trained.h5")
-    checkpoints.save_trained_part(model, tmp_path / "consistency_model.trained.h5")
-    pretrained.write_manifest(tmp_path, {
-        "color": {"file": "color_model.trained.h5", "image_size": 32, "num_bins": 30, "run": "test"},
-        "consistency": {"file": "consistency_model.trained.h5", "context_filters": 32, "filters": 64, "run": "test"},
-    })
-    monkeypatch.setenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, str(tmp_path))
-    return tmp_path, color_model
 
 
 def test_load_pretrained_rebuilds_the_shipped_models(weights_folder):
