@@ -65,6 +65,18 @@ def _ffmpeg_streams(path):
     return result.stderr
 
 
+def count_frames(path):
+    """Frames of a video's first video stream, counted from its packets without decoding them."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", "0:v:0", "-c", "copy",
+         "-f", "null", "-"], capture_output=True, text=True, timeout=300,
+    )
+    counts = re.findall(r"frame=\s*(\d+)", result.stderr)
+    if result.returncode != 0 or not counts:
+        raise ValueError(f"ffmpeg could not count the frames: {result.stderr.strip().splitlines()[-1:]}")
+    return int(counts[-1])
+
+
 def probe(path, fps_for_folders=30.0):
     """Reads a video's frame rate, size, frame count and whether it has audio.
 
@@ -81,7 +93,7 @@ def probe(path, fps_for_folders=30.0):
         reader = imageio_ffmpeg.read_frames(str(path))
         metadata = next(reader)
         reader.close()
-        frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        frame_count = count_frames(path)
     except (RuntimeError, OSError, StopIteration, ValueError) as error:
         raise ValueError(f"{path} is not a readable video: {str(error).strip().splitlines()[0]}") from error
     if frame_count == 0:
