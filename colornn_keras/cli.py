@@ -228,6 +228,12 @@ def _add_colorize_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _table(arguments):
+    from colornn_keras import experiments
+
+    print(experiments.runs_table(arguments.runs))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="colornn",
@@ -256,6 +262,10 @@ def build_parser():
     demo.add_argument("-o", "--output", default="colornn_demo", help="output folder (default: colornn_demo)")
     _add_colorize_arguments(demo)
     demo.set_defaults(handler=_demo)
+
+    table = commands.add_parser("table", help="Markdown tables of finished runs beside the paper's numbers")
+    table.add_argument("runs", nargs="+", help="run folders (color and/or consistency)")
+    table.set_defaults(handler=_table)
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)

@@ -155,3 +155,79 @@ def plot_curves(history_rows, path, best_epoch=None):
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
+
+
+# The paper's reported numbers (ColorNN Book, section 4), for tables beside ours.
+PAPER_COLOR_MODEL = {"image_size": 224, "kept_epoch": 16, "train_loss": 3.384, "train_u_accuracy": 0.37362,
+                     "train_v_accuracy": 0.33908, "test_loss": 3.541, "test_u_accuracy": 0.36198,
+                     "test_v_accuracy": 0.32474}
+PAPER_CONSISTENCY_MODEL = {"test_loss": 3.241, "test_u_accuracy": 0.34203, "test_v_accuracy": 0.75345}
+
+
+def color_runs_table(run_dirs, decoding="annealed_mean"):
+    """A Markdown table of color-model runs from their metrics.json, the paper's row first."""
+    paper = PAPER_COLOR_MODEL
+    lines = [
+        "| run | variant | image size | kept epoch / run | test loss | test U acc | test V acc "
+        "| gray baseline U / V | AuC | PSNR (dB) | colorfulness (truth) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| paper (Gupta & Kannan) | classification | {paper['image_size']} | {paper['kept_epoch']} / 100 "
+        f"| {paper['test_loss']:.3f} | {paper['test_u_accuracy']:.1%} | {paper['test_v_accuracy']:.1%} "
+        "| not reported | not reported | not reported | not reported |",
+    ]
+    for run_dir in run_dirs:
+        run_dir = pathlib.Path(run_dir)
+        metrics = read_json(run_dir / METRICS_FILE)
+        test = metrics["test"]
+        decoded = test.get(decoding) or test.get("regression")
+        lines.append(
+            f"| [{run_dir.name}]({run_dir.name}/) | {metrics['variant']} | {metrics['image_size']} "
+            f"| {metrics['kept_epoch']} / {metrics['epochs_run']} | {test['loss']:.3f} | {test['u_accuracy']:.1%} "
+            f"| {test['v_accuracy']:.1%} | {test['gray_baseline_u_accuracy']:.1%} / "
+            f"{test['gray_baseline_v_accuracy']:.1%} | {decoded['auc']:.3f} | {decoded['psnr']:.2f} "
+            f"| {decoded['colorfulness']:.1f} ({test['ground_truth_colorfulness']:.1f}) |"
+        )
+    return "\n".join(lines)
+
+
+def consistency_runs_table(run_dirs, part="test"):
+    """A Markdown table of the three modes of consistency runs, with the paper's numbers and the floor."""
+    paper = PAPER_CONSISTENCY_MODEL
+    lines = [
+        "| run | mode | loss | U acc | V acc | AuC | warp error | CDC |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+        f"| paper (Gupta & Kannan) | teacher-forced | {paper['test_loss']:.3f} | {paper['test_u_accuracy']:.1%} "
+        f"| {paper['test_v_accuracy']:.1%} | not reported | not reported | not reported |",
+    ]
+    for run_dir in run_dirs:
+        run_dir = pathlib.Path(run_dir)
+        overall = read_json(run_dir / METRICS_FILE)[part]["overall"]
+        for mode in ("per_frame", "teacher_forced", "free_running"):
+            row = overall[mode]
+            lines.append(
+                f"| [{run_dir.name}]({run_dir.name}/) | {mode.replace('_', '-')} | {row['loss']:.3f} "
+                f"| {row['u_accuracy']:.1%} | {row['v_accuracy']:.1%} | {row['auc']:.3f} | {row['warp_error']:.5f} "
+                f"| {row['cdc']:.4f} |"
+            )
+        floor, gray = overall["ground_truth"], overall["gray_baseline"]
+        lines.append(
+            f"| [{run_dir.name}]({run_dir.name}/) | ground truth (floor) / gray baseline | | {gray['u_accuracy']:.1%} "
+            f"| {gray['v_accuracy']:.1%} | | {floor['warp_error']:.5f} | {floor['cdc']:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def runs_table(run_dirs):
+    """Markdown tables for any mix of run folders: color runs in one table, consistency runs in another."""
+    kinds = {"color": [], "consistency": []}
+    for run_dir in run_dirs:
+        run_dir = pathlib.Path(run_dir)
+        if not (run_dir / METRICS_FILE).is_file():
+            raise ValueError(f"{run_dir} has no {METRICS_FILE}: not a finished run.")
+        kinds[read_json(run_dir / CONFIG_FILE).get("kind", "color")].append(run_dir)
+    tables = []
+    if kinds["color"]:
+        tables.append(color_runs_table(kinds["color"]))
+    if kinds["consistency"]:
+        tables.append(consistency_runs_table(kinds["consistency"]))
+    return "\n\n".join(tables)

@@ -41,3 +41,26 @@ def test_curves_are_plotted(tmp_path):
     rows = [{"epoch": e, "loss": 3 - e, "val_loss": 3.1 - e, "u_accuracy": 0.1 * e, "val_u_accuracy": 0.1} for e in range(3)]
     experiments.plot_curves(rows, tmp_path / "curves.png", best_epoch=1)
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _fake_color_run(root, name, variant="classification"):
+    run_dir = root / name
+    run_dir.mkdir()
+    decoded = {"auc": 0.91, "psnr": 24.5, "colorfulness": 20.0}
+    part = {"loss": 3.2, "u_accuracy": 0.4, "v_accuracy": 0.35, "gray_baseline_u_accuracy": 0.27,
+            "gray_baseline_v_accuracy": 0.26, "ground_truth_colorfulness": 30.0,
+            ("annealed_mean" if variant == "classification" else "regression"): decoded}
+    experiments.write_json(run_dir / "config.json", {"kind": "color"})
+    experiments.write_json(run_dir / "metrics.json", {"variant": variant, "image_size": 128, "kept_epoch": 7,
+                                                      "epochs_run": 12, "test": part})
+    return run_dir
+
+
+def test_runs_table_puts_the_paper_first_and_each_run_after(tmp_path):
+    runs = [_fake_color_run(tmp_path, "a"), _fake_color_run(tmp_path, "b", "regression")]
+    table = experiments.runs_table(runs).splitlines()
+    assert table[2].startswith("| paper") and "3.541" in table[2] and "36.2%" in table[2]
+    assert "| [a](a/) | classification | 128 | 7 / 12 | 3.200 | 40.0% | 35.0% | 27.0% / 26.0% | 0.910" in table[3]
+    assert "regression" in table[4]
+    with pytest.raises(ValueError, match="not a finished run"):
+        experiments.runs_table([tmp_path])
