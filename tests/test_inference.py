@@ -102,6 +102,7 @@ def _ffmpeg_clip(path, truncate=False, video_stream=True):
         (lambda tmp: _ffmpeg_clip(tmp / "truncated.mp4", truncate=True), "not a readable video"),
         (lambda tmp: _ffmpeg_clip(tmp / "sound_only.mp4", video_stream=False), "not a readable video"),
         (lambda tmp: (tmp / "empty_folder").mkdir() or tmp / "empty_folder", "holds no images"),
+        (lambda tmp: Image.new("L", (8200, 8200)).save(tmp / "huge.png") or tmp / "huge.png", "megapixels"),
     ],
 )
 def test_bad_inputs_raise_one_line_and_leave_nothing(colorizer, tmp_path, make, message):
