@@ -207,7 +207,8 @@ def _demo(arguments):
     from colornn_keras import demo
 
     colorizer = _load_colorizer(arguments)
-    written = demo.run_demo(colorizer, arguments.input, pathlib.Path(arguments.output), arguments.overwrite)
+    folder = pathlib.Path(arguments.output) if arguments.output else demo.free_folder(pathlib.Path("colornn_demo"))
+    written = demo.run_demo(colorizer, arguments.input, folder, arguments.overwrite)
     print("Wrote " + ", ".join(str(path) for path in written))
 
 
@@ -259,7 +260,7 @@ def build_parser():
 
     demo = commands.add_parser("demo", help="colorize a real photograph (or your file) turned gray, side by side")
     demo.add_argument("input", nargs="?", help="your image or video (default: a photograph shipped with matplotlib)")
-    demo.add_argument("-o", "--output", default="colornn_demo", help="output folder (default: colornn_demo)")
+    demo.add_argument("-o", "--output", help="output folder (default: colornn_demo, or colornn_demo_2, ... if taken)")
     _add_colorize_arguments(demo)
     demo.set_defaults(handler=_demo)
 

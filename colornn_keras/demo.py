@@ -23,6 +23,15 @@ def default_demo_input():
     return pathlib.Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 
 
+def free_folder(folder):
+    """`folder` if it is free, else the first free `folder_2`, `folder_3`, ..."""
+    candidate, index = folder, 1
+    while candidate.exists():
+        index += 1
+        candidate = folder.with_name(f"{folder.name}_{index}")
+    return candidate
+
+
 def _gray(rgb):
     luma = colorspace.rgb_to_luma(np.asarray(rgb, np.float32) / 255.0)
     return np.repeat(np.round(luma * 255.0).astype(np.uint8), 3, axis=-1)

@@ -73,3 +73,11 @@ def test_colorize_a_folder_lists_failures_and_exits_2(weights_folder, image_fold
     error = capsys.readouterr().err
     assert "broken.png" in error and "1 of 15 files failed" in error
     assert len(list((tmp_path / "out").rglob("*.jpg"))) == 14
+
+
+def test_demo_without_an_output_folder_never_reuses_one(weights_folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "--quiet"]) == 0
+    assert cli.main(["demo", "--quiet"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("colornn_demo")) == [
+        "colornn_demo", "colornn_demo_2"]
