@@ -148,18 +148,14 @@ def _load_colorizer(arguments):
     from colornn_keras import training
 
     dtype = precision.resolve_dtype_policy(arguments.precision)
-    if arguments.consistency_run and not arguments.per_frame:
+    if arguments.consistency_run:
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
-    elif arguments.per_frame:
-        color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+    elif arguments.consistency:
+        color_model, consistency_model = pretrained.load_pretrained("consistency", dtype=dtype)
     else:
-        manifest = pretrained.read_manifest()
-        if "consistency" in manifest:
-            color_model, consistency_model = pretrained.load_pretrained("consistency", dtype=dtype)
-        else:
-            color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+        color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
                                scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size)
 
@@ -216,7 +212,10 @@ def _add_colorize_arguments(parser):
     from colornn_keras import colorspace
     from colornn_keras.data import video
 
-    parser.add_argument("--per-frame", action="store_true", help="videos: the color model alone on each frame")
+    parser.add_argument("--consistency", action="store_true",
+                        help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
+                             "default: fed its own output it drifts (weights/MODEL_CARD.md); the default colours "
+                             "each frame with the color model")
     parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
