@@ -86,7 +86,7 @@ class _Accumulator:
         for method in self.methods:
             fractions = self.within[method] / self.pixels
             result[method] = {
-                "auc": float(np.trapezoid(fractions, self.thresholds) / self.thresholds[-1]),
+                "auc": metrics.area_under_curve(self.thresholds, fractions),
                 "psnr": float(np.mean(self.psnr[method])),
                 "colorfulness": float(np.mean(self.colorfulness[method])),
             }
@@ -221,7 +221,7 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
             clip_record[mode] = {
                 "loss": sums["loss"] / sums["pixels"], "u_accuracy": sums["u_correct"] / sums["pixels"],
                 "v_accuracy": sums["v_correct"] / sums["pixels"],
-                "auc": float(np.trapezoid(within / sums["pixels"], thresholds) / thresholds[-1]),
+                "auc": metrics.area_under_curve(thresholds, within / sums["pixels"]),
                 "warp_error": warp, "cdc": cdc,
             }
             total = totals[mode]
@@ -235,7 +235,7 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
         mode: {
             "loss": total["loss"] / total["pixels"], "u_accuracy": total["u_correct"] / total["pixels"],
             "v_accuracy": total["v_correct"] / total["pixels"],
-            "auc": float(np.trapezoid(total["within"] / total["pixels"], thresholds) / thresholds[-1]),
+            "auc": metrics.area_under_curve(thresholds, total["within"] / total["pixels"]),
             "warp_error": float(np.mean(total["warp"])), "cdc": float(np.mean(total["cdc"])),
         }
         for mode, total in totals.items()

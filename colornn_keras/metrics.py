@@ -46,8 +46,12 @@ def uv_error_curve(predicted_uv, true_uv, max_distance=DEFAULT_AUC_MAX_DISTANCE,
 
 def auc_uv_error(predicted_uv, true_uv, max_distance=DEFAULT_AUC_MAX_DISTANCE, steps=DEFAULT_AUC_STEPS):
     """Area under the curve of `uv_error_curve`, normalized to [0, 1] (1: every pixel exact)."""
-    thresholds, fractions = uv_error_curve(predicted_uv, true_uv, max_distance, steps)
-    return float(np.trapezoid(fractions, thresholds) / max_distance)
+    return area_under_curve(*uv_error_curve(predicted_uv, true_uv, max_distance, steps))
+
+
+def area_under_curve(thresholds, fractions):
+    """Normalized area under a within-threshold curve, for curves accumulated over many batches."""
+    return float(np.trapezoid(fractions, thresholds) / thresholds[-1])
 
 
 def psnr(predicted_rgb, true_rgb, peak=1.0):

@@ -419,6 +419,11 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
     return _fit_consistency(run_dir, config, color_model, color_config.image_size, split, verbose, callbacks)
 
 
+def _clip_name(path):
+    """`clip_folder/file.mp4`: clips are often one file per folder, so the folder names them."""
+    return f"{pathlib.Path(path).parent.name}/{pathlib.Path(path).name}"
+
+
 def _load_clips(files, image_size, config):
     return [clips.load_clip(path, image_size, config.stride, config.max_frames_per_clip) for path in files]
 
@@ -446,8 +451,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     checkpoints.save_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
     results = {
         part: evaluation.evaluate_consistency(
-            color_model, model, loaded[part], [pathlib.Path(path).parent.name + "/" + pathlib.Path(path).name
-                                               for path in split[part]],
+            color_model, model, loaded[part], [_clip_name(path) for path in split[part]],
             method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
         for part in ("val", "test") if part in loaded
     }
@@ -493,7 +497,7 @@ def evaluate_consistency_run(run_dir, videos=None):
     return {
         part: evaluation.evaluate_consistency(
             color_model, model, _load_clips(files, image_size, config),
-            [pathlib.Path(path).parent.name + "/" + pathlib.Path(path).name for path in files],
+            [_clip_name(path) for path in files],
             method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
         for part, files in split.items()
     }
