@@ -266,15 +266,10 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
         "git_commit": experiments.environment_record(environment["dtype_policy"])["git_commit"],
     })
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
-    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    if recorded.get("kind") == "consistency":
-        image_size = recorded.pop("image_size")
-        recorded.pop("num_bins"), recorded.pop("kind")
-        config = ConsistencyTrainingConfig(**recorded)
+    if experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind") == "consistency":
+        config, image_size, split = _read_consistency_run(run_dir)
         if max_minutes is not None:
             config.max_minutes = max_minutes
-        data = experiments.read_json(run_dir / experiments.DATA_FILE)
-        split = {part: record["clips"] for part, record in data["splits"].items()}
         color_model, _ = load_run_model(config.color_run)
         return _fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
     config, split, dtype_policy = _read_run(run_dir)
@@ -449,12 +444,8 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     )
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
-    results = {
-        part: evaluation.evaluate_consistency(
-            color_model, model, loaded[part], [_clip_name(path) for path in split[part]],
-            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
-        for part in ("val", "test") if part in loaded
-    }
+    evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
+    results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
     experiments.write_json(run_dir / experiments.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
@@ -469,16 +460,34 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     return run_dir
 
 
-def load_consistency_run(run_dir):
-    """(color model, consistency model, config) of a finished consistency run."""
+def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part):
+    """`evaluation.evaluate_consistency` for each part ("val", "test", ...) of loaded clips."""
+    return {
+        part: evaluation.evaluate_consistency(
+            color_model, model, clips_by_part[part], [_clip_name(path) for path in files],
+            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
+        for part, files in files_by_part.items()
+    }
+
+
+def _read_consistency_run(run_dir):
+    """(config, image size, {part: clip paths}) recorded in a consistency run folder."""
     run_dir = pathlib.Path(run_dir)
     if not (run_dir / experiments.CONFIG_FILE).is_file():
         raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
     if recorded.pop("kind", None) != "consistency":
         raise ValueError(f"{run_dir} is not a consistency-model run.")
-    recorded.pop("image_size"), recorded.pop("num_bins")
-    config = ConsistencyTrainingConfig(**recorded)
+    image_size = recorded.pop("image_size")
+    recorded.pop("num_bins")
+    data = experiments.read_json(run_dir / experiments.DATA_FILE)
+    split = {part: record["clips"] for part, record in data["splits"].items()}
+    return ConsistencyTrainingConfig(**recorded), image_size, split
+
+
+def load_consistency_run(run_dir):
+    """(color model, consistency model, config) of a finished consistency run."""
+    config, _, _ = _read_consistency_run(run_dir)
     color_model, _ = load_run_model(config.color_run)
     model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
     checkpoints.load_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
@@ -488,16 +497,10 @@ def load_consistency_run(run_dir):
 def evaluate_consistency_run(run_dir, videos=None):
     """Recomputes a consistency run's three-mode table on its val/test clips, or on every clip under `videos`."""
     color_model, model, config = load_consistency_run(run_dir)
-    image_size = color_model.input_shape[1]
+    _, image_size, split = _read_consistency_run(run_dir)
     if videos is None:
-        data = experiments.read_json(pathlib.Path(run_dir) / experiments.DATA_FILE)
-        split = {part: data["splits"][part]["clips"] for part in ("val", "test") if data["splits"][part]["clips"]}
+        split = {part: split[part] for part in ("val", "test") if split[part]}
     else:
         split = {"all": clips.find_clips(videos)}
-    return {
-        part: evaluation.evaluate_consistency(
-            color_model, model, _load_clips(files, image_size, config),
-            [_clip_name(path) for path in files],
-            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
-        for part, files in split.items()
-    }
+    loaded = {part: _load_clips(files, image_size, config) for part, files in split.items()}
+    return _three_mode_tables(color_model, model, config, split, loaded)
