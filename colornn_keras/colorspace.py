@@ -192,3 +192,10 @@ def decode_distribution(probabilities, axis, method="annealed_mean", temperature
         # softmax(log p / T) is p ** (1/T) renormalized, computed stably.
         probabilities = ops.softmax(ops.log(ops.maximum(probabilities, 1e-12)) / temperature, axis=-1)
     return ops.reduce_sum(probabilities * centers, axis=-1) / ops.reduce_sum(probabilities, axis=-1)
+
+
+def decode_uv(probabilities, method="annealed_mean", temperature=DEFAULT_TEMPERATURE):
+    """Both heads at once: {"u": (..., bins), "v": (..., bins)} -> decoded (U, V), shape (..., 2)."""
+    ops = _ops(probabilities["u"])
+    decoded = [decode_distribution(ops.as_float(probabilities[axis]), axis, method, temperature) for axis in ("u", "v")]
+    return ops.stack(decoded, axis=-1)

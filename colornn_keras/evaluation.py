@@ -28,10 +28,8 @@ from colornn_keras.models import consistency as consistency_models
 def _decode_uv(predictions, variant, method):
     if variant == "regression":
         return predictions["u"][..., 0], predictions["v"][..., 0]
-    return (
-        colorspace.decode_distribution(predictions["u"], "u", method),
-        colorspace.decode_distribution(predictions["v"], "v", method),
-    )
+    uv = colorspace.decode_uv(predictions, method)
+    return uv[..., 0], uv[..., 1]
 
 
 def _pixel_losses(outputs, targets, variant):

@@ -71,10 +71,7 @@ class Colorizer:
         return np.round(rgb * 255.0).astype(np.uint8)
 
     def _decode(self, outputs, index):
-        return np.stack(
-            [colorspace.decode_distribution(np.asarray(outputs[axis][index]), axis, self.method) for axis in ("u", "v")],
-            axis=-1,
-        )
+        return colorspace.decode_uv({axis: np.asarray(outputs[axis][index]) for axis in ("u", "v")}, self.method)
 
     def colorize_frames(self, frames):
         """Colours independent RGB uint8 frames (any size each), in batches; yields RGB uint8."""

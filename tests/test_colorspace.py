@@ -113,3 +113,10 @@ def test_keeping_luma_desaturates_out_of_gamut_colours_instead_of_clipping():
     np.testing.assert_allclose(rgb[2], colorspace.yuv_to_rgb(yuv[2]), atol=1e-6)
     fitted_uv = colorspace.rgb_to_yuv(rgb)[0, 1:]
     np.testing.assert_allclose(fitted_uv / np.linalg.norm(fitted_uv), yuv[0, 1:] / np.linalg.norm(yuv[0, 1:]), atol=1e-4)
+
+
+def test_decode_uv_decodes_both_heads_into_one_array():
+    probabilities = {"u": _random_distribution(3), "v": _random_distribution(4)}
+    uv = colorspace.decode_uv(probabilities, "expectation")
+    assert uv.shape == (5, 7, 2)
+    np.testing.assert_allclose(uv[..., 1], colorspace.decode_distribution(probabilities["v"], "v", "expectation"))

@@ -95,8 +95,7 @@ class FramePairs:
                 for axis in ("u", "v"):
                     outputs[axis] = np.array(outputs[axis])
                     outputs[axis][first] = color_outputs[axis]
-            predicted[indices] = np.stack(
-                [colorspace.decode_distribution(np.asarray(outputs[axis]), axis, method) for axis in ("u", "v")], -1)
+            predicted[indices] = colorspace.decode_uv({axis: np.asarray(outputs[axis]) for axis in ("u", "v")}, method)
         self.predicted_uv.assign(predicted)
 
     def dataset(self, batch_size, num_bins, training=False, seed=0, sampling_probability=0.0):

@@ -102,6 +102,6 @@ def predict_sequence(color_model, consistency_model, luma_frames, mode="free_run
         else:
             outputs = consistency_model.predict_on_batch({"luma": batch, CONTEXT_INPUT: context[None]})
         probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
-        uv = np.stack([colorspace.decode_distribution(probabilities[axis], axis, method) for axis in ("u", "v")], -1)
+        uv = colorspace.decode_uv(probabilities, method)
         previous_uv = np.asarray(true_uv, np.float32) if mode == "teacher_forced" else uv
         yield {**probabilities, "uv": uv}
