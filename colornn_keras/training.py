@@ -487,6 +487,7 @@ def _read_consistency_run(run_dir):
 
 def load_consistency_run(run_dir):
     """(color model, consistency model, config) of a finished consistency run."""
+    run_dir = pathlib.Path(run_dir)
     config, _, _ = _read_consistency_run(run_dir)
     color_model, _ = load_run_model(config.color_run)
     model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)

@@ -132,7 +132,7 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     data = json.loads((run_dir / "data.json").read_text())
     clips_used = [set(data["splits"][part]["clips"]) for part in ("train", "val", "test")]
     assert not (clips_used[0] & clips_used[1] or clips_used[0] & clips_used[2] or clips_used[1] & clips_used[2])
-    recomputed = training.evaluate_consistency_run(run_dir)
+    recomputed = training.evaluate_consistency_run(str(run_dir))  # A path as the command line gives it.
     for mode in ("per_frame", "free_running"):
         assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)
 
