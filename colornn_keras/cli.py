@@ -41,6 +41,8 @@ def _add_color_training_arguments(parser):
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
     parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
+    parser.add_argument("--max-images", type=int,
+                        help="use a seeded sample of at most this many colour images (for a quick run or a class)")
 
 
 def _add_consistency_training_arguments(parser):
@@ -87,7 +89,8 @@ def _train_color(arguments):
             image_size=arguments.image_size, num_bins=arguments.num_bins, batch_size=arguments.batch_size,
             epochs=arguments.epochs, patience=arguments.patience, learning_rate=arguments.learning_rate,
             precision=arguments.precision, seed=arguments.seed, split=_split_sizes(arguments.split),
-            grayscale_threshold=arguments.grayscale_threshold, max_minutes=arguments.max_minutes,
+            grayscale_threshold=arguments.grayscale_threshold, max_images=arguments.max_images,
+            max_minutes=arguments.max_minutes,
             runs_root=arguments.runs_root,
         )
         run_dir = training.train_color_model(config, verbose=verbose)
@@ -234,6 +237,21 @@ def _table(arguments):
     print(experiments.runs_table(arguments.runs))
 
 
+def _reproduce(arguments):
+    from colornn_keras import reproduction
+
+    if arguments.resume:
+        folder = pathlib.Path(arguments.resume)
+    else:
+        if not (arguments.data and arguments.videos):
+            raise ValueError("Give --data STILLS_DIR and --videos VIDEOS_DIR (or --resume FOLDER).")
+        folder = reproduction.start(
+            arguments.data, arguments.videos, arguments.profile, arguments.runs_root, arguments.image_size,
+            _split_sizes(arguments.clip_split) if arguments.clip_split else None, arguments.precision, arguments.seed)
+    finished = reproduction.run(folder, arguments.max_minutes, verbose=0 if arguments.quiet else "auto")
+    print(f"Report {'written' if finished else 'of the stages so far written'}: {folder / reproduction.REPORT_FILE}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="colornn",
@@ -262,6 +280,24 @@ def build_parser():
     demo.add_argument("-o", "--output", help="output folder (default: colornn_demo, or colornn_demo_2, ... if taken)")
     _add_colorize_arguments(demo)
     demo.set_defaults(handler=_demo)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="the paper's whole protocol (color, regression, consistency, lower frame rate) and a report")
+    reproduce.add_argument("--data", help="folder of colour photos")
+    reproduce.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
+    reproduce.add_argument("--profile", choices=("quick", "paper"), default="quick",
+                           help="quick: a small sample in minutes; paper: the full protocol (days on a CPU)")
+    reproduce.add_argument("--resume", metavar="FOLDER", help="continue a reproduction where it stopped")
+    reproduce.add_argument("--max-minutes", type=float,
+                           help="pause between epochs before this much time has passed; --resume goes on")
+    reproduce.add_argument("--runs-root", default="experiments", help="where the reproduction folder is created")
+    reproduce.add_argument("--image-size", type=int, help="override the profile's image size (paper: 224)")
+    reproduce.add_argument("--clip-split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"),
+                           help="override the profile's clip split (counts or fractions)")
+    reproduce.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
+    reproduce.add_argument("--seed", type=int, default=0)
+    reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
+    reproduce.set_defaults(handler=_reproduce)
 
     table = commands.add_parser("table", help="Markdown tables of finished runs beside the paper's numbers")
     table.add_argument("runs", nargs="+", help="run folders (color and/or consistency)")

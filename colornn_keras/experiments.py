@@ -164,7 +164,7 @@ PAPER_COLOR_MODEL = {"image_size": 224, "kept_epoch": 16, "train_loss": 3.384, "
 PAPER_CONSISTENCY_MODEL = {"test_loss": 3.241, "test_u_accuracy": 0.34203, "test_v_accuracy": 0.75345}
 
 
-def _loss_text(loss, variant):
+def loss_text(loss, variant):
     # The regression variant's loss is a sum of mean squared errors: another scale entirely.
     return f"{loss:.3f}" if variant == "classification" else f"{loss:.5f} (MSE)"
 
@@ -187,7 +187,7 @@ def color_runs_table(run_dirs, decoding="annealed_mean"):
         decoded = test.get(decoding) or test.get("regression")
         lines.append(
             f"| [{run_dir.name}]({run_dir.name}/) | {metrics['variant']} | {metrics['image_size']} "
-            f"| {metrics['kept_epoch']} / {metrics['epochs_run']} | {_loss_text(test['loss'], metrics['variant'])} "
+            f"| {metrics['kept_epoch']} / {metrics['epochs_run']} | {loss_text(test['loss'], metrics['variant'])} "
             f"| {test['u_accuracy']:.1%} "
             f"| {test['v_accuracy']:.1%} | {test['gray_baseline_u_accuracy']:.1%} / "
             f"{test['gray_baseline_v_accuracy']:.1%} | {decoded['auc']:.3f} | {decoded['psnr']:.2f} "

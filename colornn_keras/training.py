@@ -51,6 +51,7 @@ class ColorTrainingConfig:
     seed: int = 0
     split: tuple = images.PAPER_SPLIT
     grayscale_threshold: float = images.DEFAULT_GRAYSCALE_THRESHOLD
+    max_images: int = None
     num_samples: int = 8
     max_minutes: float = None
     runs_root: str = "experiments"
@@ -63,6 +64,8 @@ class ColorTrainingConfig:
                 raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+        if self.max_images is not None and int(self.max_images) < 3:
+            raise ValueError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
         precision.resolve_dtype_policy(self.precision)  # Validates the name early.
         self.split = tuple(self.split)
 
@@ -137,6 +140,34 @@ class RunLimits(keras.callbacks.Callback):
             self.reason = "time budget"
         if self.reason:
             self.model.stop_training = True
+
+
+class TrainingPaused(Exception):
+    """Raised by `PauseAt` between epochs: the run is unfinished and continues with `resume_run`."""
+
+
+class PauseAt(keras.callbacks.Callback):
+    """Pauses training (raises `TrainingPaused`) before an epoch that would end after `deadline`.
+
+    Unlike `RunLimits`, which ends a run for good, a paused run keeps its backup and no metrics,
+    so a protocol too long for one sitting (the paper's, on a CPU) goes on over several. It acts
+    at an epoch's *beginning*, after every callback has recorded and backed up the epoch before.
+    The first epoch always runs, so that every sitting makes progress.
+    """
+
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline  # A `time.time()` value.
+        self.epoch_seconds = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        now = time.time()
+        if self.epoch_seconds is not None and now + self.epoch_seconds > self.deadline:
+            raise TrainingPaused(f"paused before epoch {epoch + 1}: the time budget would be exceeded")
+        self.epoch_start = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds = time.time() - self.epoch_start
 
 
 class BestEpochKeeper(keras.callbacks.Callback):
@@ -214,7 +245,8 @@ def train_color_model(config, verbose="auto", callbacks=()):
     """
     files = images.find_images(config.data)
     scan = images.scan_images(files, config.grayscale_threshold)
-    split = images.split_files(scan.color, config.split, config.seed)
+    usable = images.sample_files(scan.color, config.max_images, config.seed)
+    split = images.split_files(usable, config.split, config.seed)
     dtype_policy = precision.resolve_dtype_policy(config.precision)
 
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
@@ -226,6 +258,7 @@ def train_color_model(config, verbose="auto", callbacks=()):
         "grayscale_threshold": scan.threshold,
         "grayscale_excluded": scan.grayscale,
         "unreadable_skipped": scan.unreadable,
+        "colour_images_used": f"{len(usable)} of {len(scan.color)} (max_images={config.max_images})",
         "splits": {
             part: {"count": len(part_files), "digest": images.digest_files(part_files), "files": part_files}
             for part, part_files in split.items()

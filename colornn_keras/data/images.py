@@ -89,6 +89,15 @@ def scan_images(files, grayscale_threshold=DEFAULT_GRAYSCALE_THRESHOLD):
     return ImageScan(color, grayscale, unreadable, grayscale_threshold)
 
 
+def sample_files(files, max_count=None, seed=0):
+    """At most `max_count` of `files`, a seeded sample, sorted (all of them when `max_count` is None)."""
+    files = sorted(str(path) for path in files)
+    if max_count is None or len(files) <= max_count:
+        return files
+    chosen = np.random.default_rng(seed).choice(len(files), size=int(max_count), replace=False)
+    return sorted(files[index] for index in chosen)
+
+
 def split_files(files, sizes=PAPER_SPLIT, seed=0):
     """Deterministic train/val/test split of `files` by seed.
 

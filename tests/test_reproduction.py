@@ -1,0 +1,71 @@
+"""`colornn reproduce --profile quick` end to end on small made-up data, with a pause and a resume."""
+
+import pytest
+
+from colornn_keras import cli
+from colornn_keras import experiments
+from colornn_keras import reproduction
+from colornn_keras import training
+
+
+def _reproduce(*arguments):
+    return cli.main(["reproduce", "--quiet", *arguments])
+
+
+def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder, clip_folder, tmp_path, vgg16_weights, capsys):
+    runs_root = tmp_path / "experiments"
+    # A budget already spent: the first stage runs one epoch, then pauses before the second.
+    assert _reproduce("--data", str(image_folder), "--videos", str(clip_folder), "--profile", "quick",
+                      "--image-size", "32", "--runs-root", str(runs_root), "--max-minutes", "0.0001") == 0
+    (folder,) = runs_root.iterdir()
+    assert folder.name.endswith("_reproduction_quick")
+    assert "continue with: colornn reproduce --resume" in capsys.readouterr().out
+    color_dir = reproduction.stage_dir(folder, "color")
+    assert len(experiments.read_history(color_dir / experiments.HISTORY_FILE)) == 1
+    assert not (color_dir / experiments.METRICS_FILE).exists()
+    assert "in progress: 1 epochs done" in (folder / reproduction.REPORT_FILE).read_text()
+
+    assert _reproduce("--resume", str(folder)) == 0
+    for stage in reproduction.STAGES:
+        assert (reproduction.stage_dir(folder, stage) / experiments.METRICS_FILE).is_file(), stage
+    history = experiments.read_history(color_dir / experiments.HISTORY_FILE)
+    assert [row["epoch"] for row in history] == [0, 1]  # Resumed at epoch 1, each epoch recorded once.
+    low = experiments.read_json(reproduction.stage_dir(folder, "consistency_low_frame_rate") / experiments.CONFIG_FILE)
+    assert low["stride"] == 2 and low["image_size"] == 32
+
+    report = (folder / reproduction.REPORT_FILE).read_text()
+    assert "| paper | 3.384 | 37.4% | 33.9% | 3.541 | 36.2% | 32.5% |" in report
+    ours = experiments.read_json(color_dir / experiments.METRICS_FILE)["test"]
+    assert f"{ours['u_accuracy']:.1%} | {ours['v_accuracy']:.1%} |" in report
+    for heading in ("## Consistency model", "teacher-forced", "free-running", "warp error",
+                    "## What differs from the paper", "Image size 32 instead of 224",
+                    "## What the numbers support or contradict", "lower frame rate"):
+        assert heading in report, heading
+    state = experiments.read_json(folder / reproduction.STATE_FILE)
+    assert len(state["sittings"]) == 2
+
+    # A finished reproduction is not redone: resuming again only rewrites the report.
+    assert _reproduce("--resume", str(folder)) == 0
+    assert experiments.read_history(color_dir / experiments.HISTORY_FILE) == history
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
+    assert _reproduce("--profile", "quick") == cli.EXIT_USER_ERROR
+    assert "--data" in capsys.readouterr().err
+    assert _reproduce("--data", str(tmp_path / "missing"), "--videos", str(tmp_path)) == cli.EXIT_USER_ERROR
+    assert "is not a folder" in capsys.readouterr().err
+    assert _reproduce("--resume", str(tmp_path)) == cli.EXIT_USER_ERROR
+    assert "not a reproduction folder" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_pause_at_raises_only_before_an_epoch_that_would_overrun():
+    pause = training.PauseAt(deadline=0.0)
+    pause.on_epoch_begin(0)  # The first epoch of a sitting always runs.
+    pause.on_epoch_end(0)
+    with pytest.raises(training.TrainingPaused, match="before epoch 2"):
+        pause.on_epoch_begin(1)
+    patient = training.PauseAt(deadline=float("inf"))
+    patient.on_epoch_begin(0)
+    patient.on_epoch_end(0)
+    patient.on_epoch_begin(1)
