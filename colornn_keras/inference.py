@@ -6,9 +6,13 @@ original and never from an upscaled model input. Colour input is reduced to its 
 any photo can be tried. Every output is written atomically: nothing half-written is left.
 """
 
+import collections
+import concurrent.futures
 import dataclasses
 import pathlib
+import queue
 import re
+import threading
 
 import numpy as np
 from PIL import Image
@@ -63,7 +67,7 @@ class Colorizer:
     def _model_luma(self, luma):
         return _resize_plane(luma[..., 0], (self.model_size, self.model_size))[..., None]
 
-    def _join(self, luma, uv_model_size):
+    def join(self, luma, uv_model_size):
         """Full-resolution RGB uint8 from the source's luma and model-size (U, V)."""
         height, width = luma.shape[:2]
         u, v = (_resize_plane(uv_model_size[..., index], (width, height)) for index in (0, 1))
@@ -75,25 +79,35 @@ class Colorizer:
 
     def colorize_frames(self, frames):
         """Colours independent RGB uint8 frames (any size each), in batches; yields RGB uint8."""
+        for luma, uv in self.predict_chroma(frames):
+            yield self.join(luma, uv)
+
+    def predict_chroma(self, frames):
+        """(full-resolution luma, model-size (U, V)) for independent frames, predicted in batches."""
         batch = []
         for frame in frames:
             batch.append(colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0))
             if len(batch) == self.batch_size:
-                yield from self._colorize_batch(batch)
+                yield from self._predict_batch(batch)
                 batch = []
         if batch:
-            yield from self._colorize_batch(batch)
+            yield from self._predict_batch(batch)
 
-    def _colorize_batch(self, lumas):
+    def _predict_batch(self, lumas):
         outputs = self.color_model.predict_on_batch(np.stack([self._model_luma(luma) for luma in lumas]))
         for index, luma in enumerate(lumas):
-            yield self._join(luma, self._decode(outputs, index))
+            yield luma, self._decode(outputs, index)
 
     def colorize_sequence(self, frames):
         """Colours video frames in order: free-running with the consistency model (scene cuts
         reset it to the color model), or per frame in batches without one; yields RGB uint8."""
+        for luma, uv in self.predict_chroma_sequence(frames):
+            yield self.join(luma, uv)
+
+    def predict_chroma_sequence(self, frames):
+        """`predict_chroma` for video frames in order, free-running when there is a consistency model."""
         if self.consistency_model is None:
-            yield from self.colorize_frames(frames)
+            yield from self.predict_chroma(frames)
             return
         detector = video.SceneCutDetector(self.scene_cut_threshold)
         lumas, cuts = [], []
@@ -114,7 +128,7 @@ class Colorizer:
             method=self.method,
         )
         for prediction in predictions:
-            yield self._join(lumas.pop(0), prediction["uv"])
+            yield lumas.pop(0), prediction["uv"]
 
 
 def _open_checked(path):
@@ -137,11 +151,67 @@ def colorize_video_file(colorizer, source, target, progress=None):
     info = video.probe(source)
     check_image_size(info.width, info.height, source)
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None) as writer:
-        for frame in colorizer.colorize_sequence(video.read_frames(source)):
-            writer.write(frame)
-            if progress is not None:
-                progress(1)
+        # Three stages overlap on the cores: decoding (a thread), prediction (this thread, in
+        # TensorFlow), and joining full-resolution colour + encoding (a thread). Queues are short,
+        # so memory stays flat however long the clip.
+        frames = _read_ahead(video.read_frames(source), depth=PIPELINE_DEPTH)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
+            pending = collections.deque()
+
+            def encode(luma, uv):
+                writer.write(colorizer.join(luma, uv))
+
+            def finish_oldest():
+                pending.popleft().result()  # Re-raises an encoding error here.
+                if progress is not None:
+                    progress(1)
+
+            for luma, uv in colorizer.predict_chroma_sequence(frames):
+                pending.append(encoder.submit(encode, luma, uv))
+                if len(pending) > PIPELINE_DEPTH:
+                    finish_oldest()
+            while pending:
+                finish_oldest()
     return writer.frames_written
+
+
+PIPELINE_DEPTH = 4
+
+
+def _read_ahead(iterator, depth):
+    """Yields `iterator`'s items, produced `depth` ahead in a thread; its errors are re-raised here."""
+    items = queue.Queue(maxsize=depth)
+    finished = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        items.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put((finished, None))
+        except BaseException as error:  # Handed to the consumer, which raises it.
+            items.put((finished, error))
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if item is finished:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()  # The consumer stopped early (an error, Ctrl-C): let the producer end.
+        thread.join(timeout=5)
 
 
 def is_frame_folder(folder):

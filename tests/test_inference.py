@@ -130,3 +130,29 @@ def test_unwritable_output_folder_is_refused(colorizer, tmp_path):
     Image.fromarray(make_scene((40, 40), seed=2)).save(source)
     with pytest.raises(ValueError, match="not writable"):
         inference.colorize(colorizer, source, tmp_path / "photo.png" / "inside" / "out.png")
+
+
+def test_read_ahead_keeps_order_reraises_errors_and_stops_early():
+    assert list(inference._read_ahead(iter(range(20)), depth=3)) == list(range(20))
+
+    def failing():
+        yield 1
+        raise ValueError("truncated")
+
+    with pytest.raises(ValueError, match="truncated"):
+        list(inference._read_ahead(failing(), depth=2))
+    produced = []
+
+    def endless():
+        for index in range(10**6):
+            produced.append(index)
+            yield index
+
+    reader = inference._read_ahead(endless(), depth=2)
+    assert next(reader) == 0
+    reader.close()  # The consumer stops: the producer must end too, not fill memory.
+    count = len(produced)
+    import time
+
+    time.sleep(0.3)
+    assert len(produced) == count < 10

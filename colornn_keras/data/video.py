@@ -146,7 +146,9 @@ class VideoWriter:
 
     Frames go to a temporary file beside the target, renamed into place only when the writer
     closes without an error; an exception (or Ctrl-C) leaves no partial file. Odd sizes are
-    padded by one edge pixel, since H.264's 4:2:0 chroma needs even sides.
+    padded by one edge pixel, since H.264's 4:2:0 chroma needs even sides. `preset` is x264's
+    speed/size trade-off: "veryfast" encodes several times faster than the default "medium" for
+    files a little larger, which matters when the encoder shares two cores with the model.
 
     Example:
         with VideoWriter("out.mp4", fps=29.97, audio_from="in.mp4") as writer:
@@ -154,9 +156,9 @@ class VideoWriter:
                 writer.write(frame)
     """
 
-    def __init__(self, path, fps, audio_from=None, quality=8):
+    def __init__(self, path, fps, audio_from=None, quality=8, preset="veryfast"):
         self.path = pathlib.Path(path)
-        self.fps, self.audio_from, self.quality = float(fps), audio_from, quality
+        self.fps, self.audio_from, self.quality, self.preset = float(fps), audio_from, quality, preset
         self._temporary = None
         self._generator = None
         self._size = None
@@ -177,7 +179,7 @@ class VideoWriter:
             self._size = (padded.shape[1], padded.shape[0])
             self._generator = imageio_ffmpeg.write_frames(
                 str(self._temporary), self._size, fps=self.fps, codec="libx264", quality=self.quality,
-                macro_block_size=1, pix_fmt_out="yuv420p", output_params=["-movflags", "+faststart"],
+                macro_block_size=1, pix_fmt_out="yuv420p", output_params=["-preset", self.preset, "-movflags", "+faststart"],
                 audio_path=str(self.audio_from) if self.audio_from else None,
                 audio_codec="aac" if self.audio_from else None,
             )
