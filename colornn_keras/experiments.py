@@ -133,13 +133,13 @@ def write_history(path, rows):
 
 def plot_curves(history_rows, path, best_epoch=None):
     """Loss and U/V accuracy per epoch, train and validation, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    # A bare Figure draws without pyplot, so it neither needs a display nor changes the backend
+    # of a notebook that trains.
+    from matplotlib.figure import Figure
 
     epochs = [row["epoch"] + 1 for row in history_rows]
-    figure, (loss_axes, accuracy_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+    figure = Figure(figsize=(10, 4))
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
     for key, style in (("loss", "-"), ("val_loss", "--")):
         if all(key in row for row in history_rows):
             loss_axes.plot(epochs, [row[key] for row in history_rows], style, label=key)
@@ -154,7 +154,6 @@ def plot_curves(history_rows, path, best_epoch=None):
         axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    pyplot.close(figure)
 
 
 # The paper's reported numbers (ColorNN Book, section 4), for tables beside ours.

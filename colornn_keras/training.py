@@ -244,9 +244,8 @@ def train_color_model(config, verbose="auto", callbacks=()):
     `callbacks` are added to the run's own (history, best epoch, backup), e.g. TensorBoard.
     """
     files = images.find_images(config.data)
-    scan = images.scan_images(files, config.grayscale_threshold)
-    usable = images.sample_files(scan.color, config.max_images, config.seed)
-    split = images.split_files(usable, config.split, config.seed)
+    scan = images.scan_images(files, config.grayscale_threshold, config.max_images, config.seed)
+    split = images.split_files(scan.color, config.split, config.seed)
     dtype_policy = precision.resolve_dtype_policy(config.precision)
 
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
@@ -258,7 +257,7 @@ def train_color_model(config, verbose="auto", callbacks=()):
         "grayscale_threshold": scan.threshold,
         "grayscale_excluded": scan.grayscale,
         "unreadable_skipped": scan.unreadable,
-        "colour_images_used": f"{len(usable)} of {len(scan.color)} (max_images={config.max_images})",
+        "max_images": config.max_images,
         "splits": {
             part: {"count": len(part_files), "digest": images.digest_files(part_files), "files": part_files}
             for part, part_files in split.items()

@@ -75,27 +75,27 @@ class ImageScan:
     threshold: float
 
 
-def scan_images(files, grayscale_threshold=DEFAULT_GRAYSCALE_THRESHOLD):
-    """Opens every file once: unreadable ones are reported, black-and-white ones set apart."""
+def scan_images(files, grayscale_threshold=DEFAULT_GRAYSCALE_THRESHOLD, max_color=None, seed=0):
+    """Opens each file once: unreadable ones are reported, black-and-white ones set apart.
+
+    With `max_color`, the files are visited in a seeded random order and the scan stops once that
+    many colour images are found: a seeded sample, without opening a whole large dataset.
+    """
+    files = sorted(str(path) for path in files)
+    if max_color is not None:
+        files = [files[index] for index in np.random.default_rng(seed).permutation(len(files))]
     color, grayscale, unreadable = [], [], []
     for path in files:
+        if max_color is not None and len(color) >= max_color:
+            break
         try:
             chroma = mean_chroma(open_rgb(path))
         except Exception as error:  # PIL raises many types for corrupt files; all mean "skip".
             warnings.warn(f"Skipping unreadable image {path}: {error}", stacklevel=2)
             unreadable.append((str(path), f"{type(error).__name__}: {error}"))
             continue
-        (grayscale if chroma < grayscale_threshold else color).append(str(path))
-    return ImageScan(color, grayscale, unreadable, grayscale_threshold)
-
-
-def sample_files(files, max_count=None, seed=0):
-    """At most `max_count` of `files`, a seeded sample, sorted (all of them when `max_count` is None)."""
-    files = sorted(str(path) for path in files)
-    if max_count is None or len(files) <= max_count:
-        return files
-    chosen = np.random.default_rng(seed).choice(len(files), size=int(max_count), replace=False)
-    return sorted(files[index] for index in chosen)
+        (grayscale if chroma < grayscale_threshold else color).append(path)
+    return ImageScan(sorted(color), sorted(grayscale), unreadable, grayscale_threshold)
 
 
 def split_files(files, sizes=PAPER_SPLIT, seed=0):

@@ -109,3 +109,12 @@ def test_a_file_that_breaks_after_the_scan_is_skipped_inside_the_pipeline(tmp_pa
         batches = list(images.make_dataset([good, bad], 16, 4, failures=failures))
     assert sum(int(batch[0].shape[0]) for batch in batches) == 1
     assert list(failures.failed) == [str(bad)]
+
+
+def test_scan_with_max_color_stops_at_a_seeded_sample(image_folder):
+    files = images.find_images(image_folder)
+    everything = images.scan_images(files)
+    sample = images.scan_images(files, max_color=5, seed=1)
+    assert len(sample.color) == 5 and set(sample.color) <= set(everything.color)
+    assert images.scan_images(list(reversed(files)), max_color=5, seed=1).color == sample.color
+    assert images.scan_images(files, max_color=100).color == everything.color
