@@ -156,6 +156,23 @@ def plot_curves(history_rows, path, best_epoch=None):
     figure.savefig(path, dpi=100)
 
 
+def plot_bin_histogram(counts, weights, path):
+    """Each axis' bin frequencies (log scale) and rebalancing weights, as a PNG."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 4))
+    for axes, axis in zip(figure.subplots(1, 2), ("u", "v")):
+        frequencies = [count / max(sum(counts[axis]), 1) for count in counts[axis]]
+        axes.bar(range(len(frequencies)), frequencies, color="tab:blue", label="pixel frequency")
+        axes.set_yscale("log")
+        axes.set_xlabel(f"{axis.upper()} bin")
+        weight_axes = axes.twinx()
+        weight_axes.plot(range(len(weights[axis])), weights[axis], "r.-", label="loss weight")
+        axes.set_title(f"{axis.upper()}: frequency (bars, log) and weight (red)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
 # The paper's reported numbers (ColorNN Book, section 4), for tables beside ours.
 PAPER_COLOR_MODEL = {"image_size": 224, "kept_epoch": 16, "train_loss": 3.384, "train_u_accuracy": 0.37362,
                      "train_v_accuracy": 0.33908, "test_loss": 3.541, "test_u_accuracy": 0.36198,

@@ -21,6 +21,7 @@ from colornn_keras import colorspace
 from colornn_keras import evaluation
 from colornn_keras import experiments
 from colornn_keras import precision
+from colornn_keras import rebalancing
 from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.data import video
@@ -52,6 +53,7 @@ class ColorTrainingConfig:
     split: tuple = images.PAPER_SPLIT
     grayscale_threshold: float = images.DEFAULT_GRAYSCALE_THRESHOLD
     max_images: int = None
+    rebalance: float = None
     num_samples: int = 8
     max_minutes: float = None
     runs_root: str = "experiments"
@@ -64,18 +66,27 @@ class ColorTrainingConfig:
                 raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+        if self.rebalance is not None and not 0.0 <= self.rebalance <= 1.0:
+            raise ValueError(f"rebalance is Zhang et al.'s mix in [0, 1] (0.5 in their paper), got {self.rebalance!r}.")
+        if self.rebalance is not None and self.variant != "classification":
+            raise ValueError("Class rebalancing weights the bins of the classification variant; the regression one has none.")
         if self.max_images is not None and int(self.max_images) < 3:
             raise ValueError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
         precision.resolve_dtype_policy(self.precision)  # Validates the name early.
         self.split = tuple(self.split)
 
 
-def compile_color_model(model, learning_rate=1e-3):
+def compile_color_model(model, learning_rate=1e-3, bin_weights=None):
     """Adam; the loss is the sum of the U and V losses; history shows `u_accuracy`, `v_accuracy`.
 
     Serves the color model (either variant) and the consistency model, whose heads are the same.
+    `bin_weights` ({"u": [...], "v": [...]}) weights each pixel's cross-entropy by its true bin
+    (class rebalancing, see `colornn_keras.rebalancing`).
     """
-    if color_models.variant_of(model) == "classification":
+    if bin_weights is not None:
+        loss = {axis: rebalancing.RebalancedCrossentropy(bin_weights[axis]) for axis in ("u", "v")}
+        metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
+    elif color_models.variant_of(model) == "classification":
         loss = {axis: keras.losses.SparseCategoricalCrossentropy() for axis in ("u", "v")}
         metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
     else:
@@ -231,11 +242,28 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
     ]
 
 
-def _build_for_config(config, dtype_policy):
+def _build_for_config(config, dtype_policy, bin_weights=None):
     model = color_models.build_color_model(
         image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy
     )
-    return compile_color_model(model, config.learning_rate)
+    return compile_color_model(model, config.learning_rate, bin_weights)
+
+
+BIN_WEIGHTS_FILE = "bin_weights.json"
+BIN_HISTOGRAM_FILE = "bin_histogram.png"
+
+
+def _bin_weights(run_dir, config, train_files):
+    """The run's rebalancing weights: computed once from its training split, then read back."""
+    path = pathlib.Path(run_dir) / BIN_WEIGHTS_FILE
+    if path.is_file():
+        return experiments.read_json(path)["weights"]
+    counts = rebalancing.bin_counts(train_files, config.num_bins, seed=config.seed)
+    weights = {axis: rebalancing.rebalancing_weights(counts[axis], config.rebalance).tolist() for axis in ("u", "v")}
+    experiments.write_json(path, {"mix": config.rebalance, "smoothing_bins": rebalancing.DEFAULT_SMOOTHING_BINS,
+                                  "counts": {axis: counts[axis].tolist() for axis in counts}, "weights": weights})
+    experiments.plot_bin_histogram(counts, weights, pathlib.Path(run_dir) / BIN_HISTOGRAM_FILE)
+    return weights
 
 
 def train_color_model(config, verbose="auto", callbacks=()):
@@ -336,7 +364,8 @@ def evaluate_run(run_dir, data=None):
 
 
 def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=()):
-    model = _build_for_config(config, dtype_policy)
+    bin_weights = None if config.rebalance is None else _bin_weights(run_dir, config, split["train"])
+    model = _build_for_config(config, dtype_policy, bin_weights)
     failures = images.DecodeFailures()
 
     def dataset(part, training):
