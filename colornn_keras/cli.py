@@ -41,6 +41,9 @@ def _add_color_training_arguments(parser):
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
     parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
+    parser.add_argument("--distribute", choices=("auto", "none", "mirrored", "multi_worker"), default="auto",
+                        help="auto: several workers in TF_CONFIG -> multi_worker, several GPUs -> mirrored; "
+                             "--batch-size is then per replica")
     parser.add_argument("--rebalance", type=float, metavar="MIX",
                         help="class rebalancing (Zhang et al.): weight bins by rarity, mixed with uniform by MIX "
                              "(their lambda, 0.5; 1 = none)")
@@ -93,11 +96,16 @@ def _train_color(arguments):
             epochs=arguments.epochs, patience=arguments.patience, learning_rate=arguments.learning_rate,
             precision=arguments.precision, seed=arguments.seed, split=_split_sizes(arguments.split),
             grayscale_threshold=arguments.grayscale_threshold, max_images=arguments.max_images,
-            rebalance=arguments.rebalance,
+            rebalance=arguments.rebalance, distribute=arguments.distribute,
             max_minutes=arguments.max_minutes,
             runs_root=arguments.runs_root,
         )
         run_dir = training.train_color_model(config, verbose=verbose)
+    from colornn_keras import distribution
+
+    if not distribution.is_chief():
+        print(f"Worker finished; the chief records the run. This worker's weights: {run_dir}")
+        return
     print(f"Run recorded in {run_dir}")
 
 

@@ -13,11 +13,13 @@ import dataclasses
 import json
 import pathlib
 import shutil
+import tempfile
 import time
 
 import keras
 
 from colornn_keras import colorspace
+from colornn_keras import distribution
 from colornn_keras import evaluation
 from colornn_keras import experiments
 from colornn_keras import precision
@@ -54,6 +56,7 @@ class ColorTrainingConfig:
     grayscale_threshold: float = images.DEFAULT_GRAYSCALE_THRESHOLD
     max_images: int = None
     rebalance: float = None
+    distribute: str = "auto"
     num_samples: int = 8
     max_minutes: float = None
     runs_root: str = "experiments"
@@ -72,6 +75,8 @@ class ColorTrainingConfig:
             raise ValueError("Class rebalancing weights the bins of the classification variant; the regression one has none.")
         if self.max_images is not None and int(self.max_images) < 3:
             raise ValueError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
+        if self.distribute not in distribution.STRATEGIES:
+            raise ValueError(f"distribute must be one of {distribution.STRATEGIES}, got {self.distribute!r}.")
         precision.resolve_dtype_policy(self.precision)  # Validates the name early.
         self.split = tuple(self.split)
 
@@ -242,9 +247,10 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
     ]
 
 
-def _build_for_config(config, dtype_policy, bin_weights=None):
+def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1):
     model = color_models.build_color_model(
-        image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy
+        image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
+        synchronized_batch_norm=replicas > 1,
     )
     return compile_color_model(model, config.learning_rate, bin_weights)
 
@@ -270,15 +276,24 @@ def train_color_model(config, verbose="auto", callbacks=()):
     """Runs the color-model protocol of `config` in a new experiment folder; returns its path.
 
     `callbacks` are added to the run's own (history, best epoch, backup), e.g. TensorBoard.
+    Under several workers (`config.distribute`, TF_CONFIG) only the chief writes the run folder;
+    the others train in a temporary folder, whose path they return.
     """
+    strategy = distribution.strategy_from(config.distribute)  # Before anything else uses TensorFlow.
     files = images.find_images(config.data)
     scan = images.scan_images(files, config.grayscale_threshold, config.max_images, config.seed)
     split = images.split_files(scan.color, config.split, config.seed)
     dtype_policy = precision.resolve_dtype_policy(config.precision)
 
+    if not distribution.is_chief():
+        worker_dir = pathlib.Path(tempfile.mkdtemp(prefix="colornn-worker-"))
+        return _fit_and_record(worker_dir, config, split, dtype_policy, verbose, callbacks, strategy)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
     experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config)})
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
+        **experiments.environment_record(dtype_policy),
+        "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
+    })
     experiments.write_json(run_dir / experiments.DATA_FILE, {
         "data": str(config.data),
         "images_found": len(files),
@@ -291,7 +306,7 @@ def train_color_model(config, verbose="auto", callbacks=()):
             for part, part_files in split.items()
         },
     })
-    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
+    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks, strategy)
 
 
 def _read_run(run_dir):
@@ -335,7 +350,8 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     config, split, dtype_policy = _read_run(run_dir)
     if max_minutes is not None:
         config.max_minutes = max_minutes
-    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks)
+    return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks,
+                           distribution.strategy_from(config.distribute))
 
 
 def load_run_model(run_dir):
@@ -363,26 +379,32 @@ def evaluate_run(run_dir, data=None):
     }
 
 
-def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=()):
+def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=(), strategy=None):
+    strategy = strategy or distribution.strategy_from("none")
     bin_weights = None if config.rebalance is None else _bin_weights(run_dir, config, split["train"])
-    model = _build_for_config(config, dtype_policy, bin_weights)
+    keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+        model = _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync)
     failures = images.DecodeFailures()
+    global_batch_size = config.batch_size * strategy.num_replicas_in_sync  # batch_size is per replica.
 
     def dataset(part, training):
         return images.make_dataset(
-            split[part], config.image_size, config.batch_size, config.num_bins, config.variant,
+            split[part], config.image_size, global_batch_size, config.num_bins, config.variant,
             training=training, seed=config.seed, failures=failures,
         )
 
-    keras.utils.set_random_seed(config.seed)
     callbacks = training_callbacks(run_dir, config.patience, config.max_minutes)
     keeper, limits = callbacks[1], callbacks[2]
-    model.fit(
-        dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
-        callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
-    )
+    with distribution.fitting(model, strategy):
+        model.fit(
+            dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
+            callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
+        )
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
+    if not distribution.is_chief():
+        return run_dir  # The chief evaluates and records; a worker's folder holds its weights only.
     stopped_by = limits.reason or ("early stopping" if keeper.wait >= config.patience else "epoch limit")
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
     _finish(run_dir)

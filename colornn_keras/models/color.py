@@ -64,6 +64,7 @@ def build_color_model(
     feature_filters=64,
     backbone_weights="imagenet",
     dtype=None,
+    synchronized_batch_norm=False,
     name="color_model",
 ):
     """Builds the color model (functional API); VGG16's layers are frozen.
@@ -79,6 +80,8 @@ def build_color_model(
             a path to a VGG16 weights file, a dict from `backbone.load_vgg16_weights()`, or None
             for random weights (shape tests only).
         dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
+        synchronized_batch_norm: bool; batch statistics over the global batch of all replicas
+            (TensorFlow), as one machine would compute them, for distributed training.
         name: the model's name.
 
     Returns:
@@ -100,7 +103,8 @@ def build_color_model(
     x = None
     for depth, (tap_name, filters) in enumerate(DECODER_TAPS):
         block = tap_name.split("_")[0]
-        tap = keras.layers.BatchNormalization(dtype=dtype, name=f"{block}_norm")(taps[tap_name])
+        tap = keras.layers.BatchNormalization(
+            synchronized=synchronized_batch_norm, dtype=dtype, name=f"{block}_norm")(taps[tap_name])
         if x is None:
             # The deepest tap starts the decoder through a 1x1 convolution.
             x = keras.layers.Conv2D(filters, 1, activation="relu", dtype=dtype, name=f"{block}_reduce")(tap)
