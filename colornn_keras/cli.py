@@ -73,6 +73,11 @@ def _add_consistency_training_arguments(parser):
                              "(0: always the ground truth, as the paper)")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
+    parser.add_argument("--model", choices=("paper", "recurrent"), default="paper",
+                        help="paper: the previous frame's colours as context; recurrent: a ConvLSTM memory")
+    parser.add_argument("--window", type=int, default=8,
+                        help="recurrent: frames per training window (truncated back-propagation through time)")
+    parser.add_argument("--hidden-filters", type=int, default=32, help="recurrent: channels of the ConvLSTM state")
 
 
 def _split_sizes(values):
@@ -129,8 +134,8 @@ def _train_consistency(arguments):
             epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
             split=_split_sizes(arguments.split), seed=arguments.seed, max_frames_per_clip=arguments.max_frames,
             decoding=arguments.decoding, scheduled_sampling=arguments.scheduled_sampling,
-            scene_cut_threshold=arguments.scene_cut_threshold,
-            max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
+            scene_cut_threshold=arguments.scene_cut_threshold, model=arguments.model, window=arguments.window,
+            hidden_filters=arguments.hidden_filters, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
         )
         run_dir = training.train_consistency_model(config, verbose=verbose)
     print(f"Run recorded in {run_dir}")
@@ -167,8 +172,9 @@ def _load_colorizer(arguments):
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
-    elif arguments.consistency:
-        color_model, consistency_model = pretrained.load_pretrained("consistency", dtype=dtype)
+    elif arguments.consistency or arguments.model in ("consistency", "recurrent"):
+        kind = "consistency" if arguments.consistency else arguments.model
+        color_model, consistency_model = pretrained.load_pretrained(kind, dtype=dtype)
     else:
         color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
@@ -231,6 +237,9 @@ def _add_colorize_arguments(parser):
                         help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
                              "default: fed its own output it drifts (weights/MODEL_CARD.md); the default colours "
                              "each frame with the color model")
+    parser.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
+                        help="videos: the shipped model to use (consistency = --consistency; recurrent: the "
+                             "ConvLSTM model, where weights/ ships one)")
     parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
     parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,

@@ -165,17 +165,13 @@ def write_samples(model, files, image_size, folder, count=8, method="annealed_me
 SEQUENCE_MODES = consistency_models.SEQUENCE_MODES
 
 
-def _sequence_scores(color_model, consistency_model, clip, mode, method, cuts):
-    """Loss, accuracy, AuC sums and the rebuilt RGB frames of one clip in one mode."""
-    num_bins = color_models.num_bins_of(color_model)
+def _sequence_scores(predictions, clip, num_bins):
+    """Loss, accuracy, AuC sums and the rebuilt RGB frames of one clip's predictions."""
     luma, true_uv = clips.split_yuv(clip)
     sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0}
     within = np.zeros(metrics.DEFAULT_AUC_STEPS + 1)
     thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
     rgb_frames = []
-    predictions = consistency_models.predict_sequence(
-        color_model, consistency_model, luma, mode, true_uv_frames=true_uv, cuts=cuts, method=method
-    )
     for frame_luma, frame_uv, output in zip(luma, true_uv, predictions):
         for index, axis in enumerate(("u", "v")):
             true_bins = colorspace.quantize(frame_uv[..., index], axis, num_bins)
@@ -190,12 +186,34 @@ def _sequence_scores(color_model, consistency_model, clip, mode, method, cuts):
     return sums, within, rgb_frames
 
 
+def consistency_predictors(color_model, consistency_model, method="annealed_mean", modes=SEQUENCE_MODES):
+    """{mode: predictor} for `evaluate_sequences`, from `consistency.predict_sequence`'s modes."""
+    def predictor(mode):
+        return lambda luma, true_uv, cuts: consistency_models.predict_sequence(
+            color_model, consistency_model, luma, mode, true_uv_frames=true_uv, cuts=cuts, method=method)
+
+    return {mode: predictor(mode) for mode in modes}
+
+
 def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names, method="annealed_mean",
                          modes=SEQUENCE_MODES, scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
-    """Per clip and overall, for each mode: loss, U/V accuracy, AuC, warp error and CDC; plus the
-    gray baseline and the ground truth's own warp error and CDC (the floor)."""
+    """`evaluate_sequences` of the paper's consistency model in its three modes."""
+    results = evaluate_sequences(consistency_predictors(color_model, consistency_model, method, modes), clip_frames,
+                                 clip_names, color_models.num_bins_of(color_model), scene_cut_threshold)
+    return {**results, "decoding": method}
+
+
+def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.DEFAULT_NUM_BINS,
+                       scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
+    """Per clip and overall, for each way of colouring a clip: loss, U/V accuracy, AuC, warp error
+    and CDC; plus the gray baseline and the ground truth's own warp error and CDC (the floor).
+
+    Args:
+        predictors: {mode name: callable(luma_frames, true_uv_frames, cuts)} yielding per frame
+            {"u": (H, W, bins), "v": ..., "uv": (H, W, 2)}, like `consistency.predict_sequence`.
+    """
     thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
-    num_bins = color_models.num_bins_of(color_model)
+    modes = list(predictors)
     per_clip, totals = {}, {mode: {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0,
                                    "within": np.zeros_like(thresholds), "warp": [], "cdc": []} for mode in modes}
     floor = {"warp": [], "cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
@@ -213,8 +231,9 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
         floor["pixels"] += true_uv[..., 0].size
         floor["warp"].append(clip_record["ground_truth"]["warp_error"])
         floor["cdc"].append(clip_record["ground_truth"]["cdc"])
+        luma, _ = clips.split_yuv(clip)
         for mode in modes:
-            sums, within, rgb_frames = _sequence_scores(color_model, consistency_model, clip, mode, method, cuts)
+            sums, within, rgb_frames = _sequence_scores(predictors[mode](luma, true_uv, cuts), clip, num_bins)
             warp, cdc = metrics.warp_error(rgb_frames, clip), metrics.color_distribution_consistency(rgb_frames)
             clip_record[mode] = {
                 "loss": sums["loss"] / sums["pixels"], "u_accuracy": sums["u_correct"] / sums["pixels"],
@@ -240,7 +259,7 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
     }
     overall["ground_truth"] = {"warp_error": float(np.mean(floor["warp"])), "cdc": float(np.mean(floor["cdc"]))}
     overall["gray_baseline"] = {"u_accuracy": floor["u_gray"] / floor["pixels"], "v_accuracy": floor["v_gray"] / floor["pixels"]}
-    return {"overall": overall, "per_clip": per_clip, "decoding": method}
+    return {"overall": overall, "per_clip": per_clip}
 
 
 def write_sequence_samples(color_model, consistency_model, clip, folder, name, frame_indices=(0, 10, 20, 30),

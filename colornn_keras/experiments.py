@@ -224,7 +224,7 @@ def consistency_runs_table(run_dirs, part="test"):
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
         overall = read_json(run_dir / METRICS_FILE)[part]["overall"]
-        for mode in ("per_frame", "teacher_forced", "free_running"):
+        for mode in [mode for mode in overall if mode not in ("ground_truth", "gray_baseline")]:
             row = overall[mode]
             lines.append(
                 f"| [{run_dir.name}]({run_dir.name}/) | {mode.replace('_', '-')} | {row['loss']:.3f} "

@@ -22,6 +22,7 @@ from colornn_keras import files
 from colornn_keras.data import images
 from colornn_keras.data import video
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import recurrent as recurrent_models
 
 MIN_SIDE = 8
 # Larger images are refused before decoding: 8K x 8K, beyond which memory, not colour, is the issue.
@@ -47,7 +48,8 @@ class Colorizer:
 
     Args:
         color_model: a trained classification color model.
-        consistency_model: optional; when given, videos are coloured free-running with it.
+        consistency_model: optional; when given, videos are coloured free-running with it (a
+            consistency model, or the `RecurrentModels` of the recurrent variant).
         method: "argmax", "expectation" or "annealed_mean" decoding.
         scene_cut_threshold: luma-histogram jump that resets the video context.
         batch_size: frames per prediction where frames are independent (images, per-frame video).
@@ -123,10 +125,14 @@ class Colorizer:
             while True:
                 yield cuts[-1] if cuts else False
 
-        predictions = consistency_models.predict_sequence(
-            self.color_model, self.consistency_model, luma_stream(), "free_running", cuts=cut_stream(),
-            method=self.method,
-        )
+        if isinstance(self.consistency_model, recurrent_models.RecurrentModels):
+            predictions = recurrent_models.predict_recurrent_sequence(
+                self.consistency_model, luma_stream(), cuts=cut_stream(), method=self.method)
+        else:
+            predictions = consistency_models.predict_sequence(
+                self.color_model, self.consistency_model, luma_stream(), "free_running", cuts=cut_stream(),
+                method=self.method,
+            )
         for prediction in predictions:
             yield lumas.pop(0), prediction["uv"]
 

@@ -12,10 +12,11 @@ import pathlib
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import recurrent as recurrent_models
 
 WEIGHTS_DIR_ENV_VARIABLE = "COLORNN_WEIGHTS_DIR"
 MANIFEST = "weights.json"
-KINDS = ("color", "consistency")
+KINDS = ("color", "consistency", "recurrent")
 
 
 def weights_dir():
@@ -46,7 +47,8 @@ def _checked_file(entry, folder):
 def load_pretrained(kind="color", folder=None, dtype=None):
     """Builds the shipped model ("color" or "consistency") and loads its checked weights, offline.
 
-    For "consistency", returns (color_model, consistency_model): the first is frozen inside the second.
+    For "consistency", returns (color_model, consistency_model): the first is frozen inside the
+    second; for "recurrent", (color_model, `RecurrentModels`).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
@@ -59,9 +61,15 @@ def load_pretrained(kind="color", folder=None, dtype=None):
     checkpoints.load_trained_part(color_model, _checked_file(settings, folder))
     if kind == "color":
         return color_model
-    if "consistency" not in manifest:
-        raise ValueError(f"{folder / MANIFEST} ships no consistency model.")
-    settings = manifest["consistency"]
+    if kind not in manifest:
+        raise ValueError(f"{folder / MANIFEST} ships no {kind} model; train one (colornn train consistency"
+                         f"{' --model recurrent' if kind == 'recurrent' else ''}) and pass its run with --consistency-run.")
+    settings = manifest[kind]
+    if kind == "recurrent":
+        models = recurrent_models.build_recurrent_model(
+            color_model, settings["window"], settings["hidden_filters"], settings["filters"])
+        checkpoints.load_trained_part(models.sequence, _checked_file(settings, folder))
+        return color_model, models
     model = consistency_models.build_consistency_model(color_model, settings["context_filters"], settings["filters"])
     checkpoints.load_trained_part(model, _checked_file(settings, folder))
     return color_model, model

@@ -31,6 +31,7 @@ from colornn_keras.metrics import BinAccuracy
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import recurrent as recurrent_models
 
 TRAINED_PART_FILE = "color_model.trained.h5"
 BEST_WEIGHTS_FILE = "best.trained.h5"
@@ -443,6 +444,24 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
 
 
 CONSISTENCY_TRAINED_PART_FILE = "consistency_model.trained.h5"
+RECURRENT_TRAINED_PART_FILE = "recurrent_model.trained.h5"
+# "paper": the previous frame's colours as context (section 3.2); "recurrent": a ConvLSTM memory.
+CONSISTENCY_MODELS = ("paper", "recurrent")
+
+
+def _trained_part_file(config):
+    return RECURRENT_TRAINED_PART_FILE if config.model == "recurrent" else CONSISTENCY_TRAINED_PART_FILE
+
+
+def _build_consistency(color_model, config):
+    """The run's model: a consistency model, or `RecurrentModels` whose `.sequence` trains."""
+    if config.model == "recurrent":
+        return recurrent_models.build_recurrent_model(color_model, config.window, config.hidden_filters, config.filters)
+    return consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
+
+
+def _trainable(model):
+    return model.sequence if isinstance(model, recurrent_models.RecurrentModels) else model
 
 
 @dataclasses.dataclass
@@ -464,11 +483,18 @@ class ConsistencyTrainingConfig:
     decoding: str = "annealed_mean"
     scheduled_sampling: float = 0.0
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
+    model: str = "paper"
+    window: int = 8
+    hidden_filters: int = 32
     max_minutes: float = None
     runs_root: str = "experiments"
 
     def __post_init__(self):
-        for field in ("stride", "epochs", "batch_size"):
+        if self.model not in CONSISTENCY_MODELS:
+            raise ValueError(f"model must be one of {CONSISTENCY_MODELS}, got {self.model!r}.")
+        if self.model == "recurrent" and self.scheduled_sampling:
+            raise ValueError("Scheduled sampling feeds back colours; the recurrent model has no colour input.")
+        for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
                 raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
         if not 0.0 <= self.scheduled_sampling <= 1.0:
@@ -507,26 +533,31 @@ def _load_clips(files, image_size, config):
 
 
 def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, extra_callbacks=()):
-    model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
-    compile_color_model(model, config.learning_rate)
+    model = _build_consistency(color_model, config)
+    trainable = compile_color_model(_trainable(model), config.learning_rate)
     num_bins = color_models.num_bins_of(color_model)
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
     # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
     callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
     keeper, limits = callbacks[1], callbacks[2]
-    train_pairs = clips.FramePairs(loaded["train"])
-    if config.scheduled_sampling > 0:
-        callbacks.insert(0, keras.callbacks.LambdaCallback(
-            on_epoch_begin=lambda epoch, logs: train_pairs.refresh_predictions(color_model, model, config.decoding)))
-    model.fit(
-        train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
-                            sampling_probability=config.scheduled_sampling),
-        validation_data=clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins),
-        epochs=config.epochs, callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,
-    )
-    checkpoints.load_trained_part(model, keeper.weights_path)
-    checkpoints.save_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
+    if config.model == "recurrent":
+        # Truncated back-propagation through time: windows of k frames, the state from zero in each.
+        train_data = clips.make_window_dataset(loaded["train"], config.window, config.batch_size, num_bins,
+                                               training=True, seed=config.seed)
+        val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins)
+    else:
+        train_pairs = clips.FramePairs(loaded["train"])
+        if config.scheduled_sampling > 0:
+            callbacks.insert(0, keras.callbacks.LambdaCallback(
+                on_epoch_begin=lambda epoch, logs: train_pairs.refresh_predictions(color_model, model, config.decoding)))
+        train_data = train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
+                                         sampling_probability=config.scheduled_sampling)
+        val_data = clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins)
+    trainable.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                  callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False)
+    checkpoints.load_trained_part(trainable, keeper.weights_path)
+    checkpoints.save_trained_part(trainable, run_dir / _trained_part_file(config))
     evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
     results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
@@ -536,7 +567,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
         **results,
     })
     experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
-    if "test" in loaded:
+    if "test" in loaded and config.model == "paper":
         evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / experiments.SAMPLES_DIR,
                                           "figure5_test_clip0", method=config.decoding)
     _finish(run_dir)
@@ -544,11 +575,18 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
 
 
 def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part):
-    """`evaluation.evaluate_consistency` for each part ("val", "test", ...) of loaded clips."""
+    """The video table of each part ("val", "test", ...) of loaded clips: the paper's model in its
+    three modes, or the recurrent model beside the color model alone."""
+    if config.model == "recurrent":
+        predictors = {**evaluation.consistency_predictors(color_model, None, config.decoding, ("per_frame",)),
+                      "recurrent": lambda luma, true_uv, cuts: recurrent_models.predict_recurrent_sequence(
+                          model, luma, cuts, config.decoding)}
+    else:
+        predictors = evaluation.consistency_predictors(color_model, model, config.decoding)
     return {
-        part: evaluation.evaluate_consistency(
-            color_model, model, clips_by_part[part], [_clip_name(path) for path in files],
-            method=config.decoding, scene_cut_threshold=config.scene_cut_threshold)
+        part: {**evaluation.evaluate_sequences(
+            predictors, clips_by_part[part], [_clip_name(path) for path in files],
+            color_models.num_bins_of(color_model), config.scene_cut_threshold), "decoding": config.decoding}
         for part, files in files_by_part.items()
     }
 
@@ -573,8 +611,8 @@ def load_consistency_run(run_dir):
     run_dir = pathlib.Path(run_dir)
     config, _, _ = _read_consistency_run(run_dir)
     color_model, _ = load_run_model(config.color_run)
-    model = consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
-    checkpoints.load_trained_part(model, run_dir / CONSISTENCY_TRAINED_PART_FILE)
+    model = _build_consistency(color_model, config)
+    checkpoints.load_trained_part(_trainable(model), run_dir / _trained_part_file(config))
     return color_model, model, config
 
 

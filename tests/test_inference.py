@@ -77,6 +77,24 @@ def test_free_running_video_resets_at_a_scene_cut(colorizer):
     assert not np.array_equal(free[1], per_frame[1])
 
 
+def test_a_recurrent_model_colours_a_video_keeping_its_luma(colorizer, tmp_path):
+    from colornn_keras.models import recurrent
+
+    models = recurrent.build_recurrent_model(colorizer.color_model, window=2, hidden_filters=4, filters=8)
+    recurrent_colorizer = inference.Colorizer(colorizer.color_model, models)
+    source = tmp_path / "clip.mp4"
+    with video.VideoWriter(source, fps=10) as writer:
+        for frame in panning_frames(4):
+            writer.write(frame)
+    report = inference.colorize(recurrent_colorizer, source)
+    assert video.probe(report.outputs[0]).frame_count == 4
+    frames = panning_frames(3)
+    outputs = list(recurrent_colorizer.colorize_sequence(frames))
+    for frame, output in zip(frames, outputs):
+        luma_in = colorspace.rgb_to_luma(frame / 255.0)
+        assert np.abs(colorspace.rgb_to_luma(output / 255.0) - luma_in).max() < 3 / 255
+
+
 def _ffmpeg_clip(path, truncate=False, video_stream=True):
     """A 3-second test clip; truncated to its first 3000 bytes, or with only a sound track."""
     import subprocess

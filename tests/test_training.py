@@ -160,3 +160,21 @@ def test_resume_records_the_restart_and_its_new_time_budget(image_folder, tmp_pa
     training.resume_run(run_dir, verbose=0, max_minutes=30)
     (resumed,) = json.loads((run_dir / "environment.json").read_text())["resumed"]
     assert resumed["from_epoch"] == 1 and resumed["max_minutes"] == 30
+
+
+def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image_folder, clip_folder, tmp_path):
+    color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
+    config = training.ConsistencyTrainingConfig(
+        videos=str(clip_folder), color_run=str(color_run), name="tiny_recurrent", epochs=1, batch_size=2,
+        split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), model="recurrent", window=3, hidden_filters=8,
+    )
+    run_dir = training.train_consistency_model(config, verbose=0)
+    overall = experiments.read_json(run_dir / "metrics.json")["test"]["overall"]
+    assert set(overall) == {"per_frame", "recurrent", "ground_truth", "gray_baseline"}
+    assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall["recurrent"])
+    assert (run_dir / training.RECURRENT_TRAINED_PART_FILE).is_file()
+    assert "| recurrent |" in experiments.consistency_runs_table([run_dir])
+    recomputed = training.evaluate_consistency_run(run_dir)
+    assert recomputed["test"]["overall"]["recurrent"]["loss"] == pytest.approx(overall["recurrent"]["loss"], rel=1e-5)
+    with pytest.raises(ValueError, match="no colour input"):
+        training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", scheduled_sampling=0.5)

@@ -125,3 +125,32 @@ class FramePairs:
 def make_pair_dataset(clip_frames, batch_size, num_bins, training=False, seed=0):
     """Pairs of ground-truth context (the paper's training), see `FramePairs.dataset`."""
     return FramePairs(clip_frames).dataset(batch_size, num_bins, training, seed)
+
+
+def make_window_dataset(clip_frames, window, batch_size, num_bins, training=False, seed=0):
+    """Windows of `window` consecutive frames of each clip, for training a recurrent model with
+    truncated back-propagation through time: (luma (T, H, W, 1), {"u", "v": (T, H, W)}) batches.
+
+    Windows do not overlap and never cross clips; a clip's last frames short of a window are
+    left out (a clip shorter than `window` gives none).
+    """
+    if window < 2:
+        raise ValueError(f"A window needs at least 2 frames, got {window!r}.")
+    windows = [clip[start : start + window] for clip in clip_frames
+               for start in range(0, len(clip) - window + 1, window)]
+    if not windows:
+        raise ValueError(f"No clip has {window} frames: shorten the window (--window) or use longer clips.")
+    frames = np.stack(windows)
+
+    def to_example(rgb):
+        yuv = colorspace.rgb_to_yuv(tf.cast(rgb, tf.float32) / 255.0)
+        targets = {
+            "u": colorspace.quantize(yuv[..., 1], "u", num_bins),
+            "v": colorspace.quantize(yuv[..., 2], "v", num_bins),
+        }
+        return yuv[..., :1], targets
+
+    dataset = tf.data.Dataset.from_tensor_slices(frames)
+    if training:
+        dataset = dataset.shuffle(len(frames), seed=seed, reshuffle_each_iteration=True)
+    return dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -22,11 +22,13 @@ FORMAT = "colornn_keras.trained_part.v1"
 
 def trained_layers(model):
     """The layers training sets: all with weights but VGG16's convolutions and nested models
-    (the frozen color model inside a consistency model). Decided by structure, not by the
-    `trainable` flags, which freezing a color model for a consistency model turns off."""
+    (the frozen color model inside a consistency model, also when a wrapper such as
+    `TimeDistributed` holds it). Decided by structure, not by the `trainable` flags, which
+    freezing a color model for a consistency model turns off."""
     return [
         layer for layer in model.layers
-        if layer.weights and layer.name not in backbone.VGG16_CONV_LAYERS and not isinstance(layer, keras.Model)
+        if layer.weights and layer.name not in backbone.VGG16_CONV_LAYERS
+        and not isinstance(layer, keras.Model) and not isinstance(getattr(layer, "layer", None), keras.Model)
     ]
 
 

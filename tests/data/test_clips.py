@@ -57,3 +57,14 @@ def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weigh
     truth = next(iter(pairs.dataset(batch_size=3, num_bins=12, sampling_probability=0.0)))[0]["previous_uv"]
     np.testing.assert_allclose(truth, true_uv[:3], atol=1e-6)
     assert not np.allclose(own, truth)
+
+
+def test_window_dataset_gives_non_overlapping_windows_within_clips():
+    from tests.conftest import panning_frames
+
+    clip_a, clip_b = np.stack(panning_frames(7, size=(16, 16))), np.stack(panning_frames(3, size=(16, 16), seed=2))
+    dataset = clips.make_window_dataset([clip_a, clip_b], window=3, batch_size=8, num_bins=10)
+    (luma, targets), = list(dataset)
+    assert luma.shape == (3, 3, 16, 16, 1) and targets["u"].shape == (3, 3, 16, 16)  # 2 from clip a, 1 from b.
+    with pytest.raises(ValueError, match="No clip has 9 frames"):
+        clips.make_window_dataset([clip_a, clip_b], window=9, batch_size=2, num_bins=10)

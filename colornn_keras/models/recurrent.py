@@ -1,0 +1,114 @@
+"""A truly recurrent consistency model: a ConvLSTM memory over the frozen color model's features.
+
+The paper's consistency model remembers one thing, the previous frame's colours, and the paper
+ends by asking for "truly recurrent architectures for temporal consistency". Here a `ConvLSTM2D`
+carries a hidden state from frame to frame over the frozen color model's full-resolution
+features; the features and the memory are joined, and two convolutions and the binned heads
+follow, frame by frame. It never sees a colour it did not predict, so it has no teacher-forced
+mode: it runs on luma alone, as it will on black-and-white footage.
+
+It trains on windows of k frames with the state starting at zero (truncated back-propagation
+through time), and colours a clip one frame at a time, carrying the state, which is reset to
+zero at scene cuts.
+"""
+
+import dataclasses
+import itertools
+
+import keras
+import numpy as np
+
+from colornn_keras import colorspace
+from colornn_keras.models import color as color_models
+
+MEMORY_LAYER = "memory"
+
+
+@dataclasses.dataclass
+class RecurrentModels:
+    """Two graphs over the same layers (so the same weights).
+
+    `sequence`: luma (B, T, H, W, 1) -> {"u", "v"}: (B, T, H, W, bins), state from zero; trains
+        on windows of T = `window` frames (fixed: Keras' `TimeDistributed` mis-shapes a retraced
+        variable T under `predict_on_batch`, so a wrong length fails loudly instead).
+    `step`: {"luma": (B, 1, H, W, 1), "hidden", "cell": (B, H, W, F)} -> {"u", "v", "hidden", "cell"}.
+    """
+
+    sequence: keras.Model
+    step: keras.Model
+    hidden_filters: int
+
+
+def build_recurrent_model(color_model, window=8, hidden_filters=32, filters=64, name="recurrent_model"):
+    """Builds the recurrent consistency model on a trained classification color model (frozen in place).
+
+    Args:
+        color_model: a classification color model from `build_color_model` (trained).
+        window: int, frames per training window (T of the sequence model).
+        hidden_filters: int, channels of the ConvLSTM's hidden state.
+        filters: int, channels of the two convolutions after the join.
+        name: the sequence model's name (the step model is `<name>_step`).
+
+    Returns:
+        A `RecurrentModels`.
+    """
+    if color_models.variant_of(color_model) != "classification":
+        raise ValueError("The recurrent model needs a classification color model (binned heads).")
+    num_bins = color_models.num_bins_of(color_model)
+    height, width = color_model.input_shape[1:3]
+    dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
+    features_model = keras.Model(
+        color_model.inputs, color_model.get_layer(color_models.FEATURES_LAYER).output, name="color_features_model"
+    )
+    features_model.trainable = False
+
+    # The layers, made once and called on both graphs.
+    per_frame_features = keras.layers.TimeDistributed(features_model, name="color_features_sequence")
+    memory = keras.layers.ConvLSTM2D(hidden_filters, 3, padding="same", return_sequences=True, return_state=True,
+                                     dtype=dtype, name=MEMORY_LAYER)
+    join = keras.layers.Concatenate(dtype=dtype, name="join_memory")
+    # A (1, 3, 3) Conv3D is a 3x3 convolution of each frame on its own.
+    convolutions = [keras.layers.Conv3D(filters, (1, 3, 3), padding="same", activation="relu", dtype=dtype,
+                                        name=f"recurrent_conv{index}") for index in (1, 2)]
+    heads = {axis: (keras.layers.Dense(num_bins, dtype="float32", name=f"{axis}_logits"),
+                    keras.layers.Activation("softmax", dtype="float32", name=axis)) for axis in ("u", "v")}
+
+    def colour(luma, initial_state=None):
+        features = per_frame_features(luma)
+        hidden_sequence, hidden, cell = memory(features, initial_state=initial_state)
+        x = join([features, hidden_sequence])
+        for convolution in convolutions:
+            x = convolution(x)
+        outputs = {axis: activation(logits(x)) for axis, (logits, activation) in heads.items()}
+        return outputs, hidden, cell
+
+    # === Functional Models ===
+    luma_sequence = keras.Input((window, height, width, 1), name="luma")
+    outputs, _, _ = colour(luma_sequence)
+    sequence = keras.Model(luma_sequence, outputs, name=name)
+
+    luma_frame = keras.Input((1, height, width, 1), name="luma")
+    state = [keras.Input((height, width, hidden_filters), name=state_name) for state_name in ("hidden", "cell")]
+    outputs, hidden, cell = colour(luma_frame, initial_state=state)
+    step = keras.Model({"luma": luma_frame, "hidden": state[0], "cell": state[1]},
+                       {**outputs, "hidden": hidden, "cell": cell}, name=f"{name}_step")
+    return RecurrentModels(sequence, step, hidden_filters)
+
+
+def predict_recurrent_sequence(models, luma_frames, cuts=None, method="annealed_mean"):
+    """Colours frames in order with the step model, carrying the state; zero state at cuts.
+
+    Yields {"u": (H, W, bins), "v": ..., "uv": (H, W, 2)} per frame, like
+    `consistency.predict_sequence`.
+    """
+    cut_iterator = iter(cuts) if cuts is not None else itertools.repeat(False)
+    state = None
+    for luma, cut in zip(luma_frames, cut_iterator):
+        luma = np.asarray(luma, np.float32)
+        if state is None or cut:
+            zeros = np.zeros((1, *luma.shape[:2], models.hidden_filters), np.float32)
+            state = {"hidden": zeros, "cell": zeros}
+        outputs = models.step.predict_on_batch({"luma": luma[None, None], **state})
+        state = {key: np.asarray(outputs[key], np.float32) for key in ("hidden", "cell")}
+        probabilities = {axis: np.asarray(outputs[axis][0, 0], np.float32) for axis in ("u", "v")}
+        yield {**probabilities, "uv": colorspace.decode_uv(probabilities, method)}
