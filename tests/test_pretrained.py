@@ -28,4 +28,9 @@ def test_missing_manifest_and_unknown_kind(tmp_path):
     with pytest.raises(ValueError, match="No shipped weights"):
         pretrained.read_manifest(tmp_path)
     with pytest.raises(ValueError, match="kind"):
-        pretrained.load_pretrained("recurrent", folder=tmp_path)
+        pretrained.load_pretrained("transformer", folder=tmp_path)
+
+
+def test_a_kind_the_manifest_lacks_is_refused_with_how_to_get_one(weights_folder):
+    with pytest.raises(ValueError, match="ships no recurrent model.*--model recurrent"):
+        pretrained.load_pretrained("recurrent")
