@@ -134,3 +134,14 @@ def num_bins_of(model, default=colorspace.DEFAULT_NUM_BINS):
     """The number of bins of a classification model (`default` for a regression model)."""
     size = model.get_layer("u").output.shape[-1]
     return default if size == 1 else int(size)
+
+
+def frozen_features_model(color_model, user):
+    """The trained color model up to its final features (`color_features`), frozen in place: the
+    fixed feature extractor the consistency models build on. `user` names them in the error."""
+    if variant_of(color_model) != "classification":
+        raise ValueError(f"The {user} needs a classification color model (binned heads).")
+    features_model = keras.Model(color_model.inputs, color_model.get_layer(FEATURES_LAYER).output,
+                                 name="color_features_model")
+    features_model.trainable = False
+    return features_model

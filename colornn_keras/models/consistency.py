@@ -32,17 +32,11 @@ def build_consistency_model(color_model, context_filters=32, filters=64, name="c
         A `keras.Model` from {"luma": (B, H, W, 1), "previous_uv": (B, H, W, 2)} to
         {"u": (B, H, W, num_bins), "v": ...}; `previous_uv` holds continuous U and V values.
     """
-    if color_models.variant_of(color_model) != "classification":
-        raise ValueError("The consistency model needs a classification color model (binned heads).")
+    # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
+    features_model = color_models.frozen_features_model(color_model, "consistency model")
     num_bins = color_models.num_bins_of(color_model)
     height, width = color_model.input_shape[1:3]
     dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
-
-    # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
-    features_model = keras.Model(
-        color_model.inputs, color_model.get_layer(color_models.FEATURES_LAYER).output, name="color_features_model"
-    )
-    features_model.trainable = False
 
     # === Functional Model ===
     luma = keras.Input((height, width, 1), name="luma")

@@ -52,15 +52,10 @@ def build_recurrent_model(color_model, window=8, hidden_filters=32, filters=64, 
     Returns:
         A `RecurrentModels`.
     """
-    if color_models.variant_of(color_model) != "classification":
-        raise ValueError("The recurrent model needs a classification color model (binned heads).")
+    features_model = color_models.frozen_features_model(color_model, "recurrent model")
     num_bins = color_models.num_bins_of(color_model)
     height, width = color_model.input_shape[1:3]
     dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
-    features_model = keras.Model(
-        color_model.inputs, color_model.get_layer(color_models.FEATURES_LAYER).output, name="color_features_model"
-    )
-    features_model.trainable = False
 
     # The layers, made once and called on both graphs.
     per_frame_features = keras.layers.TimeDistributed(features_model, name="color_features_sequence")
