@@ -183,6 +183,9 @@ def _status_section(folder, state, runs):
         f"clip split {tuple(settings['clip_split'])}, at most {settings['max_frames_per_clip']} frames a clip, "
         f"{settings['consistency_epochs']} consistency epochs",
         f"- sittings: {len(state['sittings'])}",
+        *(["", "**The quick profile checks that the whole pipeline runs; a few epochs on a small sample "
+            "reproduce nothing, so its verdicts below are not evidence about the paper.**"]
+          if state["profile"] == "quick" else []),
         "",
         "| stage | run folder | status |",
         "|---|---|---|",
