@@ -34,3 +34,14 @@ def test_missing_manifest_and_unknown_kind(tmp_path):
 def test_a_kind_the_manifest_lacks_is_refused_with_how_to_get_one(weights_folder):
     with pytest.raises(ValueError, match="ships no recurrent model.*--model recurrent"):
         pretrained.load_pretrained("recurrent")
+
+
+def test_the_project_ships_all_three_kinds_with_matching_checksums(monkeypatch):
+    from colornn_keras.models import checkpoints
+
+    monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
+    folder = pretrained.weights_dir()
+    manifest = pretrained.read_manifest(folder)
+    assert set(manifest) == set(pretrained.KINDS)
+    for entry in manifest.values():
+        assert checkpoints.sha256_of(folder / entry["file"]) == entry["sha256"], entry["file"]
