@@ -89,11 +89,9 @@ def compile_color_model(model, learning_rate=1e-3, bin_weights=None):
     `bin_weights` ({"u": [...], "v": [...]}) weights each pixel's cross-entropy by its true bin
     (class rebalancing, see `colornn_keras.rebalancing`).
     """
-    if bin_weights is not None:
-        loss = {axis: rebalancing.RebalancedCrossentropy(bin_weights[axis]) for axis in ("u", "v")}
-        metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
-    elif color_models.variant_of(model) == "classification":
-        loss = {axis: keras.losses.SparseCategoricalCrossentropy() for axis in ("u", "v")}
+    if color_models.variant_of(model) == "classification":
+        loss = {axis: keras.losses.SparseCategoricalCrossentropy() if bin_weights is None
+                else rebalancing.RebalancedCrossentropy(bin_weights[axis]) for axis in ("u", "v")}
         metrics = {axis: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")] for axis in ("u", "v")}
     else:
         num_bins = color_models.num_bins_of(model)
