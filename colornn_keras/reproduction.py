@@ -17,6 +17,7 @@ can be run in sittings. REPORT.md is rewritten after every sitting with what is 
 import dataclasses
 import datetime
 import pathlib
+import statistics
 import time
 
 from colornn_keras import experiments
@@ -199,10 +200,30 @@ def _status_section(folder, state, runs):
                 metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
                 status = f"finished: kept epoch {metrics['kept_epoch']} of {metrics['epochs_run']} ({metrics['stopped_by']})"
             else:
-                epochs = len(experiments.read_history(run_dir / experiments.HISTORY_FILE))
-                status = f"in progress: {epochs} epochs done"
+                status = _progress(run_dir)
         lines.append(f"| {stage} | {link} | {status} |")
     return "## Status\n\n" + "\n".join(lines)
+
+
+def _progress(run_dir):
+    """An unfinished stage's epochs and best validation epoch so far; redraws its curves.
+
+    A reproduction takes several sittings, so the report committed between them shows how
+    training is going, not only that it is.
+    """
+    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    status = f"in progress: {len(history)} epoch{'' if len(history) == 1 else 's'} done"
+    scored = [row for row in history if "val_loss" in row]
+    if not scored:
+        return status
+    best = min(scored, key=lambda row: row["val_loss"])
+    experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, best["epoch"])
+    accuracies = "".join(f", {axis} {best[f'val_{axis.lower()}_accuracy']:.1%}" for axis in ("U", "V")
+                         if f"val_{axis.lower()}_accuracy" in best)
+    seconds = [row["seconds"] for row in history if "seconds" in row]
+    pace = f", {statistics.median(seconds):.0f} s an epoch" if seconds else ""
+    return (f"{status}{pace}; best so far epoch {best['epoch'] + 1}: validation loss {best['val_loss']:.3f}"
+            f"{accuracies} ([curves]({run_dir.name}/{experiments.CURVES_FILE}))")
 
 
 def _color_section(done):

@@ -1,5 +1,7 @@
 """`colornn reproduce --profile quick` end to end on small made-up data, with a pause and a resume."""
 
+import re
+
 import pytest
 
 from colornn_keras import cli
@@ -23,7 +25,9 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
     color_dir = reproduction.stage_dir(folder, "color")
     assert len(experiments.read_history(color_dir / experiments.HISTORY_FILE)) == 1
     assert not (color_dir / experiments.METRICS_FILE).exists()
-    assert "in progress: 1 epochs done" in (folder / reproduction.REPORT_FILE).read_text()
+    progress = (folder / reproduction.REPORT_FILE).read_text()
+    assert re.search(r"in progress: 1 epoch done, \d+ s an epoch; best so far epoch 1: validation loss \d", progress)
+    assert (color_dir / experiments.CURVES_FILE).is_file()
 
     assert _reproduce("--resume", str(folder)) == 0
     for stage in reproduction.STAGES:
