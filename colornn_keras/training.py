@@ -9,12 +9,14 @@ that was killed, from its last finished epoch, with the same record.
 on video clips split by clip, over a recorded color run, and records the three-mode table.
 """
 
+import contextlib
 import dataclasses
 import json
 import pathlib
 import shutil
 import tempfile
 import time
+import warnings
 
 import keras
 
@@ -395,7 +397,7 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
 
     callbacks = training_callbacks(run_dir, config.patience, config.max_minutes)
     keeper, limits = callbacks[1], callbacks[2]
-    with distribution.fitting(model, strategy):
+    with distribution.fitting(model, strategy), _known_false_alarms():
         model.fit(
             dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
             callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
@@ -408,6 +410,18 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
     _finish(run_dir)
     return run_dir
+
+
+@contextlib.contextmanager
+def _known_false_alarms():
+    """Silences Keras' "Your input ran out of data" at the end of the first epoch.
+
+    The image pipeline's length is unknown only because it filters out (and records) undecodable
+    files, so Keras learns the number of steps by reaching the end; nothing is cut short.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+        yield
 
 
 def _finish(run_dir):

@@ -19,8 +19,11 @@ def _config(image_folder, tmp_path, **overrides):
     return training.ColorTrainingConfig(**{**settings, **overrides})
 
 
-def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path):
+def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path, recwarn):
     run_dir = training.train_color_model(_config(image_folder, tmp_path), verbose=0)
+    # The pipeline's length is unknown only because undecodable files are filtered out; Keras'
+    # "ran out of data" warning at the end of the first epoch would be a false alarm.
+    assert not [warning for warning in recwarn if "ran out of data" in str(warning.message)]
     assert RECORD_FILES <= {path.name for path in run_dir.iterdir()}
     assert len(list((run_dir / "samples").glob("*.png"))) == 2
     history = experiments.read_history(run_dir / "history.csv")
