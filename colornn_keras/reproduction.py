@@ -309,24 +309,24 @@ def _claims_section(done):
     if "color" in done and "regression" in done:
         classification = experiments.read_json(done["color"] / experiments.METRICS_FILE)["test"]
         regression = experiments.read_json(done["regression"] / experiments.METRICS_FILE)["test"]
-        ours, theirs = classification["annealed_mean"], regression["regression"]
+        classified, regressed = classification["annealed_mean"], regression["regression"]  # Decoded scores.
         more_accurate = all(classification[key] > regression[key] for key in ("u_accuracy", "v_accuracy")) and all(
-            ours[key] > theirs[key] for key in ("auc", "psnr"))
+            classified[key] > regressed[key] for key in ("auc", "psnr"))
         lines.append(
             f"- *Classification beats regression* (section 3.1). Test U/V accuracy {classification['u_accuracy']:.1%} / "
             f"{classification['v_accuracy']:.1%} vs {regression['u_accuracy']:.1%} / {regression['v_accuracy']:.1%}, "
-            f"AuC {ours['auc']:.3f} vs {theirs['auc']:.3f}, PSNR {ours['psnr']:.2f} vs {theirs['psnr']:.2f} dB: "
+            f"AuC {classified['auc']:.3f} vs {regressed['auc']:.3f}, PSNR {classified['psnr']:.2f} vs {regressed['psnr']:.2f} dB: "
             f"{_verdict(more_accurate)}.")
         truth = classification["ground_truth_colorfulness"]
-        gap = ours["colorfulness"] - theirs["colorfulness"]
+        gap = classified["colorfulness"] - regressed["colorfulness"]
         # A difference small beside both models' distance from the truth does not separate them.
-        separated = abs(gap) >= 0.1 * (truth - min(ours["colorfulness"], theirs["colorfulness"]))
+        separated = abs(gap) >= 0.1 * (truth - min(classified["colorfulness"], regressed["colorfulness"]))
         lines.append(
-            f"- *... because regression desaturates.* Colorfulness {ours['colorfulness']:.1f} (classification, "
-            f"annealed mean) vs {theirs['colorfulness']:.1f} (regression), truth {truth:.1f}: "
+            f"- *... because regression desaturates.* Colorfulness {classified['colorfulness']:.1f} (classification, "
+            f"annealed mean) vs {regressed['colorfulness']:.1f} (regression), truth {truth:.1f}: "
             + (_verdict(gap > 0) if separated else
-               f"not separated: a difference of {gap:+.1f} beside a gap of {truth - ours['colorfulness']:.1f} "
-               f"and {truth - theirs['colorfulness']:.1f} to the truth; both are desaturated")
+               f"not separated: a difference of {gap:+.1f} beside a gap of {truth - classified['colorfulness']:.1f} "
+               f"and {truth - regressed['colorfulness']:.1f} to the truth; both are desaturated")
             + ".")
     if "consistency" in done:
         overall = experiments.read_json(done["consistency"] / experiments.METRICS_FILE)["test"]["overall"]
