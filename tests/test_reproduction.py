@@ -54,6 +54,29 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
     assert experiments.read_history(color_dir / experiments.HISTORY_FILE) == history
 
 
+def test_a_video_claim_is_supported_only_if_it_holds_on_every_test_clip():
+    def test_section(per_frame, free_running_by_clip):
+        clips = {name: {"per_frame": {"v_accuracy": per_frame}, "free_running": {"v_accuracy": value}}
+                 for name, value in free_running_by_clip.items()}
+        overall = sum(free_running_by_clip.values()) / len(free_running_by_clip)
+        return {"overall": {"per_frame": {"v_accuracy": per_frame}, "free_running": {"v_accuracy": overall}},
+                "per_clip": clips}
+
+    def higher(modes):
+        return modes["free_running"]["v_accuracy"] > modes["per_frame"]["v_accuracy"]
+
+    verdict = reproduction._verdict_across_clips
+    assert verdict(higher, test_section(0.4, {"a": 0.5, "b": 0.6})) == "supported, on each of the 2 test clips"
+    # Carried by one clip: higher overall, lower on the other.
+    assert verdict(higher, test_section(0.4, {"a": 0.9, "b": 0.3})) == (
+        "not separated: it holds overall but on only 1 of 2 test clips")
+    assert verdict(higher, test_section(0.4, {"a": 0.1, "b": 0.5})).startswith("**not supported** (it holds on 1 of 2")
+    # Two runs compared clip by clip, on the clips they share.
+    low, full = test_section(0.4, {"a": 0.6, "b": 0.7}), test_section(0.4, {"a": 0.5, "b": 0.8, "c": 0.1})
+    assert verdict(lambda first, second: first["free_running"]["v_accuracy"] > second["free_running"]["v_accuracy"],
+                   low, full) == "not separated: it holds overall but on only 1 of 2 test clips"
+
+
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
     assert _reproduce("--profile", "quick") == cli.EXIT_USER_ERROR
     assert "--data" in capsys.readouterr().err
