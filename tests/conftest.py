@@ -12,6 +12,14 @@ from PIL import Image  # noqa: E402
 from colornn_keras import backbone  # noqa: E402
 
 
+def pytest_configure(config):
+    # Keras' `convert_to_numpy` calls `np.array` on TensorFlow's EagerTensor, whose `__array__`
+    # predates NumPy 2's `copy` keyword (keras-team/keras#21288). Hundreds of copies of this
+    # upstream notice would bury any warning our own code raises.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():
     """Each test starts from the float32 policy and a cleared Keras session."""
