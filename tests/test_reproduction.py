@@ -44,7 +44,7 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
     for heading in ("## Consistency model", "teacher-forced", "free-running", "warp error",
                     "## What differs from the paper", "Image size 32 instead of 224",
                     "## What the numbers support or contradict", "lower frame rate",
-                    "*Classification beats regression*", "because regression desaturates"):
+                    "*Classification beats regression*", "because regression desaturates", "scored on different frames"):
         assert heading in report, heading
     state = experiments.read_json(folder / reproduction.STATE_FILE)
     assert len(state["sittings"]) == 2
