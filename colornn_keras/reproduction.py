@@ -295,9 +295,11 @@ def _differences_section(state, done):
 
 
 def _claims_section(done):
+    # Each finished stage's test scores, read once: several claims compare the same stages.
+    tested = {stage: experiments.read_json(run_dir / experiments.METRICS_FILE)["test"] for stage, run_dir in done.items()}
     lines = []
     if "color" in done:
-        test = experiments.read_json(done["color"] / experiments.METRICS_FILE)["test"]
+        test = tested["color"]
         paper = experiments.PAPER_COLOR_MODEL
         lines.append(
             f"- *The color model learns colour.* Test U/V accuracy {test['u_accuracy']:.1%} / {test['v_accuracy']:.1%} "
@@ -307,8 +309,7 @@ def _claims_section(done):
             f"cannot be told; ours differ from them by {test['u_accuracy'] - paper['test_u_accuracy']:+.1%} / "
             f"{test['v_accuracy'] - paper['test_v_accuracy']:+.1%} on other data.")
     if "color" in done and "regression" in done:
-        classification = experiments.read_json(done["color"] / experiments.METRICS_FILE)["test"]
-        regression = experiments.read_json(done["regression"] / experiments.METRICS_FILE)["test"]
+        classification, regression = tested["color"], tested["regression"]
         classified, regressed = classification["annealed_mean"], regression["regression"]  # Decoded scores.
         more_accurate = all(classification[key] > regression[key] for key in ("u_accuracy", "v_accuracy")) and all(
             classified[key] > regressed[key] for key in ("auc", "psnr"))
@@ -329,7 +330,7 @@ def _claims_section(done):
                f"and {truth - regressed['colorfulness']:.1f} to the truth; both are desaturated")
             + ".")
     if "consistency" in done:
-        test = experiments.read_json(done["consistency"] / experiments.METRICS_FILE)["test"]
+        test = tested["consistency"]
         overall = test["overall"]
         teacher, free, per_frame = overall["teacher_forced"], overall["free_running"], overall["per_frame"]
         gray = overall["gray_baseline"]
@@ -348,8 +349,7 @@ def _claims_section(done):
             + _verdict_across_clips(lambda modes: modes["free_running"]["warp_error"] < modes["per_frame"]["warp_error"], test)
             + ".")
     if "consistency" in done and "consistency_low_frame_rate" in done:
-        full = experiments.read_json(done["consistency"] / experiments.METRICS_FILE)["test"]
-        low = experiments.read_json(done["consistency_low_frame_rate"] / experiments.METRICS_FILE)["test"]
+        full, low = tested["consistency"], tested["consistency_low_frame_rate"]
         low_free, full_free = low["overall"]["free_running"], full["overall"]["free_running"]
         lines.append(
             f"- *A lower frame rate teaches more than the identity mapping* (the paper's hypothesis, 3.2). "
@@ -377,11 +377,12 @@ def _verdict_across_clips(holds, *tests):
     Test clips are few and can differ widely (the paper's: 3), so a gain carried by one clip
     while another goes the other way is reported as such, not as support.
     """
+    holds_overall = holds(*(test["overall"] for test in tests))
     shared = [name for name in tests[0]["per_clip"] if all(name in test["per_clip"] for test in tests)]
     if not shared:
-        return _verdict(holds(*(test["overall"] for test in tests)))
+        return _verdict(holds_overall)
     on_clips = sum(bool(holds(*(test["per_clip"][name] for test in tests))) for name in shared)
-    if not holds(*(test["overall"] for test in tests)):
+    if not holds_overall:
         return f"**not supported** (it holds on {on_clips} of {len(shared)} test clips)"
     if on_clips == len(shared):
         return f"supported, on each of the {len(shared)} test clips"
