@@ -10,16 +10,24 @@ profile and arguments), one ordinary run folder per stage, and `REPORT.md`. The 
 
 Stages are never redone: a finished one is read, an unfinished one is resumed from its last
 epoch. With a time budget (`max_minutes`) the reproduction *pauses* between epochs and the next
-`colornn reproduce --resume FOLDER` goes on from there, so the paper profile, days of CPU time,
-can be run in sittings. REPORT.md is rewritten after every sitting with what is done so far.
+`colornn reproduce --resume FOLDER` goes on from there, so the paper profile (6.6 hours of
+training on this project's two CPU cores) can be run in sittings. REPORT.md is rewritten after
+every sitting with what is done so far.
+
+The report grades the paper's claims only from evidence that can bear it: not from the quick
+profile, and not from a stage whose model diverged (a test loss that is not a number, or worse
+than a constant guess scores on any data). Such claims read "not graded", with the reason.
 """
 
 import dataclasses
 import datetime
+import math
 import pathlib
 import statistics
 import time
 
+from colornn_keras import colorspace
+from colornn_keras import errors
 from colornn_keras import experiments
 from colornn_keras import files
 from colornn_keras import training
@@ -27,6 +35,10 @@ from colornn_keras import training
 STATE_FILE = "reproduction.json"
 REPORT_FILE = "REPORT.md"
 STAGES = ("color", "regression", "consistency", "consistency_low_frame_rate")
+# The stages each stage's model is built on: a claim about a stage rests on these too.
+STAGE_INPUTS = {"color": ("color",), "regression": ("regression",), "consistency": ("color", "consistency"),
+                "consistency_low_frame_rate": ("color", "consistency_low_frame_rate")}
+QUICK_PROFILE_REASON = "the quick profile trains a few epochs on a small sample: it checks the pipeline, not the paper"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +76,7 @@ def start(data, videos, profile="quick", runs_root="experiments", image_size=Non
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
     for name, folder in (("data", data), ("videos", videos)):
         if not pathlib.Path(folder).is_dir():
-            raise ValueError(f"--{name} {folder} is not a folder.")
+            raise errors.InputError(f"--{name} {folder} is not a folder.")
     settings = dataclasses.asdict(PROFILES[profile])
     if image_size is not None:
         settings["image_size"] = int(image_size)
@@ -87,7 +99,7 @@ def run(folder, max_minutes=None, verbose="auto"):
     """
     folder = pathlib.Path(folder)
     if not (folder / STATE_FILE).is_file():
-        raise ValueError(f"{folder} is not a reproduction folder (no {STATE_FILE}).")
+        raise errors.RunRecordError(f"{folder} is not a reproduction folder (no {STATE_FILE}).")
     state = experiments.read_json(folder / STATE_FILE)
     deadline = float("inf") if max_minutes is None else time.time() + 60.0 * max_minutes
     # The first unfinished stage always gets at least one epoch, so every sitting makes progress.
@@ -161,8 +173,8 @@ def write_report(folder):
         _status_section(folder, state, runs),
         _color_section(done),
         _consistency_section(done),
-        _differences_section(state, done),
-        _claims_section(done),
+        _differences_section(state, runs, done),
+        _claims_section(state, done),
     ]
     path = folder / REPORT_FILE
     with files.atomic_write(path) as temporary:
@@ -185,7 +197,7 @@ def _status_section(folder, state, runs):
         f"{settings['consistency_epochs']} consistency epochs",
         f"- sittings: {len(state['sittings'])}",
         *(["", "**The quick profile checks that the whole pipeline runs; a few epochs on a small sample "
-            "reproduce nothing, so its verdicts below are not evidence about the paper.**"]
+            "reproduce nothing, so the paper's claims are not graded from it.**"]
           if state["profile"] == "quick" else []),
         "",
         "| stage | run folder | status |",
@@ -199,6 +211,9 @@ def _status_section(folder, state, runs):
             if _is_finished(run_dir):
                 metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
                 status = f"finished: kept epoch {metrics['kept_epoch']} of {metrics['epochs_run']} ({metrics['stopped_by']})"
+                diverged = divergence(run_dir)
+                if diverged:
+                    status += f"; **diverged**: {diverged}"
             else:
                 status = _progress(run_dir)
         lines.append(f"| {stage} | {link} | {status} |")
@@ -269,7 +284,50 @@ def _consistency_section(done):
     ])
 
 
-def _differences_section(state, done):
+def divergence(run_dir):
+    """Why a finished stage's model diverged, or None if it did not.
+
+    A model diverged if its test loss is not a number, or is worse than a constant guess scores
+    on any data: a uniform distribution over the bins (2 ln(bins), U and V together) for the
+    binned models, gray everywhere for the regression variant (at most U_MAX² + V_MAX², gray's
+    error at the colour space's far corner). Such a model learned nothing, so its numbers say
+    nothing about the paper. The consistency model is judged by its teacher-forced loss, the one
+    it trains on; free-running, a working model can score worse than the uniform guess.
+    """
+    config = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    test = experiments.read_json(run_dir / experiments.METRICS_FILE)["test"]
+    loss = test["overall"]["teacher_forced"]["loss"] if "overall" in test else test["loss"]
+    if config.get("variant") == "regression":
+        ceiling, guess = colorspace.U_MAX**2 + colorspace.V_MAX**2, "predicting gray everywhere"
+    else:
+        ceiling, guess = 2 * math.log(config["num_bins"]), f"a uniform guess over {config['num_bins']} bins"
+    if not math.isfinite(loss):
+        return f"its test loss is {loss}"
+    if loss > ceiling:
+        return f"its test loss {loss:.3f} is worse than {guess} scores on any images ({ceiling:.3f})"
+    return None
+
+
+def _precision_line(state, runs):
+    """The precision each started stage ran in, from its `environment.json`."""
+    policies = {}
+    for stage, run_dir in runs.items():
+        if run_dir is not None and (run_dir / experiments.ENVIRONMENT_FILE).is_file():
+            policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE).get("dtype_policy") or "not recorded"
+            policies.setdefault(policy, []).append(stage)
+    if not policies:
+        return ""
+    if len(policies) == 1:
+        (policy,) = policies
+        used = f"`{policy}` in every stage"
+    else:
+        used = "; ".join(f"`{policy}` in {', '.join(stages)}" for policy, stages in policies.items())
+    return (f"- Precision: {used} (`--precision {state['precision']}`; `auto` picks mixed bfloat16 where the "
+            "CPU or GPU computes it in hardware, float32 elsewhere; bfloat16 was checked to converge like float32 "
+            "in `experiments/2026-11-27_precision_check_*`).")
+
+
+def _differences_section(state, runs, done):
     settings, paper = state["settings"], experiments.PAPER_COLOR_MODEL
     lines = ["## What differs from the paper, and why", "",
              "- Data: the stills and clips named above (see their SOURCES), not the paper's SUN images and "
@@ -289,14 +347,26 @@ def _differences_section(state, done):
         metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
         if metrics["stopped_by"] in ("time budget", "stop file"):
             lines.append(f"- Stage `{stage}` was ended by the {metrics['stopped_by']} after {metrics['epochs_run']} epochs.")
-    lines.append("- Precision: mixed bfloat16 where the CPU computes it in hardware (checked to converge like "
-                 "float32 in `experiments/2026-11-27_precision_check_*`), else float32.")
+    precision = _precision_line(state, runs)
+    if precision:
+        lines.append(precision)
     return "\n".join(lines)
 
 
-def _claims_section(done):
+def _claims_section(state, done):
     # Each finished stage's test scores, read once: several claims compare the same stages.
     tested = {stage: experiments.read_json(run_dir / experiments.METRICS_FILE)["test"] for stage, run_dir in done.items()}
+    ungraded = {stage: f"stage `{stage}` diverged ({reason})"
+                for stage, reason in ((stage, divergence(run_dir)) for stage, run_dir in done.items()) if reason}
+
+    def graded(verdict, *stages):
+        """`verdict`, or why the stages a claim rests on cannot grade it."""
+        if state["profile"] == "quick":
+            return f"not graded: {QUICK_PROFILE_REASON}"
+        reasons = list(dict.fromkeys(ungraded[stage] for claim_stage in stages
+                                     for stage in STAGE_INPUTS[claim_stage] if stage in ungraded))
+        return f"not graded: {'; '.join(reasons)}" if reasons else verdict
+
     lines = []
     if "color" in done:
         test = tested["color"]
@@ -304,7 +374,7 @@ def _claims_section(done):
         lines.append(
             f"- *The color model learns colour.* Test U/V accuracy {test['u_accuracy']:.1%} / {test['v_accuracy']:.1%} "
             f"against {test['gray_baseline_u_accuracy']:.1%} / {test['gray_baseline_v_accuracy']:.1%} for predicting "
-            f"gray everywhere: {_verdict(test['u_accuracy'] > test['gray_baseline_u_accuracy'] and test['v_accuracy'] > test['gray_baseline_v_accuracy'])}. "
+            f"gray everywhere: {graded(_verdict(test['u_accuracy'] > test['gray_baseline_u_accuracy'] and test['v_accuracy'] > test['gray_baseline_v_accuracy']), 'color')}. "
             f"The paper's 36.2% / 32.5% come without such a baseline, so how much of them is the gray bin "
             f"cannot be told; ours differ from them by {test['u_accuracy'] - paper['test_u_accuracy']:+.1%} / "
             f"{test['v_accuracy'] - paper['test_v_accuracy']:+.1%} on other data.")
@@ -317,7 +387,7 @@ def _claims_section(done):
             f"- *Classification beats regression* (section 3.1). Test U/V accuracy {classification['u_accuracy']:.1%} / "
             f"{classification['v_accuracy']:.1%} vs {regression['u_accuracy']:.1%} / {regression['v_accuracy']:.1%}, "
             f"AuC {classified['auc']:.3f} vs {regressed['auc']:.3f}, PSNR {classified['psnr']:.2f} vs {regressed['psnr']:.2f} dB: "
-            f"{_verdict(more_accurate)}.")
+            f"{graded(_verdict(more_accurate), 'color', 'regression')}.")
         truth = classification["ground_truth_colorfulness"]
         gap = classified["colorfulness"] - regressed["colorfulness"]
         # A difference small beside both models' distance from the truth does not separate them.
@@ -325,9 +395,10 @@ def _claims_section(done):
         lines.append(
             f"- *... because regression desaturates.* Colorfulness {classified['colorfulness']:.1f} (classification, "
             f"annealed mean) vs {regressed['colorfulness']:.1f} (regression), truth {truth:.1f}: "
-            + (_verdict(gap > 0) if separated else
-               f"not separated: a difference of {gap:+.1f} beside a gap of {truth - classified['colorfulness']:.1f} "
-               f"and {truth - regressed['colorfulness']:.1f} to the truth; both are desaturated")
+            + graded(_verdict(gap > 0) if separated else
+                     f"not separated: a difference of {gap:+.1f} beside a gap of {truth - classified['colorfulness']:.1f} "
+                     f"and {truth - regressed['colorfulness']:.1f} to the truth; both are desaturated",
+                     "color", "regression")
             + ".")
     if "consistency" in done:
         test = tested["consistency"]
@@ -337,16 +408,19 @@ def _claims_section(done):
         lines.append(
             f"- *Previous-frame context raises V accuracy* (paper 32.5% to 75.3%). Teacher-forced (the true "
             f"previous colours as context) V {teacher['v_accuracy']:.1%} vs per-frame {per_frame['v_accuracy']:.1%}: "
-            + _verdict_across_clips(lambda modes: modes["teacher_forced"]["v_accuracy"] > modes["per_frame"]["v_accuracy"], test)
+            + graded(_verdict_across_clips(
+                lambda modes: modes["teacher_forced"]["v_accuracy"] > modes["per_frame"]["v_accuracy"], test), "consistency")
             + f". Free-running (its own previous output, as in real use) V {free['v_accuracy']:.1%}: "
-            + _verdict_across_clips(lambda modes: modes["free_running"]["v_accuracy"] > modes["per_frame"]["v_accuracy"], test)
+            + graded(_verdict_across_clips(
+                lambda modes: modes["free_running"]["v_accuracy"] > modes["per_frame"]["v_accuracy"], test), "consistency")
             + f". For scale, gray everywhere scores U {gray['u_accuracy']:.1%} / V {gray['v_accuracy']:.1%} on these "
             f"clips (per-frame U {per_frame['u_accuracy']:.1%}, free-running U {free['u_accuracy']:.1%}).")
         lines.append(
             f"- *The consistency model is temporally steadier.* Warp error free-running "
             f"{free['warp_error']:.6f} vs per-frame {per_frame['warp_error']:.6f} (floor "
             f"{overall['ground_truth']['warp_error']:.6f}): "
-            + _verdict_across_clips(lambda modes: modes["free_running"]["warp_error"] < modes["per_frame"]["warp_error"], test)
+            + graded(_verdict_across_clips(
+                lambda modes: modes["free_running"]["warp_error"] < modes["per_frame"]["warp_error"], test), "consistency")
             + ".")
     if "consistency" in done and "consistency_low_frame_rate" in done:
         full, low = tested["consistency"], tested["consistency_low_frame_rate"]
@@ -355,8 +429,9 @@ def _claims_section(done):
             f"- *A lower frame rate teaches more than the identity mapping* (the paper's hypothesis, 3.2). "
             f"Free-running V at half the frame rate {low_free['v_accuracy']:.1%} vs "
             f"{full_free['v_accuracy']:.1%} at the full rate: "
-            + _verdict_across_clips(lambda low_modes, full_modes: low_modes["free_running"]["v_accuracy"]
-                                    > full_modes["free_running"]["v_accuracy"], low, full)
+            + graded(_verdict_across_clips(lambda low_modes, full_modes: low_modes["free_running"]["v_accuracy"]
+                                           > full_modes["free_running"]["v_accuracy"], low, full),
+                     "consistency", "consistency_low_frame_rate")
             + f". By free-running loss ({low_free['loss']:.3f} vs {full_free['loss']:.3f}) and AuC "
             f"({low_free['auc']:.3f} vs {full_free['auc']:.3f}) the lower rate fares "
             + {(True, True): "better", (False, False): "worse"}.get(

@@ -46,6 +46,9 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
                     "## What the numbers support or contradict", "lower frame rate",
                     "*Classification beats regression*", "because regression desaturates", "scored on different frames"):
         assert heading in report, heading
+    assert f"not graded: {reproduction.QUICK_PROFILE_REASON}" in report
+    policy = experiments.read_json(color_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]
+    assert f"- Precision: `{policy}` in every stage (`--precision auto`;" in report
     state = experiments.read_json(folder / reproduction.STATE_FILE)
     assert len(state["sittings"]) == 2
 
@@ -97,3 +100,69 @@ def test_pause_at_raises_only_before_an_epoch_that_would_overrun():
     patient.on_epoch_begin(0)
     patient.on_epoch_end(0)
     patient.on_epoch_begin(1)
+
+
+def _finished_color_stage(folder, stage, variant, test_loss, dtype_policy):
+    """A finished color-model stage as its records read, without training: only what the report reads."""
+    run_dir = folder / f"2026-01-01_{stage}"
+    run_dir.mkdir()
+    scores = {"loss": test_loss, "u_accuracy": 0.34, "v_accuracy": 0.38, "gray_baseline_u_accuracy": 0.29,
+              "gray_baseline_v_accuracy": 0.24, "ground_truth_colorfulness": 36.0,
+              ("annealed_mean" if variant == "classification" else "regression"):
+                  {"auc": 0.82, "psnr": 25.5, "colorfulness": 22.0}}
+    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", "variant": variant, "num_bins": 30})
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {"dtype_policy": dtype_policy})
+    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+        "kept_epoch": 1, "epochs_run": 2, "stopped_by": "epochs", "image_size": 64, "variant": variant,
+        "train": scores, "val": scores, "test": scores})
+    return run_dir
+
+
+def _color_and_regression_reproduction(tmp_path, profile, regression_loss):
+    folder = tmp_path / f"reproduction_{profile}"
+    folder.mkdir()
+    settings = dict(vars(reproduction.PROFILES[profile]))
+    experiments.write_json(folder / reproduction.STATE_FILE, {
+        "kind": "reproduction", "profile": profile, "data": "stills", "videos": "clips", "precision": "auto",
+        "seed": 0, "settings": settings, "started": "2026-01-01T00:00:00", "sittings": []})
+    _finished_color_stage(folder, "color", "classification", 3.4, "mixed_bfloat16")
+    _finished_color_stage(folder, "regression", "regression", regression_loss, "float32")
+    return folder
+
+
+def test_claims_resting_on_a_diverged_stage_are_not_graded_and_the_precision_of_each_stage_is_named(tmp_path):
+    folder = _color_and_regression_reproduction(tmp_path, "paper", regression_loss=1.39)
+    report = reproduction.write_report(folder).read_text()
+    # The color stage converged: its own claim is graded. The regression variant's loss is worse
+    # than gray everywhere scores on any images, so the claims comparing with it are not.
+    assert "for predicting gray everywhere: supported." in report
+    reason = ("not graded: stage `regression` diverged (its test loss 1.390 is worse than predicting gray "
+              "everywhere scores on any images (0.568))")
+    assert report.count(reason) == 2, report  # Classification beats regression; regression desaturates.
+    assert "| regression | [2026-01-01_regression](2026-01-01_regression/) | finished: kept epoch 1 of 2 (epochs); **diverged**" in report
+    assert "- Precision: `mixed_bfloat16` in color; `float32` in regression (`--precision auto`;" in report
+
+    converged = reproduction.write_report(_color_and_regression_reproduction(tmp_path, "quick", 0.006)).read_text()
+    # The quick profile is never graded, however its stages ended.
+    assert "diverged" not in converged
+    graded_lines = [line for line in converged.splitlines() if line.startswith("- *")]
+    assert len(graded_lines) == 3
+    assert all(f"not graded: {reproduction.QUICK_PROFILE_REASON}." in line for line in graded_lines), graded_lines
+
+
+def test_divergence_is_a_loss_that_is_not_a_number_or_worse_than_a_constant_guess(tmp_path):
+    folder = _color_and_regression_reproduction(tmp_path, "paper", regression_loss=float("nan"))
+    assert reproduction.divergence(folder / "2026-01-01_regression") == "its test loss is nan"
+    assert reproduction.divergence(folder / "2026-01-01_color") is None  # 3.4 < 2 ln 30 = 6.80
+    worse_than_uniform = _finished_color_stage(folder, "color_2", "classification", 6.9, "float32")
+    assert reproduction.divergence(worse_than_uniform) == (
+        "its test loss 6.900 is worse than a uniform guess over 30 bins scores on any images (6.802)")
+    # The consistency model is judged by the loss it trains on: free-running may well be worse.
+    consistency = folder / "2026-01-01_consistency"
+    consistency.mkdir()
+    experiments.write_json(consistency / experiments.CONFIG_FILE, {"kind": "consistency", "num_bins": 30})
+    for teacher_forced_loss, expected in ((0.52, None), (7.5, "its test loss 7.500 is worse than a uniform guess")):
+        experiments.write_json(consistency / experiments.METRICS_FILE, {"test": {"overall": {
+            "teacher_forced": {"loss": teacher_forced_loss}, "free_running": {"loss": 16.99}}}})
+        diverged = reproduction.divergence(consistency)
+        assert diverged == expected if expected is None else diverged.startswith(expected)
