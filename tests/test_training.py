@@ -181,3 +181,106 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
     assert recomputed["test"]["overall"]["recurrent"]["loss"] == pytest.approx(overall["recurrent"]["loss"], rel=1e-5)
     with pytest.raises(ValueError, match="no colour input"):
         training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", scheduled_sampling=0.5)
+
+
+def _sets_root(tmp_path):
+    """Two of the paper's water sets and two other sets, 8 photos each."""
+    from tests.data.test_images import _sets_root as make_root
+
+    return make_root(tmp_path, ["sun_ocean", "miniplaces_river", "miniplaces_canyon", "miniplaces_dam"], per_set=8)
+
+
+def test_the_selection_and_both_test_splits_are_recorded_and_reproducible(tmp_path):
+    root = _sets_root(tmp_path)
+    config = training.ColorTrainingConfig(data=str(root), split=(10, 3, 3), wide_holdout=(2, 4))
+    split, record = training.select_and_split(config)
+    assert record["include"] == ["sun_ocean", "miniplaces_river"]  # The paper's sets by default.
+    assert record["sets"] == {"miniplaces_river": 8, "sun_ocean": 8}
+    assert set(split) == {"train", "val", "test", training.WIDE_TEST}
+    assert all("canyon" in path or "dam" in path for path in split[training.WIDE_TEST])
+    assert not any("canyon" in path or "dam" in path for path in split["train"] + split["val"])
+
+    wide = training.ColorTrainingConfig(data=str(root), split=(10, 3, 3), wide_holdout=(2, 4), include=["*"])
+    wide_split, wide_record = training.select_and_split(wide)
+    # The same two test splits, whatever is trained on; the wide one disjoint from training.
+    assert wide_split["test"] == split["test"] and wide_split[training.WIDE_TEST] == split[training.WIDE_TEST]
+    assert not set(wide_split[training.WIDE_TEST]) & set(wide_split["train"] + wide_split["val"])
+    assert len(wide_split["train"]) == 10 + 10 and len(wide_split["val"]) == 3 + 2
+    assert wide_record == training.select_and_split(wide)[1]  # Reproducible, digests included.
+
+
+def test_an_empty_selection_is_refused_before_a_run_folder_exists(tmp_path):
+    root = _sets_root(tmp_path)
+    # Every photo of the selected set is held out for the wide test: none is left to train on.
+    config = training.ColorTrainingConfig(data=str(root), split=(10, 3, 3), wide_holdout=(0, 16),
+                                          include=["miniplaces_canyon"], runs_root=str(tmp_path / "runs"))
+    with pytest.raises(ValueError, match="leaves 0 training and 0 validation photos"):
+        training.train_color_model(config, verbose=0)
+    assert not (tmp_path / "runs").exists()
+    with pytest.raises(ValueError, match="No set under .* matches"):
+        training.select_and_split(training.ColorTrainingConfig(data=str(root), include=["lake_*"]))
+
+
+def test_fine_tuning_makes_exactly_the_named_layers_and_later_ones_trainable(vgg16_weights):
+    from colornn_keras import backbone
+    from colornn_keras.models import checkpoints
+    from colornn_keras.models import color
+
+    frozen = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    tuned = color.build_color_model(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block3_conv1")
+    trainable_vgg = [layer.name for layer in tuned.layers if layer.name in backbone.VGG16_CONV_LAYERS and layer.trainable]
+    assert trainable_vgg == ["block3_conv1", "block3_conv2", "block3_conv3", "block4_conv1", "block4_conv2", "block4_conv3"]
+    assert len(tuned.trainable_weights) == len(frozen.trainable_weights) + 2 * len(trainable_vgg)
+    # The fine-tuned layers are part of what a run saves; a frozen model's file starts one.
+    assert set(trainable_vgg) <= {layer.name for layer in checkpoints.trained_layers(tuned)}
+    with pytest.raises(ValueError, match="fine_tune_from"):
+        training.ColorTrainingConfig(data="d", fine_tune_from="block5_conv1")
+
+
+def test_the_schedule_is_logged_and_metrics_come_from_the_saved_weights(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=2, steps_per_epoch=2, schedule="cosine", warmup_epochs=1,
+                     optimizer="adamw", augmentation="resized_crop", num_samples=0, learning_rate=1e-3)
+    run_dir = training.train_color_model(config, verbose=0)
+    history = experiments.read_history(run_dir / "history.csv")
+    # Warm-up to the peak over the first epoch's 2 steps, then cosine to 0 at the last step.
+    assert history[0]["learning_rate"] == pytest.approx(1e-3) and history[1]["learning_rate"] == pytest.approx(0.0)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["decoding"]["chosen_on"] == "val" and metrics["decoding"]["method"] in metrics["test"]
+    recomputed = training.evaluate_run(run_dir)
+    assert recomputed["test"]["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
+    assert recomputed["test"]["u_accuracy"] == metrics["test"]["u_accuracy"]
+
+
+class _Poison(keras.callbacks.Callback):
+    """Turns one trained weight into NaN at the end of an epoch, as a diverging run would."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            weight = self.model.get_layer("color_features").kernel
+            weight.assign(weight * float("nan"))
+
+
+def test_a_run_whose_weights_turn_non_finite_stops_and_keeps_the_last_finite_epoch(image_folder, tmp_path):
+    from colornn_keras.models import checkpoints
+
+    config = _config(image_folder, tmp_path, epochs=4, num_samples=0)
+    run_dir = training.train_color_model(config, verbose=0, callbacks=[_Poison(epoch=1)])
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["stopped_by"] == "non-finite weights after epoch 2" and metrics["kept_epoch"] == 1
+    assert metrics["epochs_run"] == 2
+    model, _ = training.load_run_model(run_dir)  # Loads: the saved weights are finite.
+    assert not checkpoints.non_finite_weights(model)
+
+
+def test_a_run_that_diverges_in_its_first_epoch_saves_nothing(image_folder, tmp_path):
+    from colornn_keras.models import checkpoints
+
+    config = _config(image_folder, tmp_path, epochs=2, num_samples=0)
+    with pytest.raises(checkpoints.NonFiniteWeightsError, match="diverged.*nothing was saved"):
+        training.train_color_model(config, verbose=0, callbacks=[_Poison(epoch=0)])
+    (run_dir,) = (tmp_path / "experiments").iterdir()
+    assert not (run_dir / training.TRAINED_PART_FILE).exists() and not (run_dir / "metrics.json").exists()

@@ -6,8 +6,10 @@ bin indices (classification) or U, V values (regression).
 """
 
 import dataclasses
+import fnmatch
 import hashlib
 import logging
+import os
 import pathlib
 import warnings
 
@@ -16,6 +18,7 @@ import tensorflow as tf
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import errors
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Mean of max(RGB) - min(RGB) on a 64x64 thumbnail, 0-255 scale, below which a photo counts as
@@ -23,21 +26,84 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_GRAYSCALE_THRESHOLD = 6.0
 THUMBNAIL_SIZE = 64
 PAPER_SPLIT = (3000, 500, 500)
+# The paper's kind of data (water scenes): the sets, by folder name, of the project's stills that
+# paper-protocol runs keep by default, so that new folders beside them never change a reproduction.
+PAPER_SETS = (
+    "sun_ocean", "sun_waterfall", "miniplaces_coast", "miniplaces_harbor", "miniplaces_river",
+    "miniplaces_lighthouse", "miniplaces_iceberg",
+)
+# The "wide" held-out photos, drawn from every other set: (validation, test) counts.
+WIDE_HOLDOUT = (500, 1000)
 
 logger = logging.getLogger(__name__)
 
 
-def find_images(folder):
-    """All image files under `folder`, recursively, sorted; a clear error if there are none."""
+def _walk_files(folder):
+    """Every file under `folder`, entering linked folders too (each real folder once, so a link
+    loop ends)."""
+    seen = set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
+        folders.sort()
+        for name in names:
+            yield pathlib.Path(root) / name
+
+
+def set_name(path, folder):
+    """The set an image belongs to: its top-level folder under `folder` ("" for a file at the top)."""
+    parts = pathlib.Path(path).relative_to(folder).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def _matches(name, patterns):
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def find_images(folder, include=None, exclude=()):
+    """All image files under `folder`, recursively (linked folders too), sorted.
+
+    Args:
+        folder: the data root; its top-level folders are the *sets* (e.g. `miniplaces_river`).
+        include: glob patterns on set names; only sets matching one are kept (None: all).
+        exclude: glob patterns on set names to leave out.
+
+    A clear error if the folder is missing, holds no images, or the selection keeps none.
+    """
     folder = pathlib.Path(folder)
     if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder of images.")
-    files = sorted(
-        path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
-    )
+        raise errors.InputError(f"{folder} is not a folder of images.")
+    files = sorted(path for path in _walk_files(folder) if path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file())
     if not files:
-        raise ValueError(f"{folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
-    return files
+        raise errors.InputError(f"{folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
+    kept = [path for path in files
+            if (include is None or _matches(set_name(path, folder), include))
+            and not _matches(set_name(path, folder), exclude)]
+    if not kept:
+        sets = sorted({set_name(path, folder) for path in files})
+        raise errors.InputError(f"No set under {folder} matches --include {list(include or ['*'])} "
+                         f"--exclude {list(exclude)}; its sets are: {', '.join(sets)}.")
+    return kept
+
+
+def count_sets(files, folder):
+    """{set name: number of files}, for the run's data record."""
+    counts = {}
+    for path in files:
+        name = set_name(path, folder)
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def paper_sets_selection(folder):
+    """The default selection of a paper-protocol run: `PAPER_SETS` where `folder` holds any of
+    them (this project's stills), otherwise every set (a user's own data)."""
+    folder = pathlib.Path(folder)
+    present = [name for name in PAPER_SETS if (folder / name).is_dir()]
+    return tuple(present) if present else None
 
 
 def open_rgb(path):
@@ -112,15 +178,15 @@ def split_files(files, sizes=PAPER_SPLIT, seed=0):
     """
     files = sorted(str(path) for path in files)
     if len(sizes) != 3 or any(size < 0 for size in sizes):
-        raise ValueError(f"sizes must be three non-negative counts or fractions, got {sizes!r}.")
+        raise errors.ColorNNError(f"sizes must be three non-negative counts or fractions, got {sizes!r}.")
     if all(isinstance(size, float) for size in sizes):
         if sum(sizes) > 1.0 + 1e-9:
-            raise ValueError(f"Split fractions {sizes} add up to more than 1.")
+            raise errors.ColorNNError(f"Split fractions {sizes} add up to more than 1.")
         counts = [int(round(size * len(files))) for size in sizes]
     else:
         counts = [int(size) for size in sizes]
     if sum(counts) > len(files):
-        raise ValueError(
+        raise errors.InputError(
             f"The split asks for {sum(counts)} images ({counts[0]}/{counts[1]}/{counts[2]}) but only "
             f"{len(files)} colour images were found; ask for fewer or give fractions."
         )
@@ -131,6 +197,28 @@ def split_files(files, sizes=PAPER_SPLIT, seed=0):
         "train": sorted(shuffled[:train_end]),
         "val": sorted(shuffled[train_end:val_end]),
         "test": sorted(shuffled[val_end : val_end + counts[2]]),
+    }
+
+
+def holdout_split(files, holdout=WIDE_HOLDOUT, seed=0):
+    """A seeded (validation, test) hold-out with everything else for training.
+
+    The test photos are taken first from one seeded order, then the validation ones: the test
+    part depends only on the files and the seed, never on how many are trained on.
+
+    Returns:
+        {"train": [...], "val": [...], "test": [...]}, disjoint, each sorted.
+    """
+    files = sorted(str(path) for path in files)
+    val_count, test_count = (int(count) for count in holdout)
+    if val_count + test_count > len(files):
+        raise errors.InputError(f"The hold-out asks for {val_count} + {test_count} photos but only {len(files)} were found.")
+    order = np.random.default_rng(seed).permutation(len(files))
+    shuffled = [files[index] for index in order]
+    return {
+        "train": sorted(shuffled[test_count + val_count:]),
+        "val": sorted(shuffled[test_count : test_count + val_count]),
+        "test": sorted(shuffled[:test_count]),
     }
 
 
@@ -195,14 +283,19 @@ def make_dataset(
     seed=0,
     failures=None,
     cache=True,
+    augmentation="crop_flip",
+    repeat=False,
 ):
     """A `tf.data.Dataset` of (luma, {"u", "v"}) batches from image files.
 
     Decoding goes through Pillow, so every mode decodes; a file that fails is skipped with a
     warning and recorded in `failures` (a `DecodeFailures`), never an error mid-epoch. Decoded
     images are cached in memory (at the short side `image_size`) so epochs after the first do
-    not decode again. Training adds a random crop and horizontal flip; otherwise the centre crop.
+    not decode again. Training augments (see `augment`); otherwise the centre crop. `repeat`
+    makes the training stream endless, for epochs of a fixed number of steps.
     """
+    if augmentation not in AUGMENTATIONS:
+        raise errors.ColorNNError(f"augmentation must be one of {AUGMENTATIONS}, got {augmentation!r}.")
     if not files:
         raise ValueError("No image files were given to the pipeline.")
     failures = failures if failures is not None else DecodeFailures()
@@ -228,17 +321,45 @@ def make_dataset(
         dataset = dataset.cache()
     if training:
         dataset = dataset.shuffle(min(len(files), 2048), seed=seed, reshuffle_each_iteration=True)
+        if repeat:
+            dataset = dataset.repeat()
 
     def crop(rgb):
         if training:
-            rgb = tf.image.random_crop(rgb, (image_size, image_size, 3))
-            rgb = tf.image.random_flip_left_right(rgb)
+            rgb = augment(rgb, image_size, augmentation)
         else:
             height, width = tf.shape(rgb)[0], tf.shape(rgb)[1]
             top, left = (height - image_size) // 2, (width - image_size) // 2
-            rgb = rgb[top : top + image_size, left : left + image_size]
+            rgb = tf.cast(rgb[top : top + image_size, left : left + image_size], tf.float32) / 255.0
         rgb = tf.ensure_shape(rgb, (image_size, image_size, 3))
-        return targets_from_rgb(tf.cast(rgb, tf.float32) / 255.0, num_bins, variant)
+        return targets_from_rgb(rgb, num_bins, variant)
 
     dataset = dataset.map(crop, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+# "crop_flip": the paper-era augmentation (a random square crop at the short side, mirrored half the
+# time); "resized_crop": a random crop of 35-100% of the area at aspect 3/4-4/3, resized to the
+# model's side, then the flip.
+AUGMENTATIONS = ("crop_flip", "resized_crop")
+RESIZED_CROP_AREA = (0.35, 1.0)
+RESIZED_CROP_ASPECT = (3 / 4, 4 / 3)
+
+
+def augment(rgb, image_size, augmentation="crop_flip"):
+    """A random training view of an RGB uint8 image, as float RGB in [0, 1] (image_size, image_size, 3).
+
+    Every geometric change is made to the RGB image before luma and chroma are split from it, so
+    Y and (U, V) always stay aligned pixel for pixel.
+    """
+    if augmentation == "resized_crop":
+        begin, size, _ = tf.image.sample_distorted_bounding_box(
+            tf.shape(rgb), bounding_boxes=tf.zeros((1, 0, 4)), min_object_covered=0.0,
+            aspect_ratio_range=RESIZED_CROP_ASPECT, area_range=RESIZED_CROP_AREA, max_attempts=10,
+            use_image_if_no_bounding_boxes=True)
+        rgb = tf.slice(rgb, begin, size)
+        rgb = tf.image.resize(tf.cast(rgb, tf.float32), (image_size, image_size), method="bilinear", antialias=True)
+        rgb = tf.clip_by_value(rgb / 255.0, 0.0, 1.0)
+    else:
+        rgb = tf.cast(tf.image.random_crop(rgb, (image_size, image_size, 3)), tf.float32) / 255.0
+    return tf.image.random_flip_left_right(rgb)

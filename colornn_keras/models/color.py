@@ -10,6 +10,7 @@ import keras
 
 from colornn_keras import backbone
 from colornn_keras import colorspace
+from colornn_keras import errors
 
 VARIANTS = ("classification", "regression")
 # (VGG16 tap, decoder filters after adding it), coarse to fine, as in Dahl's residual encoder.
@@ -24,14 +25,14 @@ FEATURES_LAYER = "color_features"
 
 def _check_arguments(image_size, num_bins, variant):
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}.")
+        raise errors.ColorNNError(f"variant must be one of {VARIANTS}, got {variant!r}.")
     if not isinstance(image_size, int) or image_size < 8 or image_size % 8:
-        raise ValueError(
+        raise errors.ColorNNError(
             f"image_size must be a multiple of 8 (VGG16 is tapped after three poolings), "
             f"got {image_size!r}."
         )
     if not isinstance(num_bins, int) or num_bins < 2:
-        raise ValueError(f"num_bins must be an integer of at least 2, got {num_bins!r}.")
+        raise errors.ColorNNError(f"num_bins must be an integer of at least 2, got {num_bins!r}.")
 
 
 def _resolve_backbone_weights(backbone_weights):
@@ -65,6 +66,7 @@ def build_color_model(
     backbone_weights="imagenet",
     dtype=None,
     synchronized_batch_norm=False,
+    fine_tune_from=None,
     name="color_model",
 ):
     """Builds the color model (functional API); VGG16's layers are frozen.
@@ -82,6 +84,8 @@ def build_color_model(
         dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
         synchronized_batch_norm: bool; batch statistics over the global batch of all replicas
             (TensorFlow), as one machine would compute them, for distributed training.
+        fine_tune_from: None (the paper: VGG16 frozen), or a VGG16 convolution such as
+            "block3_conv1": it and the later ones train too (beyond the paper).
         name: the model's name.
 
     Returns:
@@ -98,7 +102,8 @@ def build_color_model(
     # === Functional Model ===
     luma = keras.Input((image_size, image_size, 1), name="luma")
     vgg_input = backbone.VGGPreprocessing(dtype=dtype, name="vgg_preprocessing")(luma)
-    taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=DECODER_TAPS[0][0], dtype=dtype)
+    taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=DECODER_TAPS[0][0], dtype=dtype,
+                                trainable_from=fine_tune_from)
 
     x = None
     for depth, (tap_name, filters) in enumerate(DECODER_TAPS):
@@ -140,7 +145,7 @@ def frozen_features_model(color_model, user):
     """The trained color model up to its final features (`color_features`), frozen in place: the
     fixed feature extractor the consistency models build on. `user` names them in the error."""
     if variant_of(color_model) != "classification":
-        raise ValueError(f"The {user} needs a classification color model (binned heads).")
+        raise errors.RunRecordError(f"The {user} needs a classification color model (binned heads).")
     features_model = keras.Model(color_model.inputs, color_model.get_layer(FEATURES_LAYER).output,
                                  name="color_features_model")
     features_model.trainable = False

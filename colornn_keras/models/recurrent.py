@@ -59,8 +59,10 @@ def build_recurrent_model(color_model, window=8, hidden_filters=32, filters=64, 
 
     # The layers, made once and called on both graphs.
     per_frame_features = keras.layers.TimeDistributed(features_model, name="color_features_sequence")
+    # The memory runs in float32 whatever the model's precision: a cell state summed over many
+    # frames in bfloat16 loses precision and, in the first recorded run, diverged to NaN.
     memory = keras.layers.ConvLSTM2D(hidden_filters, 3, padding="same", return_sequences=True, return_state=True,
-                                     dtype=dtype, name=MEMORY_LAYER)
+                                     dtype="float32", name=MEMORY_LAYER)
     join = keras.layers.Concatenate(dtype=dtype, name="join_memory")
     # A (1, 3, 3) Conv3D is a 3x3 convolution of each frame on its own.
     convolutions = [keras.layers.Conv3D(filters, (1, 3, 3), padding="same", activation="relu", dtype=dtype,

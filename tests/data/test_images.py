@@ -118,3 +118,71 @@ def test_scan_with_max_color_stops_at_a_seeded_sample(image_folder):
     assert len(sample.color) == 5 and set(sample.color) <= set(everything.color)
     assert images.scan_images(list(reversed(files)), max_color=5, seed=1).color == sample.color
     assert images.scan_images(files, max_color=100).color == everything.color
+
+
+def _sets_root(tmp_path, sets, per_set=4):
+    """A data root whose top-level folders are sets of small photos."""
+    from tests.conftest import make_scene
+
+    root = tmp_path / "stills"
+    for set_index, name in enumerate(sets):
+        (root / name).mkdir(parents=True)
+        for index in range(per_set):
+            Image.fromarray(make_scene((24, 28), 10 * set_index + index)).save(root / name / f"{index:04d}.jpg")
+    return root
+
+
+def test_set_selection_by_include_and_exclude_globs(tmp_path):
+    root = _sets_root(tmp_path, ["sun_ocean", "miniplaces_canyon", "miniplaces_dam"])
+    everything = images.find_images(root)
+    assert images.count_sets(everything, root) == {"miniplaces_canyon": 4, "miniplaces_dam": 4, "sun_ocean": 4}
+    only_miniplaces = images.find_images(root, include=["miniplaces_*"], exclude=["*dam"])
+    assert images.count_sets(only_miniplaces, root) == {"miniplaces_canyon": 4}
+    with pytest.raises(ValueError, match="No set .* matches.*its sets are: miniplaces_canyon, miniplaces_dam, sun_ocean"):
+        images.find_images(root, include=["lake"])
+
+
+def test_linked_folders_are_followed_and_a_link_loop_ends(tmp_path):
+    # The README's advice for SUN397: a folder of links to the categories you want.
+    real = _sets_root(tmp_path, ["coast", "river"])
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "coast").symlink_to(real / "coast", target_is_directory=True)
+    (real / "river" / "loop").symlink_to(real / "river", target_is_directory=True)
+    assert images.count_sets(images.find_images(links), links) == {"coast": 4}
+    assert len(images.find_images(real)) == 8  # The loop is entered once, not forever.
+
+
+def test_paper_sets_are_the_default_selection_only_where_present(tmp_path):
+    root = _sets_root(tmp_path, ["sun_ocean", "miniplaces_harbor", "miniplaces_canyon"], per_set=1)
+    assert images.paper_sets_selection(root) == ("sun_ocean", "miniplaces_harbor")
+    assert images.paper_sets_selection(_sets_root(tmp_path / "other", ["lake"], per_set=1)) is None
+
+
+def test_the_holdout_test_part_does_not_depend_on_the_validation_or_training_size():
+    files = [f"{index:03d}.jpg" for index in range(100)]
+    first = images.holdout_split(files, (10, 20), seed=0)
+    assert first["test"] == images.holdout_split(files, (30, 20), seed=0)["test"]
+    assert first["test"] != images.holdout_split(files, (10, 20), seed=1)["test"]
+    assert len(first["train"]) == 70 and not set(first["train"]) & (set(first["val"]) | set(first["test"]))
+    assert set(first["train"]) | set(first["val"]) | set(first["test"]) == set(files)
+
+
+@pytest.mark.parametrize("augmentation", images.AUGMENTATIONS)
+def test_augmentation_keeps_luma_and_chroma_aligned(tmp_path, augmentation):
+    # Left half bright red, right half dark blue: after any crop, resize and flip, each pixel's
+    # luma must still say which colour its targets hold.
+    rgb = np.zeros((64, 96, 3), np.uint8)
+    rgb[:, :48] = (230, 40, 40)
+    rgb[:, 48:] = (20, 30, 120)
+    path = tmp_path / "halves.png"
+    Image.fromarray(rgb).save(path)
+    dataset = images.make_dataset([path] * 8, 32, 8, variant="regression", training=True, seed=3,
+                                  augmentation=augmentation)
+    luma, targets = next(iter(dataset.as_numpy_iterator()))
+    red_luma, blue_luma = (colorspace.rgb_to_yuv(np.array(color, np.float32) / 255.0)[0] for color in
+                           ((230, 40, 40), (20, 30, 120)))
+    red, blue = np.abs(luma[..., 0] - red_luma) < 0.02, np.abs(luma[..., 0] - blue_luma) < 0.02
+    assert red.sum() > 0 and blue.sum() > 0
+    assert (targets["v"][..., 0][red] > 0.2).all()  # Red: strongly positive V.
+    assert (targets["u"][..., 0][blue] > 0.1).all()  # Blue: positive U.

@@ -48,3 +48,31 @@ def test_sha256_of_a_file(tmp_path):
     path = tmp_path / "file.bin"
     path.write_bytes(b"abc")
     assert checkpoints.sha256_of(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_non_finite_weights_are_never_saved_nor_loaded(tmp_path, vgg16_weights):
+    import h5py
+
+    model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    path = checkpoints.save_trained_part(model, tmp_path / "good.h5")
+    kernel = model.get_layer("color_features").kernel
+    kernel.assign(kernel * float("nan"))
+    assert checkpoints.non_finite_weights(model) == ["color_features/0"]
+    with pytest.raises(checkpoints.NonFiniteWeightsError, match="color_features/0 hold NaN"):
+        checkpoints.save_trained_part(model, tmp_path / "bad.h5")
+    assert not (tmp_path / "bad.h5").exists()
+    with h5py.File(path, "r+") as file:  # A broken file, as the withdrawn recurrent weights were.
+        file["color_features"]["1"][0] = np.inf
+    fresh = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    with pytest.raises(checkpoints.NonFiniteWeightsError, match="color_features/1 holds NaN or infinity"):
+        checkpoints.load_trained_part(fresh, path)
+
+
+def test_a_frozen_models_weights_start_a_fine_tuned_one(tmp_path, vgg16_weights):
+    frozen = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    path = checkpoints.save_trained_part(frozen, tmp_path / "frozen.h5")
+    tuned = color.build_color_model(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv1")
+    with pytest.raises(ValueError, match="lacks.*block4_conv1"):
+        checkpoints.load_trained_part(tuned, path)
+    checkpoints.load_trained_part(tuned, path, skip_missing=("block4_conv1", "block4_conv2", "block4_conv3"))
+    np.testing.assert_array_equal(frozen.predict(_luma(), verbose=0)["u"], tuned.predict(_luma(), verbose=0)["u"])
