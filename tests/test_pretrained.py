@@ -36,12 +36,21 @@ def test_a_kind_the_manifest_lacks_is_refused_with_how_to_get_one(weights_folder
         pretrained.load_pretrained("recurrent")
 
 
-def test_the_project_ships_all_three_kinds_with_matching_checksums(monkeypatch):
-    from colornn_keras.models import checkpoints
+def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
+    # The real weights/ folder: each kind it lists loads (checksums checked on the way) and
+    # predicts finite distributions; broken (NaN) weights, as the withdrawn recurrent ones were,
+    # are refused at load.
+    from colornn_keras import inference
 
     monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
-    folder = pretrained.weights_dir()
-    manifest = pretrained.read_manifest(folder)
-    assert set(manifest) == set(pretrained.KINDS)
-    for entry in manifest.values():
-        assert checkpoints.sha256_of(folder / entry["file"]) == entry["sha256"], entry["file"]
+    manifest = pretrained.read_manifest()
+    assert {"color", "consistency"} <= set(manifest)
+    assert set(manifest) <= set(pretrained.KINDS)
+    frames = [np.random.default_rng(index).integers(0, 256, (37, 51, 3), dtype=np.uint8) for index in range(3)]
+    for kind in manifest:
+        loaded = pretrained.load_pretrained(kind)
+        color_model, video_model = (loaded, None) if kind == "color" else loaded
+        outputs = list(inference.Colorizer(color_model, video_model).colorize_sequence(frames))
+        assert [output.shape for output in outputs] == [(37, 51, 3)] * 3, kind
+        probabilities = color_model.predict(np.full((1, *color_model.input_shape[1:]), 0.5, np.float32), verbose=0)
+        assert np.isfinite(probabilities["u"]).all() and np.allclose(probabilities["u"].sum(-1), 1.0, atol=1e-3)
