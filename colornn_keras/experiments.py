@@ -12,6 +12,7 @@ A run folder `experiments/<date>_<name>/` holds:
 """
 
 import csv
+import dataclasses
 import datetime
 import importlib.metadata
 import json
@@ -20,6 +21,7 @@ import pathlib
 import platform
 import subprocess
 
+from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import precision as precision_module
 
@@ -37,7 +39,7 @@ RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio"
 def create_run_dir(root, name, date=None):
     """Creates `root/<date>_<name>` (or `..._<name>_2`, `_3`, ... if taken); never reuses a folder."""
     if not name or any(character in name for character in "/\\") or name.startswith("."):
-        raise ValueError(f"Run name {name!r} must be a plain folder name (no slashes, no leading dot).")
+        raise errors.ColorNNError(f"Run name {name!r} must be a plain folder name (no slashes, no leading dot).")
     root = pathlib.Path(root)
     root.mkdir(parents=True, exist_ok=True)
     stem = f"{date or datetime.date.today().isoformat()}_{name}"
@@ -48,7 +50,7 @@ def create_run_dir(root, name, date=None):
         except FileExistsError:
             continue
         return candidate
-    raise ValueError(f"Too many runs named {stem} in {root}.")
+    raise errors.OutputError(f"Too many runs named {stem} in {root}.")
 
 
 def write_json(path, data):
@@ -59,8 +61,32 @@ def write_json(path, data):
 
 
 def read_json(path):
-    with open(path) as file:
-        return json.load(file)
+    """A record's JSON; a `RunRecordError` naming the file if it is missing or damaged."""
+    try:
+        with open(path) as file:
+            return json.load(file)
+    except FileNotFoundError:
+        raise errors.RunRecordError(f"{path} is missing.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise errors.RunRecordError(f"{path} is not valid JSON ({error}).") from error
+    except OSError as error:
+        raise errors.RunRecordError(f"Cannot read {path}: {error.strerror}.") from error
+
+
+def check_settings(path, recorded, settings_class, not_settings=("kind",)):
+    """A `RunRecordError` naming `path` unless `recorded` (a config.json) holds exactly the
+    settings `settings_class` (a dataclass) takes: a run recorded by another version of the code
+    may have settings this one does not know, or lack ones it needs."""
+    if not isinstance(recorded, dict):
+        raise errors.RunRecordError(f"{path} does not hold a run's settings (a JSON object).")
+    fields = {field.name: field for field in dataclasses.fields(settings_class)}
+    unknown = sorted(set(recorded) - set(fields) - set(not_settings))
+    if unknown:
+        raise errors.RunRecordError(f"{path} records settings this version does not know: {', '.join(unknown)}.")
+    missing = sorted(name for name, field in fields.items() if name not in recorded
+                     and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
+    if missing:
+        raise errors.RunRecordError(f"{path} lacks the settings {', '.join(missing)}.")
 
 
 def _git(*arguments):
@@ -212,6 +238,34 @@ def color_runs_table(run_dirs, decoding="annealed_mean"):
     return "\n".join(lines)
 
 
+HELD_OUT_PARTS = (("test", "water test"), ("test_wide", "wide test"))
+
+
+def held_out_table(entries):
+    """A Markdown table of color models on the two fixed test splits, water and wide.
+
+    `entries`: [(label, results)], results as in a color run's metrics.json or `colornn evaluate
+    color --split-from RUN` (parts "test" and "test_wide"; "decoding" names the temperature chosen
+    on validation, else T = 0.38). Gray everywhere and the truth's colorfulness stand beside each.
+    """
+    lines = ["| model | split | U acc (gray) | V acc (gray) | AuC | PSNR (dB) | colorfulness (truth) | decoding |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for label, results in entries:
+        method = (results.get("decoding") or {}).get("method", "annealed_mean")
+        for part, part_name in HELD_OUT_PARTS:
+            if part not in results:
+                continue
+            scores = results[part]
+            decoded = scores.get(method) or scores["annealed_mean"]
+            lines.append(
+                f"| {label} | {part_name} ({scores['images']}) | {scores['u_accuracy']:.1%} "
+                f"({scores['gray_baseline_u_accuracy']:.1%}) | {scores['v_accuracy']:.1%} "
+                f"({scores['gray_baseline_v_accuracy']:.1%}) | {decoded['auc']:.3f} | {decoded['psnr']:.2f} "
+                f"| {decoded['colorfulness']:.1f} ({scores['ground_truth_colorfulness']:.1f}) "
+                f"| {method.replace('annealed_mean@', 'annealed mean, T = ').replace('annealed_mean', 'annealed mean, T = 0.38')} |")
+    return "\n".join(lines)
+
+
 def consistency_runs_table(run_dirs, part="test"):
     """A Markdown table of the three modes of consistency runs, with the paper's numbers and the floor."""
     paper = PAPER_CONSISTENCY_MODEL
@@ -240,16 +294,26 @@ def consistency_runs_table(run_dirs, part="test"):
 
 
 def runs_table(run_dirs):
-    """Markdown tables for any mix of run folders: color runs in one table, consistency runs in another."""
+    """Markdown tables for any mix of run folders: color runs in one table, consistency runs in another,
+    and, for color runs scored on the wide test split and for JSON files written by `colornn evaluate
+    color --split-from RUN --output FILE`, the two fixed test splits side by side."""
     kinds = {"color": [], "consistency": []}
+    evaluations = []
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
+        if run_dir.is_file() and run_dir.suffix == ".json":
+            evaluations.append((run_dir.stem, read_json(run_dir)))
+            continue
         if not (run_dir / METRICS_FILE).is_file():
-            raise ValueError(f"{run_dir} has no {METRICS_FILE}: not a finished run.")
+            raise errors.RunRecordError(f"{run_dir} has no {METRICS_FILE}: not a finished run.")
         kinds[read_json(run_dir / CONFIG_FILE).get("kind", "color")].append(run_dir)
     tables = []
     if kinds["color"]:
         tables.append(color_runs_table(kinds["color"]))
+    held_out = evaluations + [(run_dir.name, read_json(run_dir / METRICS_FILE)) for run_dir in kinds["color"]
+                              if "test_wide" in read_json(run_dir / METRICS_FILE)]
+    if held_out:
+        tables.append(held_out_table(held_out))
     if kinds["consistency"]:
         tables.append(consistency_runs_table(kinds["consistency"]))
     return "\n\n".join(tables)

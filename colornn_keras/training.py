@@ -475,19 +475,22 @@ def load_run_model(run_dir):
     return checkpoints.load_trained_part(model, weights), config
 
 
-def evaluate_run(run_dir, data=None):
-    """Recomputes a run's metrics: on its recorded split, or on every colour image under `data`."""
+def evaluate_run(run_dir, data=None, split_from=None):
+    """Recomputes a run's metrics: on its recorded split, on another run's recorded held-out photos
+    (`split_from`: its val, test and test_wide, to compare runs on the same photos), or on every
+    colour image under `data`. The annealed-mean temperature is chosen on "val" where there is one."""
     model, config = load_run_model(run_dir)
     _, split, _ = _read_run(run_dir)
-    if data is not None and pathlib.Path(data).resolve() != pathlib.Path(config.data).resolve():
+    if split_from is not None:
+        _, other, _ = _read_run(split_from)
+        split = {part: files for part, files in other.items() if part != "train"}
+    elif data is not None and pathlib.Path(data).resolve() != pathlib.Path(config.data).resolve():
         scan = images.scan_images(images.find_images(data), config.grayscale_threshold)
         if not scan.color:
             raise errors.InputError(f"{data} holds no colour images to evaluate on.")
         split = {"all": scan.color}
-    return {
-        part: evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size)
-        for part, files in split.items() if files
-    }
+    results, decoding = score_parts(model, config, split)
+    return {**({"decoding": decoding} if decoding else {}), **results}
 
 
 def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=(), strategy=None):
@@ -560,6 +563,33 @@ def _finish(run_dir):
     (run_dir / STOP_FILE).unlink(missing_ok=True)
 
 
+def score_parts(model, config, parts, failures=None):
+    """({part: metrics}, decoding) of a color model on each part's files.
+
+    With a "val" part (classification), the annealed-mean temperature is first chosen there by
+    `evaluation.choose_temperature`, and every other part is scored with it too, beside the
+    three standard decodings; `decoding` records the choice (None without a "val" part).
+    """
+    def evaluate(files, methods):
+        return evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size,
+                                               methods=methods, failures=failures)
+
+    parts = {part: files for part, files in parts.items() if files}
+    results, decoding = {}, None
+    if config.variant == "classification" and "val" in parts:
+        candidates = tuple(evaluation.annealed_mean_at(t) for t in evaluation.TEMPERATURE_CANDIDATES)
+        results["val"] = evaluate(parts["val"], colorspace.DECODING_METHODS + candidates)
+        temperature = evaluation.choose_temperature(results["val"])
+        decoding = {"temperature": temperature, "method": evaluation.annealed_mean_at(temperature),
+                    "chosen_on": "val", "rule": f"best validation AuC among temperatures whose colorfulness is at "
+                    f"least {evaluation.MIN_RELATIVE_COLORFULNESS} x the ground truth's, else the most colourful"}
+    methods = colorspace.DECODING_METHODS + ((decoding["method"],) if decoding else ())
+    for part, files in parts.items():
+        if part not in results:
+            results[part] = evaluate(files, methods)
+    return results, decoding
+
+
 # Training photos scored for the record at most (a seeded sample beyond that: scoring all 20,000
 # of a wide run would take longer than an epoch on a CPU).
 MAX_TRAIN_EVALUATION = 2000
@@ -576,23 +606,7 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
     if len(parts.get("train", ())) > MAX_TRAIN_EVALUATION:
         order = np.random.default_rng(config.seed).permutation(len(parts["train"]))[:MAX_TRAIN_EVALUATION]
         parts["train"] = sorted(parts["train"][index] for index in order)
-
-    def evaluate(files, methods):
-        return evaluation.evaluate_color_model(model, files, config.image_size, config.batch_size,
-                                               methods=methods, failures=failures)
-
-    results, decoding = {}, None
-    if config.variant == "classification" and "val" in parts:
-        candidates = tuple(evaluation.annealed_mean_at(t) for t in evaluation.TEMPERATURE_CANDIDATES)
-        results["val"] = evaluate(parts["val"], colorspace.DECODING_METHODS + candidates)
-        temperature = evaluation.choose_temperature(results["val"])
-        decoding = {"temperature": temperature, "method": evaluation.annealed_mean_at(temperature),
-                    "chosen_on": "val", "rule": f"best validation AuC among temperatures whose colorfulness is at "
-                    f"least {evaluation.MIN_RELATIVE_COLORFULNESS} x the ground truth's, else the most colourful"}
-    methods = colorspace.DECODING_METHODS + ((decoding["method"],) if decoding else ())
-    for part, files in parts.items():
-        if part not in results:
-            results[part] = evaluate(files, methods)
+    results, decoding = score_parts(model, config, parts, failures)
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
     metrics = {
         "kept_epoch": None if best_epoch is None else best_epoch + 1,

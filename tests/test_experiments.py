@@ -64,3 +64,22 @@ def test_runs_table_puts_the_paper_first_and_each_run_after(tmp_path):
     assert "regression" in table[4]
     with pytest.raises(ValueError, match="not a finished run"):
         experiments.runs_table([tmp_path])
+
+
+def _scores(u_accuracy):
+    return {"images": 5, "loss": 3.0, "u_accuracy": u_accuracy, "v_accuracy": 0.4, "gray_baseline_u_accuracy": 0.28,
+            "gray_baseline_v_accuracy": 0.24, "ground_truth_colorfulness": 36.1,
+            "annealed_mean": {"auc": 0.82, "psnr": 25.6, "colorfulness": 22.4},
+            "annealed_mean@0.2": {"auc": 0.83, "psnr": 25.1, "colorfulness": 30.5}}
+
+
+def test_the_held_out_table_shows_both_test_splits_at_the_temperature_chosen_on_validation(tmp_path):
+    evaluation = tmp_path / "old_model.json"
+    experiments.write_json(evaluation, {"test": _scores(0.34), "test_wide": _scores(0.31)})
+    chosen = {"test": _scores(0.38), "test_wide": _scores(0.36), "decoding": {"method": "annealed_mean@0.2"}}
+    table = experiments.held_out_table([("new", chosen)])
+    assert "| new | water test (5) | 38.0% (28.0%) | 40.0% (24.0%) | 0.830 | 25.10 | 30.5 (36.1) | annealed mean, T = 0.2 |" in table
+    assert "| new | wide test (5) | 36.0% (28.0%)" in table
+    # An evaluation JSON given to `colornn table` is a row too, decoded at the default T = 0.38.
+    assert "| old_model | wide test (5) | 31.0% (28.0%) | 40.0% (24.0%) | 0.820 | 25.60 | 22.4 (36.1) | annealed mean, T = 0.38 |" \
+        in experiments.runs_table([evaluation])
