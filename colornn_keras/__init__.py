@@ -1,9 +1,25 @@
 """ColorNN-Keras: a Keras 3 reproduction of "ColorNN Book" (Gupta & Kannan, Stanford CS229)."""
 
+import importlib
+
 __version__ = "0.1.0"
 
-from colornn_keras.models.color import build_color_model  # noqa: E402
-from colornn_keras.models.consistency import build_consistency_model  # noqa: E402
-from colornn_keras.pretrained import load_pretrained  # noqa: E402
+# These import TensorFlow (seconds), so they load on first use: `colornn --help` and the light
+# submodules (colornn_keras.cli, colornn_keras.defaults) do not wait for it.
+_LAZY_ATTRIBUTES = {
+    "build_color_model": "colornn_keras.models.color",
+    "build_consistency_model": "colornn_keras.models.consistency",
+    "load_pretrained": "colornn_keras.pretrained",
+}
 
 __all__ = ["build_color_model", "build_consistency_model", "load_pretrained", "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY_ATTRIBUTES:
+        return getattr(importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY_ATTRIBUTES])

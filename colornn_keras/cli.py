@@ -5,10 +5,38 @@ import os
 import pathlib
 import sys
 
-# TensorFlow's start-up chatter (CUDA probes, oneDNN notes) is noise on a command line.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Light on purpose: TensorFlow (seconds to import) loads only once a command runs, so `--help`
+# and argument errors answer at once. Modules that import it are imported inside the handlers.
+from colornn_keras import defaults
 
 EXIT_USER_ERROR = 2
+# Set to 1 (or pass --verbose) to see TensorFlow's start-up messages.
+VERBOSE_ENV_VARIABLE = "COLORNN_VERBOSE"
+
+
+def _import_tensorflow(verbose):
+    """Imports TensorFlow, its C++ start-up messages hidden unless `verbose`.
+
+    TF_CPP_MIN_LOG_LEVEL=3 leaves only fatal errors of TensorFlow's own C++ logging (the CUDA
+    probes' "failed call to cuInit", harmless on a machine without a GPU, among them). A few lines
+    come from absl before its logging is set up and ignore that level, so stderr points at
+    /dev/null while TensorFlow loads; an error the import raises is printed after it is restored.
+    """
+    if verbose:
+        import tensorflow  # noqa: F401
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            try:
+                import tensorflow  # noqa: F401
+            finally:
+                os.dup2(saved_stderr, 2)
+    finally:
+        os.close(saved_stderr)
 
 
 def _add_run_arguments(parser, default_name):
@@ -23,23 +51,20 @@ def _add_run_arguments(parser, default_name):
 
 
 def _add_color_training_arguments(parser):
-    from colornn_keras import colorspace
-    from colornn_keras.data import images
-
     parser.add_argument("--data", help="folder of colour images (searched recursively)")
     _add_run_arguments(parser, default_name="color")
     parser.add_argument("--variant", choices=("classification", "regression"), default="classification")
     parser.add_argument("--image-size", type=int, default=224, help="model input side (paper: 224)")
-    parser.add_argument("--num-bins", type=int, default=colorspace.DEFAULT_NUM_BINS, help="bins per chroma axis")
+    parser.add_argument("--num-bins", type=int, default=defaults.DEFAULT_NUM_BINS, help="bins per chroma axis")
     parser.add_argument("--batch-size", type=int, default=15)
     parser.add_argument("--epochs", type=int, default=100, help="most epochs (paper: 100)")
     parser.add_argument("--patience", type=int, default=10, help="epochs without val_loss improvement before stopping")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                         help="auto: bfloat16 where the CPU/GPU computes it in hardware")
-    parser.add_argument("--split", type=float, nargs=3, default=images.PAPER_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
+    parser.add_argument("--split", type=float, nargs=3, default=defaults.PAPER_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
-    parser.add_argument("--grayscale-threshold", type=float, default=images.DEFAULT_GRAYSCALE_THRESHOLD,
+    parser.add_argument("--grayscale-threshold", type=float, default=defaults.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
     parser.add_argument("--distribute", choices=("auto", "none", "mirrored", "multi_worker"), default="auto",
                         help="auto: several workers in TF_CONFIG -> multi_worker, several GPUs -> mirrored; "
@@ -52,10 +77,6 @@ def _add_color_training_arguments(parser):
 
 
 def _add_consistency_training_arguments(parser):
-    from colornn_keras import colorspace
-    from colornn_keras.data import clips
-    from colornn_keras.data import video
-
     parser.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
     parser.add_argument("--color-run", help="run folder of the trained color model (frozen inside)")
     _add_run_arguments(parser, default_name="consistency")
@@ -63,15 +84,15 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--epochs", type=int, default=10, help="epochs (paper: 10); the best val epoch is kept")
     parser.add_argument("--batch-size", type=int, default=15)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--split", type=float, nargs=3, default=clips.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
+    parser.add_argument("--split", type=float, nargs=3, default=defaults.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="clips for train/val/test (paper: 7 3 3), split by clip, never by frame")
     parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
-    parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
+    parser.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
                         help="how distributions become colours, for the fed-back context and the measures")
     parser.add_argument("--scheduled-sampling", type=float, default=0.0, metavar="P",
                         help="feed the model's own prediction of the previous frame with probability P "
                              "(0: always the ground truth, as the paper)")
-    parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
+    parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
     parser.add_argument("--model", choices=("paper", "recurrent"), default="paper",
                         help="paper: the previous frame's colours as context; recurrent: a ConvLSTM memory")
@@ -230,9 +251,6 @@ def _demo(arguments):
 
 
 def _add_colorize_arguments(parser):
-    from colornn_keras import colorspace
-    from colornn_keras.data import video
-
     parser.add_argument("--consistency", action="store_true",
                         help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
                              "default: fed its own output it drifts (weights/MODEL_CARD.md); the default colours "
@@ -240,9 +258,9 @@ def _add_colorize_arguments(parser):
     parser.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
                         help="videos: the shipped model to use (consistency = --consistency; recurrent: the "
                              "ConvLSTM model, where weights/ ships one)")
-    parser.add_argument("--decoding", choices=colorspace.DECODING_METHODS, default="annealed_mean",
+    parser.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
-    parser.add_argument("--scene-cut-threshold", type=float, default=video.DEFAULT_SCENE_CUT_THRESHOLD,
+    parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="videos: luma-histogram jump that resets the colour context")
     parser.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
@@ -278,6 +296,8 @@ def build_parser():
         prog="colornn",
         description="ColorNN-Keras: colorize black-and-white photos and video (Gupta & Kannan's ColorNN Book).",
     )
+    parser.add_argument("--verbose", action="store_true",
+                        help=f"show TensorFlow's start-up messages (also {VERBOSE_ENV_VARIABLE}=1)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and record the run in experiments/")
@@ -307,7 +327,9 @@ def build_parser():
     reproduce.add_argument("--data", help="folder of colour photos")
     reproduce.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
     reproduce.add_argument("--profile", choices=("quick", "paper"), default="quick",
-                           help="quick: a small sample in minutes; paper: the full protocol (days on a CPU)")
+                           help="quick: a small sample in minutes, a check of the pipeline (its claims are not graded); "
+                                "paper: the full protocol at 224x224 (6.6 hours of training on two CPU cores: "
+                                "run it in sittings with --max-minutes)")
     reproduce.add_argument("--resume", metavar="FOLDER", help="continue a reproduction where it stopped")
     reproduce.add_argument("--max-minutes", type=float,
                            help="pause between epochs before this much time has passed; --resume goes on")
@@ -344,6 +366,7 @@ def build_parser():
 
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
+    _import_tensorflow(arguments.verbose or os.environ.get(VERBOSE_ENV_VARIABLE, "") not in ("", "0"))
     from colornn_keras.backbone import BackboneWeightsError
 
     try:

@@ -1,0 +1,78 @@
+"""`colornn --help` and argument errors answer without TensorFlow; commands start quietly."""
+
+import contextlib
+import importlib
+import os
+import subprocess
+import sys
+
+from colornn_keras import cli
+from colornn_keras import defaults
+
+# Where each of the command line's light copies is defined in the library.
+DEFINED_IN = {
+    "DEFAULT_NUM_BINS": "colornn_keras.colorspace",
+    "DECODING_METHODS": "colornn_keras.colorspace",
+    "PAPER_SPLIT": "colornn_keras.data.images",
+    "DEFAULT_GRAYSCALE_THRESHOLD": "colornn_keras.data.images",
+    "PAPER_SETS": "colornn_keras.data.images",
+    "WIDE_HOLDOUT": "colornn_keras.data.images",
+    "AUGMENTATIONS": "colornn_keras.data.images",
+    "PAPER_CLIP_SPLIT": "colornn_keras.data.clips",
+    "DEFAULT_SCENE_CUT_THRESHOLD": "colornn_keras.data.video",
+}
+
+
+def _python(code, **environment):
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("TF_CPP_MIN_LOG_LEVEL", "COLORNN_VERBOSE")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**env, **environment})
+
+
+def test_every_default_the_command_line_copies_equals_the_library_s():
+    copied = sorted(name for name in vars(defaults) if name.isupper())
+    assert copied == sorted(DEFINED_IN)
+    for name, module in DEFINED_IN.items():
+        assert getattr(defaults, name) == getattr(importlib.import_module(module), name), name
+
+
+def test_help_and_argument_errors_do_not_import_tensorflow():
+    result = _python(
+        "import sys\n"
+        "from colornn_keras import cli\n"
+        "codes = []\n"
+        "for argv in (['--help'], ['train', 'color', '--help'], ['colorize', '--help'],\n"
+        "             ['train', 'color', '--image-size', 'many'], ['colorize'], ['no-such-command']):\n"
+        "    try:\n"
+        "        cli.main(argv)\n"
+        "    except SystemExit as exit:\n"
+        "        codes.append(exit.code)\n"
+        "heavy = sorted(name for name in ('tensorflow', 'keras') if name in sys.modules)\n"
+        "print('exit codes', codes, 'imported', heavy)\n")
+    assert "exit codes [0, 0, 0, 2, 2, 2] imported []" in result.stdout, result.stdout + result.stderr
+    assert "--image-size: invalid int value: 'many'" in result.stderr
+
+
+def test_tensorflow_starts_without_its_start_up_messages_unless_asked():
+    code = ("from colornn_keras import cli\n"
+            "cli._import_tensorflow(verbose=False)\n"
+            "import os, tensorflow as tf\n"
+            "tf.constant(1.0) + 1\n"
+            "print('level', os.environ['TF_CPP_MIN_LOG_LEVEL'])\n")
+    quiet = _python(code)
+    assert quiet.returncode == 0 and quiet.stdout == "level 3\n" and quiet.stderr == "", quiet.stderr
+
+
+def test_verbose_flag_and_variable_ask_for_tensorflow_s_messages(tmp_path, monkeypatch):
+    asked = []
+    monkeypatch.setattr(cli, "_import_tensorflow", asked.append)
+    for argv, variable in ((["table", str(tmp_path)], None), (["--verbose", "table", str(tmp_path)], None),
+                           (["table", str(tmp_path)], "1"), (["table", str(tmp_path)], "0")):
+        if variable is None:
+            monkeypatch.delenv(cli.VERBOSE_ENV_VARIABLE, raising=False)
+        else:
+            monkeypatch.setenv(cli.VERBOSE_ENV_VARIABLE, variable)
+        with contextlib.suppress(ValueError):  # An empty folder is no run; only the start-up matters here.
+            cli.main(argv)
+    assert asked == [False, True, True, False]
