@@ -19,6 +19,7 @@ from PIL import Image
 from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import metrics
+from colornn_keras import propagation
 from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.data import video
@@ -189,25 +190,47 @@ def write_samples(model, files, image_size, folder, count=8, method="annealed_me
 SEQUENCE_MODES = consistency_models.SEQUENCE_MODES
 
 
+# Keyframe propagation is also scored over each clip's first frames, where it matters most.
+FIRST_FRAMES = 50
+
+
 def _sequence_scores(predictions, clip, num_bins):
-    """Loss, accuracy, AuC sums and the rebuilt RGB frames of one clip's predictions."""
+    """Loss, accuracy, AuC sums (whole clip and first `FIRST_FRAMES`), per-frame accuracy and the
+    rebuilt RGB frames of one clip's predictions. Predictions without distributions (the
+    propagation baselines give only "uv") have no loss, and their bins are those of their (U, V)."""
     luma, true_uv = clips.split_yuv(clip)
-    sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0}
+    sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0, "u_by_frame": [], "v_by_frame": []}
     within = np.zeros(metrics.DEFAULT_AUC_STEPS + 1)
+    within_first = np.zeros_like(within)
     thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
     rgb_frames = []
-    for frame_luma, frame_uv, output in zip(luma, true_uv, predictions):
+    for frame_index, (frame_luma, frame_uv, output) in enumerate(zip(luma, true_uv, predictions)):
         for index, axis in enumerate(("u", "v")):
             true_bins = colorspace.quantize(frame_uv[..., index], axis, num_bins)
-            chosen = np.take_along_axis(output[axis], true_bins[..., None].astype(np.int64), -1)[..., 0]
-            # Softmax outputs are float32; the floor only guards log(0) for an underflowed probability.
-            sums["loss"] += float(-np.log(np.maximum(chosen, np.finfo(np.float32).tiny)).sum())
-            sums[f"{axis}_correct"] += float(np.sum(np.argmax(output[axis], -1) == true_bins))
+            if axis in output:
+                chosen = np.take_along_axis(output[axis], true_bins[..., None].astype(np.int64), -1)[..., 0]
+                # Softmax outputs are float32; the floor only guards log(0) for an underflowed probability.
+                sums["loss"] += float(-np.log(np.maximum(chosen, np.finfo(np.float32).tiny)).sum())
+                predicted_bins = np.argmax(output[axis], -1)
+            else:
+                sums["loss"] = float("nan")
+                predicted_bins = colorspace.quantize(output["uv"][..., index], axis, num_bins)
+            correct = float(np.sum(predicted_bins == true_bins))
+            sums[f"{axis}_correct"] += correct
+            sums[f"{axis}_by_frame"].append(correct / true_bins.size)
         sums["pixels"] += frame_luma.size
         distance = np.linalg.norm(output["uv"] - frame_uv, axis=-1).ravel()
-        within += np.searchsorted(np.sort(distance), thresholds, side="right")
+        frame_within = np.searchsorted(np.sort(distance), thresholds, side="right")
+        within += frame_within
+        if frame_index < FIRST_FRAMES:
+            within_first += frame_within
         rgb_frames.append(colorspace.yuv_to_rgb(np.concatenate([frame_luma, output["uv"]], -1)))
+    sums["within_first"] = within_first
     return sums, within, rgb_frames
+
+
+def _finite_or_none(value):
+    return float(value) if np.isfinite(value) else None
 
 
 def consistency_predictors(color_model, consistency_model, method="annealed_mean", modes=SEQUENCE_MODES):
@@ -217,6 +240,27 @@ def consistency_predictors(color_model, consistency_model, method="annealed_mean
             color_model, consistency_model, luma, mode, true_uv_frames=true_uv, cuts=cuts, method=method)
 
     return {mode: predictor(mode) for mode in modes}
+
+
+KEYFRAME_MODES = ("seeded", "hold_keyframe", "flow_keyframe")
+
+
+def keyframe_predictors(color_model, consistency_model, method="annealed_mean", modes=KEYFRAME_MODES):
+    """{mode: predictor} for `evaluate_sequences` given the true colours of each clip's first frame:
+    "seeded" (the consistency model seeded with them, then free-running; shots after a cut with no
+    keyframe in the automatic mode) and the two baselines, holding them and carrying them along
+    optical flow (`colornn_keras.propagation`)."""
+    def seeded(luma, true_uv, cuts):
+        return propagation.propagate(color_model, consistency_model, luma, {0: true_uv[0]}, cuts, method)
+
+    def hold(luma, true_uv, cuts):
+        return propagation.hold_keyframe(luma, {0: true_uv[0]})
+
+    def flow(luma, true_uv, cuts):
+        return propagation.flow_keyframe(luma, {0: true_uv[0]})
+
+    predictors = {"seeded": seeded, "hold_keyframe": hold, "flow_keyframe": flow}
+    return {mode: predictors[mode] for mode in modes}
 
 
 def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names, method="annealed_mean",
@@ -259,11 +303,20 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         for mode in modes:
             sums, within, rgb_frames = _sequence_scores(predictors[mode](luma, true_uv, cuts), clip, num_bins)
             warp, cdc = metrics.warp_error(rgb_frames, clip), metrics.color_distribution_consistency(rgb_frames)
+            first = min(FIRST_FRAMES, len(clip))
             clip_record[mode] = {
-                "loss": sums["loss"] / sums["pixels"], "u_accuracy": sums["u_correct"] / sums["pixels"],
+                "loss": _finite_or_none(sums["loss"] / sums["pixels"]),
+                "u_accuracy": sums["u_correct"] / sums["pixels"],
                 "v_accuracy": sums["v_correct"] / sums["pixels"],
                 "auc": metrics.area_under_curve(thresholds, within / sums["pixels"]),
                 "warp_error": warp, "cdc": cdc,
+                f"first_{FIRST_FRAMES}_frames": {
+                    "u_accuracy": float(np.mean(sums["u_by_frame"][:first])),
+                    "v_accuracy": float(np.mean(sums["v_by_frame"][:first])),
+                    "auc": metrics.area_under_curve(thresholds, sums["within_first"] / (sums["pixels"] / len(clip) * first)),
+                },
+                "u_accuracy_by_frame": [round(value, 5) for value in sums["u_by_frame"]],
+                "v_accuracy_by_frame": [round(value, 5) for value in sums["v_by_frame"]],
             }
             total = totals[mode]
             for key in ("loss", "u_correct", "v_correct", "pixels"):
@@ -274,7 +327,7 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         per_clip[name] = clip_record
     overall = {
         mode: {
-            "loss": total["loss"] / total["pixels"], "u_accuracy": total["u_correct"] / total["pixels"],
+            "loss": _finite_or_none(total["loss"] / total["pixels"]), "u_accuracy": total["u_correct"] / total["pixels"],
             "v_accuracy": total["v_correct"] / total["pixels"],
             "auc": metrics.area_under_curve(thresholds, total["within"] / total["pixels"]),
             "warp_error": float(np.mean(total["warp"])), "cdc": float(np.mean(total["cdc"])),

@@ -21,6 +21,8 @@ import pathlib
 import platform
 import subprocess
 
+import numpy as np
+
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import precision as precision_module
@@ -182,6 +184,26 @@ def plot_curves(history_rows, path, best_epoch=None):
     figure.savefig(path, dpi=100)
 
 
+def plot_accuracy_by_distance(per_clip, path, modes=None):
+    """V and U accuracy against the distance (in frames) from the keyframe at frame 0, averaged
+    over clips, one line per way of colouring; `per_clip` as in a video evaluation's results."""
+    from matplotlib.figure import Figure
+
+    clips = list(per_clip.values())
+    modes = modes or [mode for mode, record in clips[0].items() if isinstance(record, dict) and "v_accuracy_by_frame" in record]
+    figure = Figure(figsize=(10, 4))
+    for axes, axis in zip(figure.subplots(1, 2), ("v", "u")):
+        for mode in modes:
+            length = min(len(clip[mode][f"{axis}_accuracy_by_frame"]) for clip in clips)
+            curve = np.mean([clip[mode][f"{axis}_accuracy_by_frame"][:length] for clip in clips], axis=0)
+            axes.plot(np.arange(length), curve, label=mode.replace("_", "-"))
+        axes.set_xlabel("frames from the keyframe (frame 0)")
+        axes.set_title(f"{axis.upper()} bin accuracy, mean over clips")
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
 def plot_bin_histogram(counts, weights, path):
     """Each axis' bin frequencies (log scale) and rebalancing weights, as a PNG."""
     from matplotlib.figure import Figure
@@ -266,6 +288,11 @@ def held_out_table(entries):
     return "\n".join(lines)
 
 
+def loss_or_dash(loss):
+    """A loss to 3 decimals; a dash for a way of colouring without distributions (a baseline)."""
+    return "—" if loss is None else f"{loss:.3f}"
+
+
 def consistency_runs_table(run_dirs, part="test"):
     """A Markdown table of the three modes of consistency runs, with the paper's numbers and the floor."""
     paper = PAPER_CONSISTENCY_MODEL
@@ -281,7 +308,7 @@ def consistency_runs_table(run_dirs, part="test"):
         for mode in [mode for mode in overall if mode not in ("ground_truth", "gray_baseline")]:
             row = overall[mode]
             lines.append(
-                f"| [{run_dir.name}]({run_dir.name}/) | {mode.replace('_', '-')} | {row['loss']:.3f} "
+                f"| [{run_dir.name}]({run_dir.name}/) | {mode.replace('_', '-')} | {loss_or_dash(row['loss'])} "
                 f"| {row['u_accuracy']:.1%} | {row['v_accuracy']:.1%} | {row['auc']:.3f} | {row['warp_error']:.5f} "
                 f"| {row['cdc']:.4f} |"
             )

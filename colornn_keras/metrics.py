@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from colornn_keras import colorspace
+from colornn_keras import errors
 
 # Largest (U, V) distance of the AuC curve: about a quarter of the U-V plane's diagonal, the
 # counterpart of Zhang et al.'s 0-150 range in Lab's ab plane.
@@ -117,8 +118,8 @@ def warp_error(output_frames, truth_frames):
     forward-backward consistency check (Sundaram et al.'s rule, as Lai et al. use) are left out.
     """
     if len(output_frames) != len(truth_frames) or len(output_frames) < 2:
-        raise ValueError("warp_error needs two equally long videos of at least 2 frames.")
-    errors = []
+        raise errors.InputError("warp_error needs two equally long videos of at least 2 frames.")
+    frame_errors = []
     for index in range(len(output_frames) - 1):
         truth_now, truth_next = (_as_uint8(truth_frames[index + offset]) for offset in (0, 1))
         forward = optical_flow(truth_now, truth_next)
@@ -130,8 +131,8 @@ def warp_error(output_frames, truth_frames):
         warped = _sample(np.asarray(output_frames[index + 1], np.float32), forward)
         squared = np.sum((warped - np.asarray(output_frames[index], np.float32)) ** 2, axis=-1)
         if visible.any():
-            errors.append(float(squared[visible].mean()))
-    return float(np.mean(errors)) if errors else 0.0
+            frame_errors.append(float(squared[visible].mean()))
+    return float(np.mean(frame_errors)) if frame_errors else 0.0
 
 
 def _as_uint8(frame):
@@ -168,5 +169,5 @@ def color_distribution_consistency(frames, steps=(1, 2, 4), bins=64):
         if pairs:
             per_step.append(np.mean(pairs))
     if not per_step:
-        raise ValueError(f"CDC needs more than {min(steps)} frames.")
+        raise errors.InputError(f"CDC needs more than {min(steps)} frames.")
     return float(np.mean(per_step))

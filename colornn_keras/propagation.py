@@ -1,0 +1,144 @@
+"""Colour propagation from keyframes: the paper's consistency model given true colours.
+
+The paper's one strong result is the consistency model fed an accurate colouring of the
+previous frame. A person restoring a film can give exactly that for some frames: one frame
+coloured by hand, or a colour photo of the same scene (a *keyframe*). Here the consistency model
+is seeded with a keyframe's true (U, V) and runs free from there, re-seeded at every later
+keyframe of the shot; a keyframe in the middle of a shot also colours the frames before it, by
+running the shot backwards from it. A shot with no keyframe falls back to the automatic mode (the
+color model frame by frame).
+
+Two classical baselines make the numbers meaningful: holding the keyframe's (U, V) for every
+frame, and carrying it along dense optical flow (OpenCV's DIS) computed on the luma, each frame
+keeping its own luma.
+"""
+
+import numpy as np
+
+from colornn_keras import colorspace
+from colornn_keras import errors
+from colornn_keras.models import color as color_models
+from colornn_keras.models import consistency as consistency_models
+
+
+def shots(cuts):
+    """[(start, end)] frame ranges of the shots that `cuts` (True where a shot starts) delimit."""
+    starts = [0] + [index for index, cut in enumerate(cuts) if cut and index > 0]
+    return list(zip(starts, starts[1:] + [len(cuts)]))
+
+
+def _check_keyframes(keyframes, count):
+    for index in keyframes:
+        if not 0 <= index < count:
+            raise errors.InputError(f"Keyframe {index} is outside the clip's {count} frames (0 to {count - 1}).")
+
+
+def _run(color_model, consistency_model, luma_frames, seed_uv, method):
+    """Free-running predictions from a seeded first frame: frame 0 is the seed itself."""
+    previous_uv = np.asarray(seed_uv, np.float32)
+    for luma in luma_frames:
+        outputs = consistency_model.predict_on_batch(
+            {"luma": np.asarray(luma, np.float32)[None], consistency_models.CONTEXT_INPUT: previous_uv[None]})
+        probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
+        previous_uv = colorspace.decode_uv(probabilities, method)
+        yield {**probabilities, "uv": previous_uv}
+
+
+def _seed_output(uv, num_bins):
+    """A keyframe's own frame: its true colours, as a (certain) distribution over their bins."""
+    output = {"uv": np.asarray(uv, np.float32)}
+    for index, axis in enumerate(("u", "v")):
+        bins = colorspace.quantize(uv[..., index], axis, num_bins)
+        output[axis] = np.eye(num_bins, dtype=np.float32)[bins]
+    return output
+
+
+def propagate(color_model, consistency_model, luma_frames, keyframes, cuts=None, method="annealed_mean",
+              num_bins=None):
+    """Colours a clip from keyframes; returns a list of {"u", "v", "uv"} per frame.
+
+    Args:
+        color_model, consistency_model: a trained color model and the consistency model on it.
+        luma_frames: (H, W, 1) luma arrays at the models' size, the whole clip (the shot is also
+            run backwards, so it is held in memory at model size).
+        keyframes: {frame index: (H, W, 2) true (U, V) at the models' size}.
+        cuts: booleans, True where a frame starts a new shot; None: one shot.
+        method: decoding of each distribution into the (U, V) fed to the next frame.
+        num_bins: bins per axis (default: the color model's).
+    """
+    luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
+    _check_keyframes(keyframes, len(luma_frames))
+    num_bins = num_bins or color_models.num_bins_of(color_model)
+    cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
+    outputs = [None] * len(luma_frames)
+    for start, end in shots(cuts):
+        seeds = sorted(index for index in keyframes if start <= index < end)
+        if not seeds:  # No keyframe in this shot: the automatic mode, frame by frame.
+            automatic = consistency_models.predict_sequence(color_model, None, luma_frames[start:end], "per_frame",
+                                                            method=method)
+            outputs[start:end] = list(automatic)
+            continue
+        for seed in seeds:
+            outputs[seed] = _seed_output(keyframes[seed], num_bins)
+        # Forward from each keyframe to the next one (or the shot's end).
+        for seed, stop in zip(seeds, seeds[1:] + [end]):
+            outputs[seed + 1 : stop] = list(_run(color_model, consistency_model, luma_frames[seed + 1 : stop],
+                                                 keyframes[seed], method))
+        # Backwards from the first keyframe to the shot's start.
+        first = seeds[0]
+        backwards = list(_run(color_model, consistency_model, luma_frames[start:first][::-1], keyframes[first], method))
+        outputs[start:first] = backwards[::-1]
+    return outputs
+
+
+def hold_keyframe(luma_frames, keyframes):
+    """Baseline: every frame takes the (U, V) of the nearest keyframe at or before it (else the first)."""
+    luma_frames = list(luma_frames)
+    _check_keyframes(keyframes, len(luma_frames))
+    seeds = sorted(keyframes)
+    uv_frames = []
+    for index in range(len(luma_frames)):
+        earlier = [seed for seed in seeds if seed <= index]
+        uv_frames.append(np.asarray(keyframes[earlier[-1] if earlier else seeds[0]], np.float32))
+    return [{"uv": uv} for uv in uv_frames]
+
+
+def _luma_uint8(luma):
+    return np.clip(np.round(np.asarray(luma, np.float32)[..., 0] * 255.0), 0, 255).astype(np.uint8)
+
+
+def _dis_flow(source_luma, target_luma):
+    """Dense flow from `source` to `target` (OpenCV DIS, medium preset), on uint8 luma."""
+    import cv2
+
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    return dis.calc(_luma_uint8(source_luma), _luma_uint8(target_luma), None)
+
+
+def _warp(uv, flow):
+    """`uv` sampled at each pixel + flow (bilinear, edges replicated)."""
+    import cv2
+
+    height, width = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(np.asarray(uv, np.float32), grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def flow_keyframe(luma_frames, keyframes):
+    """Baseline: keyframe colours carried frame to frame along DIS optical flow, both ways.
+
+    For frame t after a keyframe, the flow from t to t-1 says where each pixel of t was; the
+    colours of t-1 are sampled there. Frames before the first keyframe are reached backwards.
+    """
+    luma_frames = list(luma_frames)
+    _check_keyframes(keyframes, len(luma_frames))
+    seeds = sorted(keyframes)
+    uv_frames = [None] * len(luma_frames)
+    for seed, stop in zip(seeds, seeds[1:] + [len(luma_frames)]):
+        uv_frames[seed] = np.asarray(keyframes[seed], np.float32)
+        for index in range(seed + 1, stop):
+            uv_frames[index] = _warp(uv_frames[index - 1], _dis_flow(luma_frames[index], luma_frames[index - 1]))
+    for index in range(seeds[0] - 1, -1, -1):
+        uv_frames[index] = _warp(uv_frames[index + 1], _dis_flow(luma_frames[index], luma_frames[index + 1]))
+    return [{"uv": uv} for uv in uv_frames]

@@ -1,0 +1,89 @@
+"""Keyframe propagation: seeding, both directions, shots without keyframes, and the two baselines."""
+
+import numpy as np
+import pytest
+
+from colornn_keras import colorspace
+from colornn_keras import evaluation
+from colornn_keras import propagation
+from colornn_keras.data import clips
+
+NUM_BINS = 30
+
+
+def _one_hot(uv):
+    return {axis: np.eye(NUM_BINS, dtype=np.float32)[colorspace.quantize(uv[..., index], axis, NUM_BINS)]
+            for index, axis in enumerate(("u", "v"))}
+
+
+class _CarryContext:
+    """A consistency model that predicts exactly the colours it is given (an ideal carrier)."""
+
+    def predict_on_batch(self, inputs):
+        return {axis: value[None] for axis, value in _one_hot(inputs["previous_uv"][0]).items()}
+
+
+class _Gray:
+    """A color model that predicts gray everywhere."""
+
+    def predict_on_batch(self, luma):
+        return {axis: value[None] for axis, value in _one_hot(np.zeros((*luma.shape[1:3], 2), np.float32)).items()}
+
+
+def test_shots_follow_the_cuts():
+    assert propagation.shots([False, False, True, False, True]) == [(0, 2), (2, 4), (4, 5)]
+    assert propagation.shots([True, False]) == [(0, 2)]
+
+
+def test_a_keyframe_colours_its_shot_both_ways_and_a_shot_without_one_is_automatic():
+    luma = [np.full((6, 5, 1), 0.5, np.float32)] * 7
+    key_uv = np.stack([np.full((6, 5), 0.2), np.full((6, 5), -0.3)], -1).astype(np.float32)
+    cuts = [False, False, False, False, False, True, False]  # Shots: frames 0-4 and 5-6.
+    outputs = propagation.propagate(_Gray(), _CarryContext(), luma, {2: key_uv}, cuts, num_bins=NUM_BINS)
+    assert len(outputs) == 7
+    np.testing.assert_array_equal(outputs[2]["uv"], key_uv)  # The keyframe keeps its true colours.
+    carried = colorspace.decode_uv(_one_hot(key_uv), "annealed_mean")
+    for index in (0, 1, 3, 4):  # Before the keyframe (run backwards) and after it.
+        np.testing.assert_allclose(outputs[index]["uv"], carried, atol=1e-6)
+    for index in (5, 6):  # The next shot has no keyframe: the color model (gray here).
+        np.testing.assert_allclose(outputs[index]["uv"], 0.0, atol=0.03)  # The gray bins' centres.
+    with pytest.raises(ValueError, match="Keyframe 9 is outside the clip's 7 frames"):
+        propagation.propagate(_Gray(), _CarryContext(), luma, {9: key_uv}, num_bins=NUM_BINS)
+
+
+def _panning_texture(count=8, size=(48, 64), step=2):
+    """A smooth random colour texture panning right by `step` pixels a frame (uint8 RGB frames)."""
+    from PIL import Image
+
+    coarse = (np.random.default_rng(0).random((6, 14, 3)) * 200 + 30).astype(np.uint8)
+    wide = np.asarray(Image.fromarray(coarse).resize((size[1] + step * count, size[0]), Image.BICUBIC))
+    return np.stack([wide[:, index * step : index * step + size[1]] for index in range(count)])
+
+
+def test_flow_carries_keyframe_colours_better_than_holding_them():
+    frames = _panning_texture()
+    luma, true_uv = clips.split_yuv(frames)
+    flowed = propagation.flow_keyframe(list(luma), {0: true_uv[0]})
+    held = propagation.hold_keyframe(list(luma), {0: true_uv[0]})
+    flow_error = np.mean([np.abs(out["uv"] - truth).mean() for out, truth in zip(flowed[1:], true_uv[1:])])
+    hold_error = np.mean([np.abs(out["uv"] - truth).mean() for out, truth in zip(held[1:], true_uv[1:])])
+    assert flow_error < 0.25 * hold_error
+    # A keyframe in the middle: frames before it are reached backwards along the flow.
+    backwards = propagation.flow_keyframe(list(luma), {5: true_uv[5]})
+    np.testing.assert_array_equal(backwards[5]["uv"], true_uv[5])
+    assert np.abs(backwards[4]["uv"] - true_uv[4]).mean() < np.abs(true_uv[5] - true_uv[4]).mean()
+
+
+def test_the_keyframe_modes_are_scored_from_the_first_frame_on():
+    frames = _panning_texture(count=6, size=(24, 32))
+    predictors = evaluation.keyframe_predictors(_Gray(), _CarryContext())
+    predictors["seeded"] = lambda luma, true_uv, cuts: propagation.propagate(
+        _Gray(), _CarryContext(), luma, {0: true_uv[0]}, cuts, num_bins=NUM_BINS)
+    results = evaluation.evaluate_sequences(predictors, [frames], ["stripes"], NUM_BINS)
+    clip = results["per_clip"]["stripes"]
+    for mode in ("seeded", "hold_keyframe", "flow_keyframe"):
+        assert clip[mode]["u_accuracy_by_frame"][0] == 1.0 and clip[mode]["v_accuracy_by_frame"][0] == 1.0
+        assert len(clip[mode]["v_accuracy_by_frame"]) == 6 and "first_50_frames" in clip[mode]
+    assert results["overall"]["hold_keyframe"]["loss"] is None  # A baseline has no distributions.
+    assert results["overall"]["seeded"]["loss"] is not None
+    assert results["overall"]["flow_keyframe"]["auc"] > results["overall"]["hold_keyframe"]["auc"]
