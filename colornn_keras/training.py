@@ -760,15 +760,18 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     return run_dir
 
 
-def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part):
+def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part, keyframes=False):
     """The video table of each part ("val", "test", ...) of loaded clips: the paper's model in its
-    three modes, or the recurrent model beside the color model alone."""
+    three modes, or the recurrent model beside the color model alone; with `keyframes`, also the
+    paper's model seeded with each clip's first true colours and the two propagation baselines."""
     if config.model == "recurrent":
         predictors = {**evaluation.consistency_predictors(color_model, None, config.decoding, ("per_frame",)),
                       "recurrent": lambda luma, true_uv, cuts: recurrent_models.predict_recurrent_sequence(
                           model, luma, cuts, config.decoding)}
     else:
         predictors = evaluation.consistency_predictors(color_model, model, config.decoding)
+        if keyframes:
+            predictors.update(evaluation.keyframe_predictors(color_model, model, config.decoding))
     return {
         part: {**evaluation.evaluate_sequences(
             predictors, clips_by_part[part], [_clip_name(path) for path in files],
@@ -802,13 +805,14 @@ def load_consistency_run(run_dir):
     return color_model, model, config
 
 
-def evaluate_consistency_run(run_dir, videos=None):
-    """Recomputes a consistency run's three-mode table on its val/test clips, or on every clip under `videos`."""
+def evaluate_consistency_run(run_dir, videos=None, keyframes=False, parts=("val", "test")):
+    """Recomputes a consistency run's three-mode table on its `parts` clips, or on every clip under
+    `videos`; `keyframes` adds the seeded mode and its baselines (`evaluation.keyframe_predictors`)."""
     color_model, model, config = load_consistency_run(run_dir)
     _, image_size, split = _read_consistency_run(run_dir)
     if videos is None:
-        split = {part: split[part] for part in ("val", "test") if split[part]}
+        split = {part: split[part] for part in parts if split[part]}
     else:
         split = {"all": clips.find_clips(videos)}
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items()}
-    return _three_mode_tables(color_model, model, config, split, loaded)
+    return _three_mode_tables(color_model, model, config, split, loaded, keyframes)
