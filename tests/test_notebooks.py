@@ -1,7 +1,8 @@
-"""Every lab notebook runs top to bottom on small made-up data, so that none can rot.
+"""Every lab notebook runs top to bottom as in a fresh clone, so that none can rot.
 
-The notebooks read their data folders from the environment (COLORNN_DATA, COLORNN_VIDEOS), which
-the kernel inherits from this process; their own defaults point at the project's data.
+A fresh clone has no data folder: the notebooks then fall back to a small sample built from a
+photograph that ships with matplotlib, and say how to point them at real data. The kernel inherits
+this process's environment, so the tests remove COLORNN_DATA and COLORNN_VIDEOS first.
 """
 
 import pathlib
@@ -9,6 +10,8 @@ import pathlib
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from colornn_keras import samples
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 TIME_LIMIT_SECONDS = 600  # A cell that runs longer has lost the "few minutes on a laptop" promise.
@@ -26,19 +29,56 @@ def test_there_are_three_lab_notebooks_committed_without_outputs():
         assert any("## Exercises" in cell.source for cell in notebook.cells if cell.cell_type == "markdown"), path.name
 
 
+def test_notebooks_say_they_are_python_so_that_nbconvert_writes_py_scripts():
+    for path in NOTEBOOKS:
+        metadata = nbformat.read(path, as_version=4).metadata
+        assert metadata["kernelspec"]["language"] == "python", path.name
+        # nbconvert's script exporter takes the file's extension from here; without it, ".txt".
+        assert metadata["language_info"]["name"] == "python", path.name
+        assert metadata["language_info"]["file_extension"] == ".py", path.name
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_executes(path, image_folder, clip_folder, vgg16_weights, tmp_path, monkeypatch):
-    monkeypatch.setenv("COLORNN_DATA", str(image_folder))
-    monkeypatch.setenv("COLORNN_VIDEOS", str(clip_folder))
+def test_notebook_executes_in_a_fresh_folder_without_data(path, vgg16_weights, tmp_path, monkeypatch):
+    variables = ("COLORNN_DATA", "COLORNN_VIDEOS")
+    for variable in variables:
+        monkeypatch.delenv(variable, raising=False)
     notebook = nbformat.read(path, as_version=4)
-    # Run in a copy of the notebooks folder's place, so that runs the labs write stay in tmp_path.
-    (tmp_path / "notebooks").mkdir()
+    # Run from an empty notebooks folder of its own, so that what the lab writes stays in tmp_path
+    # and no data folder is found beside it.
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
     client = NotebookClient(notebook, timeout=TIME_LIMIT_SECONDS, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path / "notebooks")}})
+                            resources={"metadata": {"path": str(folder)}})
     client.execute()
     errors = [output for cell in notebook.cells if cell.cell_type == "code"
               for output in cell.outputs if output.output_type == "error"]
     assert not errors
+    # The first cell's output says that a sample stands in, and how to use real data instead.
+    said = "".join(output.get("text", "") for output in notebook.cells[1].outputs)
+    assert "No data folder found" in said and any(f"{variable}=" in said for variable in variables), said
+    assert any((folder / samples.SAMPLES_FOLDER).iterdir())
     images = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
               if "image/png" in output.get("data", {})]
     assert len(images) >= 2, "each lab draws its pictures"
+
+
+def test_lab_data_folder_prefers_the_notebook_setting_then_the_environment_then_the_project(
+        tmp_path, monkeypatch, capsys):
+    chosen, from_environment, project = (tmp_path / name for name in ("chosen", "environment", "project"))
+    for folder in (chosen, from_environment, project):
+        folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLORNN_DATA", str(from_environment))
+    assert samples.lab_data_folder(str(chosen), "COLORNN_DATA", project, "photos") == chosen
+    assert samples.lab_data_folder(None, "COLORNN_DATA", project, "photos") == from_environment
+    assert "(from COLORNN_DATA)" in capsys.readouterr().out
+    monkeypatch.delenv("COLORNN_DATA")
+    assert samples.lab_data_folder(None, "COLORNN_DATA", project, "photos") == project
+    # A folder named explicitly that is missing is an error, never a silent fallback to the sample.
+    with pytest.raises(ValueError, match="DATA_DIR is .*missing, which is not a folder"):
+        samples.lab_data_folder(str(tmp_path / "missing"), "COLORNN_DATA", project, "photos")
+    monkeypatch.setenv("COLORNN_VIDEOS", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="COLORNN_VIDEOS is"):
+        samples.lab_data_folder(None, "COLORNN_VIDEOS", project, "videos")
+    assert not (tmp_path / samples.SAMPLES_FOLDER).exists()
