@@ -1,9 +1,15 @@
-"""`colornn ...`: parses arguments, calls the library, maps user errors to one line and exit code 2."""
+"""`colornn ...`: parses arguments, calls the library, maps user errors to one line and exit code 2.
+
+User errors are the library's `ColorNNError`s (colornn_keras/errors.py): a bad input, an output
+that cannot be written, weights or a run record that do not fit, an impossible setting. Anything
+else is a bug, and keeps its traceback (exit code 1).
+"""
 
 import argparse
 import os
 import pathlib
 import sys
+import warnings
 
 # Light on purpose: TensorFlow (seconds to import) loads only once a command runs, so `--help`
 # and argument errors answer at once. Modules that import it are imported inside the handlers.
@@ -37,6 +43,32 @@ def _import_tensorflow(verbose):
                 os.dup2(saved_stderr, 2)
     finally:
         os.close(saved_stderr)
+
+
+def _usage_error(message):
+    from colornn_keras import errors
+
+    return errors.ColorNNError(message)
+
+
+def _check_run(run_dir):
+    """A one-line error, before any work, for a run folder whose config.json this version cannot
+    read (and for the color run a consistency run names)."""
+    from colornn_keras import experiments
+    from colornn_keras import training
+
+    path = pathlib.Path(run_dir) / experiments.CONFIG_FILE
+    if not path.is_file():
+        return  # The library says that this is not a run folder.
+    recorded = experiments.read_json(path)
+    if isinstance(recorded, dict) and recorded.get("kind") == "consistency":
+        # A consistency run records its color model's size and bins beside its own settings.
+        experiments.check_settings(path, recorded, training.ConsistencyTrainingConfig,
+                                   ("kind", "image_size", "num_bins"))
+        if recorded.get("color_run"):
+            _check_run(recorded["color_run"])
+    else:
+        experiments.check_settings(path, recorded, training.ColorTrainingConfig)
 
 
 def _add_run_arguments(parser, default_name):
@@ -112,10 +144,11 @@ def _train_color(arguments):
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
+        _check_run(arguments.resume)
         run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
     else:
         if not arguments.data:
-            raise ValueError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
+            raise _usage_error("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
         config = training.ColorTrainingConfig(
             data=arguments.data, name=arguments.name, variant=arguments.variant,
             image_size=arguments.image_size, num_bins=arguments.num_bins, batch_size=arguments.batch_size,
@@ -138,6 +171,7 @@ def _train_color(arguments):
 def _evaluate_color(arguments):
     from colornn_keras import training
 
+    _check_run(arguments.run)
     _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data))
 
 
@@ -146,10 +180,12 @@ def _train_consistency(arguments):
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
+        _check_run(arguments.resume)
         run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
     else:
         if not (arguments.videos and arguments.color_run):
-            raise ValueError("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
+            raise _usage_error("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
+        _check_run(arguments.color_run)
         config = training.ConsistencyTrainingConfig(
             videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, stride=arguments.stride,
             epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
@@ -165,6 +201,7 @@ def _train_consistency(arguments):
 def _evaluate_consistency(arguments):
     from colornn_keras import training
 
+    _check_run(arguments.run)
     _evaluate_and_print(arguments, lambda: training.evaluate_consistency_run(arguments.run, arguments.videos))
 
 
@@ -175,7 +212,9 @@ def _evaluate_and_print(arguments, evaluate):
 
     output = pathlib.Path(arguments.output) if arguments.output else None
     if output is not None and output.exists() and not arguments.overwrite:
-        raise ValueError(f"{output} exists; pass --overwrite to replace it.")  # Checked before the work.
+        from colornn_keras import errors
+
+        raise errors.OutputError(f"{output} exists; pass --overwrite to replace it.")  # Checked before the work.
     results = evaluate()
     if output is not None:
         experiments.write_json(output, results)
@@ -189,6 +228,9 @@ def _load_colorizer(arguments):
     from colornn_keras import training
 
     dtype = precision.resolve_dtype_policy(arguments.precision)
+    for run_dir in (arguments.consistency_run, arguments.color_run):
+        if run_dir:
+            _check_run(run_dir)
     if arguments.consistency_run:
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
@@ -211,42 +253,54 @@ def _progress(arguments, total):
     return lambda count: bar.add(count)
 
 
-def _count_work(source):
+def _count_work(source, allow_truncated):
     from colornn_keras import inference
     from colornn_keras.data import images
     from colornn_keras.data import video
 
     source = pathlib.Path(source)
     if video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source)):
-        return video.probe(source).frame_count
+        return video.probe(source, allow_truncated=allow_truncated).frame_count
     if source.is_dir():
         return len(images.find_images(source))
+    if source.suffix.lower() in images.IMAGE_EXTENSIONS:
+        inference.read_image(source)
     return 1
 
 
 def _colorize(arguments):
+    from colornn_keras import errors
     from colornn_keras import inference
+    from colornn_keras.data import images
 
     source = pathlib.Path(arguments.input)
     if not source.exists():
-        raise ValueError(f"{source} does not exist.")
-    total = _count_work(source)  # Also rejects unreadable videos and empty folders before any work.
+        raise errors.InputError(f"{source} does not exist.")
+    # Also rejects unreadable and truncated videos, bad frames and empty folders before any work.
+    total = _count_work(source, arguments.allow_truncated)
     colorizer = _load_colorizer(arguments)
-    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total))
+    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total),
+                                allow_truncated=arguments.allow_truncated)
+    if report.skipped:
+        shown = ", ".join(report.skipped[:5]) + (", ..." if len(report.skipped) > 5 else "")
+        print(f"colornn: skipped {len(report.skipped)} files that are not images it colours "
+              f"({', '.join(extension[1:] for extension in images.IMAGE_EXTENSIONS)}): {shown}", file=sys.stderr)
     for path, message in report.failures:
         print(f"colornn: failed: {path}: {message}", file=sys.stderr)
     if not arguments.quiet:
         print(f"Wrote {report.outputs[0] if len(report.outputs) == 1 else f'{len(report.outputs)} files'}")
     if report.failures:
-        raise ValueError(f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
+        raise errors.ColorNNError(
+            f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
 
 
 def _demo(arguments):
     from colornn_keras import demo
 
-    colorizer = _load_colorizer(arguments)
     folder = pathlib.Path(arguments.output) if arguments.output else demo.free_folder(pathlib.Path("colornn_demo"))
-    written = demo.run_demo(colorizer, arguments.input, folder, arguments.overwrite)
+    # A bad input or folder is reported before the model loads, and before the folder is made.
+    demo_input = demo.check_input(arguments.input, folder, arguments.overwrite, arguments.allow_truncated)
+    written = demo.write_demo(_load_colorizer(arguments), demo_input)
     print("Wrote " + ", ".join(str(path) for path in written))
 
 
@@ -267,6 +321,9 @@ def _add_colorize_arguments(parser):
     parser.add_argument("--color-run", help="use the color model of this run folder instead of the shipped weights")
     parser.add_argument("--consistency-run", help="use the models of this consistency run folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="videos: colour what a truncated or damaged video holds, with a warning, instead of "
+                             "refusing it")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -283,7 +340,7 @@ def _reproduce(arguments):
         folder = pathlib.Path(arguments.resume)
     else:
         if not (arguments.data and arguments.videos):
-            raise ValueError("Give --data STILLS_DIR and --videos VIDEOS_DIR (or --resume FOLDER).")
+            raise _usage_error("Give --data STILLS_DIR and --videos VIDEOS_DIR (or --resume FOLDER).")
         folder = reproduction.start(
             arguments.data, arguments.videos, arguments.profile, arguments.runs_root, arguments.image_size,
             _split_sizes(arguments.clip_split) if arguments.clip_split else None, arguments.precision, arguments.seed)
@@ -364,19 +421,34 @@ def build_parser():
     return parser
 
 
+def _show_warning(show):
+    """`warnings.showwarning` that prints the library's own warnings as one line each."""
+    from colornn_keras import errors
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, errors.ColorNNWarning):
+            print(f"colornn: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return show_warning
+
+
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
     _import_tensorflow(arguments.verbose or os.environ.get(VERBOSE_ENV_VARIABLE, "") not in ("", "0"))
-    from colornn_keras.backbone import BackboneWeightsError
+    from colornn_keras import errors
 
-    try:
-        arguments.handler(arguments)
-    except (ValueError, BackboneWeightsError, FileNotFoundError) as error:
-        print(f"colornn: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("colornn: interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning(warnings.showwarning)
+        try:
+            arguments.handler(arguments)
+        except errors.ColorNNError as error:
+            print(f"colornn: {error.label}: {error}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except KeyboardInterrupt:
+            print("colornn: interrupted", file=sys.stderr)
+            return 130
     return 0
 
 

@@ -5,13 +5,15 @@ installed dependency), so the demo runs offline on a fresh install. It is not a 
 shipped model, trained on water scenes, gives it plausible-looking but often wrong colours.
 """
 
+import contextlib
+import dataclasses
 import pathlib
+import shutil
 
 import numpy as np
-from PIL import Image
 
 from colornn_keras import colorspace
-from colornn_keras import files
+from colornn_keras import errors
 from colornn_keras import inference
 from colornn_keras.data import images
 from colornn_keras.data import video
@@ -37,54 +39,102 @@ def _gray(rgb):
     return np.repeat(np.round(luma * 255.0).astype(np.uint8), 3, axis=-1)
 
 
-def _save(array, path):
-    with files.atomic_write(path, suffix=path.suffix) as temporary:
-        Image.fromarray(array).save(temporary)
-    return path
+@dataclasses.dataclass
+class DemoInput:
+    """A demo's input, read and checked (`check_input`) before any model is loaded."""
+
+    source: pathlib.Path
+    folder: pathlib.Path
+    video_info: object = None  # `video.VideoInfo` for a video.
+    original: object = None  # RGB uint8 for an image.
+    allow_truncated: bool = False
 
 
-def run_demo(colorizer, source=None, folder=pathlib.Path("colornn_demo"), overwrite=False):
-    """Writes grayscale input, colorized output, original and a side-by-side into `folder`."""
+def check_input(source=None, folder=pathlib.Path("colornn_demo"), overwrite=False, allow_truncated=False):
+    """Reads and checks the demo's input and output folder; an `InputError` or `OutputError` if
+    either will not do, before anything is written."""
     source = pathlib.Path(source) if source else default_demo_input()
     folder = pathlib.Path(folder)
     if not source.exists():
-        raise ValueError(f"{source} does not exist.")
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise ValueError(f"{folder} exists and is not empty; pass --overwrite or choose another -o folder.")
-    folder.mkdir(parents=True, exist_ok=True)
+        raise errors.InputError(f"{source} does not exist.")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not overwrite:
+        raise errors.OutputError(f"{folder} exists and is not empty; pass --overwrite or choose another -o folder.")
     if video.is_video_file(source):
-        return _video_demo(colorizer, source, folder)
-    if source.suffix.lower() not in images.IMAGE_EXTENSIONS:
-        raise ValueError(f"{source} is neither an image nor a video.")
-    with Image.open(source) as image:
-        inference.check_image_size(*image.size, source)
-    original = images.open_rgb(source)
+        info = video.probe(source, allow_truncated=allow_truncated)
+        inference.check_image_size(info.width, info.height, source)
+        return DemoInput(source, folder, video_info=info, allow_truncated=allow_truncated)
+    if source.suffix.lower() in images.IMAGE_EXTENSIONS:
+        return DemoInput(source, folder, original=inference.read_image(source))
+    raise errors.InputError(f"{source} is neither an image nor a video.")
+
+
+def write_demo(colorizer, demo_input):
+    """Writes the demo of a checked input into its folder; returns the files written.
+
+    All or nothing: if any output cannot be written, the files this call made are removed
+    again, with the folder if it made it.
+    """
+    folder = demo_input.folder
+    is_video = demo_input.video_info is not None
+    targets = [folder / name for name in _OUTPUTS["video" if is_video else "image"]]
+    created = not folder.exists()
+    before = {path: _identity(path) for path in targets}
+    try:
+        if is_video:
+            return _video_demo(colorizer, demo_input)
+        return _image_demo(colorizer, demo_input.original, folder)
+    except BaseException:
+        for path in targets:
+            if _identity(path) != before[path]:  # Written by this call (a rename gives a new inode).
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _identity(path):
+    with contextlib.suppress(OSError):
+        status = path.stat()
+        return status.st_ino, status.st_mtime_ns
+    return None
+
+
+def run_demo(colorizer, source=None, folder=pathlib.Path("colornn_demo"), overwrite=False, allow_truncated=False):
+    """Writes grayscale input, colorized output, original and a side-by-side into `folder`
+    (`check_input`, then `write_demo`: the input is checked before `folder` is made)."""
+    return write_demo(colorizer, check_input(source, folder, overwrite, allow_truncated))
+
+
+_OUTPUTS = {
+    "image": ("grayscale.png", "colorized.png", "original.png", "side_by_side.png"),
+    "video": ("colorized.mp4", "side_by_side.mp4"),
+}
+
+
+def _image_demo(colorizer, original, folder):
     gray = _gray(original)
     (colorized,) = colorizer.colorize_frames([gray])
-    return [
-        _save(gray, folder / "grayscale.png"),
-        _save(colorized, folder / "colorized.png"),
-        _save(original, folder / "original.png"),
-        _save(np.concatenate([gray, colorized, original], axis=1), folder / "side_by_side.png"),
-    ]
+    pictures = (gray, colorized, original, np.concatenate([gray, colorized, original], axis=1))
+    return [inference.save_image(picture, folder / name) for picture, name in zip(pictures, _OUTPUTS["image"])]
 
 
-def _video_demo(colorizer, source, folder):
-    info = video.probe(source)
-    inference.check_image_size(info.width, info.height, source)
+def _video_demo(colorizer, demo_input):
+    source, info = demo_input.source, demo_input.video_info
     originals = []
 
     def gray_frames():
-        for frame in video.read_frames(source):
+        for frame in video.read_frames(source, expected_frames=info.frame_count,
+                                       allow_truncated=demo_input.allow_truncated):
             originals.append(frame)
             yield _gray(frame)
 
     audio = source if info.has_audio else None
-    targets = (folder / "colorized.mp4", folder / "side_by_side.mp4")
+    targets = [demo_input.folder / name for name in _OUTPUTS["video"]]
     with video.VideoWriter(targets[0], info.fps, audio) as colorized_writer, \
             video.VideoWriter(targets[1], info.fps, audio) as side_writer:
         for colorized in colorizer.colorize_sequence(gray_frames()):
             original = originals.pop(0)
             colorized_writer.write(colorized)
             side_writer.write(np.concatenate([_gray(original), colorized, original], axis=1))
-    return list(targets)
+    return targets

@@ -20,6 +20,8 @@ import os
 
 import tensorflow as tf
 
+from colornn_keras import errors
+
 STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
 
 
@@ -42,7 +44,7 @@ def cluster_spec():
         parsed = json.loads(config)
         return parsed["cluster"], parsed["task"]
     except (ValueError, KeyError) as error:
-        raise ValueError(f"TF_CONFIG is not a valid cluster configuration ({error}): {config[:200]}") from error
+        raise errors.ColorNNError(f"TF_CONFIG is not a valid cluster configuration ({error}): {config[:200]}") from error
 
 
 def is_chief():
@@ -75,7 +77,7 @@ def strategy_from(name="auto"):
             name = "none"
     if name == "multi_worker":
         if workers < 1:
-            raise ValueError("Multi-worker training needs TF_CONFIG describing the cluster (see the README).")
+            raise errors.ColorNNError("Multi-worker training needs TF_CONFIG describing the cluster (see the README).")
         return _MultiWorkerMirroredStrategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()

@@ -3,7 +3,9 @@
 The models see luma at their own square size; their U and V are decoded there, resized back to
 the source's size, and joined with the source's own full-resolution Y, so detail comes from the
 original and never from an upscaled model input. Colour input is reduced to its luma first, so
-any photo can be tried. Every output is written atomically: nothing half-written is left.
+any photo can be tried. Every output is written atomically and checked before it is put in
+place: nothing half-written or unreadable is left. Bad inputs are `InputError`s, outputs that
+cannot be written `OutputError`s, each one line naming the file.
 """
 
 import collections
@@ -11,13 +13,13 @@ import concurrent.futures
 import dataclasses
 import pathlib
 import queue
-import re
 import threading
 
 import numpy as np
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras.data import images
 from colornn_keras.data import video
@@ -37,9 +39,10 @@ def _resize_plane(plane, size):
 
 def check_image_size(width, height, source):
     if min(width, height) < MIN_SIDE:
-        raise ValueError(f"{source} is {width}x{height}: too small to colorize (at least {MIN_SIDE}x{MIN_SIDE}).")
+        raise errors.InputError(f"{source} is {width}x{height}: too small to colorize (at least {MIN_SIDE}x{MIN_SIDE}).")
     if width * height > MAX_PIXELS:
-        raise ValueError(f"{source} is {width}x{height}: larger than {MAX_PIXELS // 10**6} megapixels; downscale it first.")
+        raise errors.InputError(f"{source} is {width}x{height}: larger than {MAX_PIXELS // 10**6} megapixels; "
+                                "downscale it first.")
 
 
 @dataclasses.dataclass
@@ -137,30 +140,74 @@ class Colorizer:
             yield lumas.pop(0), prediction["uv"]
 
 
-def _open_checked(path):
-    with Image.open(path) as image:
-        check_image_size(*image.size, path)
-    return images.open_rgb(path)
+# Pillow's ways of saying it cannot read a file as an image.
+_UNREADABLE_IMAGE = (OSError, SyntaxError, EOFError, Image.DecompressionBombError)
+
+
+def read_image(path):
+    """An image file as RGB uint8, of a size the models can colour; an `InputError` naming it if
+    it is not a readable image."""
+    try:
+        with Image.open(path) as image:
+            check_image_size(*image.size, path)
+        return images.open_rgb(path)
+    except _UNREADABLE_IMAGE as error:
+        raise errors.InputError(f"{path} is not a readable image: {video.image_failure(path, error)}.") from error
+
+
+def image_format(target):
+    """The Pillow format `target`'s extension names; an `OutputError` if it names none Pillow writes."""
+    Image.init()
+    image_format = Image.registered_extensions().get(pathlib.Path(target).suffix.lower())
+    if image_format not in Image.SAVE:
+        raise errors.OutputError(f"{target} does not end in an image extension that can be written "
+                                 f"({', '.join(images.IMAGE_EXTENSIONS)}).")
+    return image_format
+
+
+def save_image(rgb, target):
+    """Writes RGB uint8 to `target` atomically; it replaces `target` only if it reads back whole."""
+    target = pathlib.Path(target)
+    image_format_name = image_format(target)
+    with files.atomic_write(target, suffix=target.suffix) as temporary:
+        try:
+            Image.fromarray(rgb).save(temporary, format=image_format_name)
+        except OSError as error:
+            raise files.cannot_write(target, error) from error
+        try:
+            with Image.open(temporary) as written:
+                written.load()
+                size = written.size
+        except _UNREADABLE_IMAGE as error:
+            raise errors.OutputError(f"Cannot write {target}: it did not read back as an image.") from error
+        if size != (rgb.shape[1], rgb.shape[0]):
+            raise errors.OutputError(f"Cannot write {target}: it read back as {size[0]}x{size[1]}, "
+                                     f"not {rgb.shape[1]}x{rgb.shape[0]}.")
+    return target
 
 
 def colorize_image_file(colorizer, source, target):
     """Colours one image file into `target` (format from its extension), atomically."""
-    rgb = _open_checked(source)
+    rgb = read_image(source)
     (output,) = colorizer.colorize_frames([rgb])
-    with files.atomic_write(target, suffix=pathlib.Path(target).suffix) as temporary:
-        Image.fromarray(output).save(temporary)
-    return target
+    return save_image(output, target)
 
 
-def colorize_video_file(colorizer, source, target, progress=None):
-    """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written."""
-    info = video.probe(source)
+def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False):
+    """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
+
+    A video cut short of the duration its header declares, or decoding to fewer frames than it
+    holds, is an `InputError` unless `allow_truncated` (then a warning); nothing is written then.
+    """
+    info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None) as writer:
         # Three stages overlap on the cores: decoding (a thread), prediction (this thread, in
         # TensorFlow), and joining full-resolution colour + encoding (a thread). Queues are short,
         # so memory stays flat however long the clip.
-        frames = _read_ahead(video.read_frames(source), depth=PIPELINE_DEPTH)
+        frames = _read_ahead(
+            video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
+            depth=PIPELINE_DEPTH)
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
             pending = collections.deque()
 
@@ -220,12 +267,8 @@ def _read_ahead(iterator, depth):
         thread.join(timeout=5)
 
 
-def is_frame_folder(folder):
-    """True when a folder's images are numbered frames of one sequence (frame_0001.png, ...)."""
-    names = [path.name for path in pathlib.Path(folder).iterdir() if path.suffix.lower() in images.IMAGE_EXTENSIONS]
-    if len(names) < 2 or not all(re.search(r"\d", name) for name in names):
-        return False
-    return len({re.sub(r"\d+", "#", name) for name in names}) == 1
+# Whether a folder is a video's numbered frames or a folder of photos (see `video.is_frame_folder`).
+is_frame_folder = video.is_frame_folder
 
 
 def default_output(source):
@@ -240,11 +283,11 @@ def default_output(source):
 def _check_target(target, overwrite):
     target = pathlib.Path(target)
     if target.exists() and not overwrite and not (target.is_dir() and not any(target.iterdir())):
-        raise ValueError(f"{target} exists; pass --overwrite to replace it.")
+        raise errors.OutputError(f"{target} exists; pass --overwrite to replace it.")
     parent = target.parent if not target.is_dir() else target
     existing = next((folder for folder in [parent, *parent.parents] if folder.exists()), None)
     if existing is None or not existing.is_dir() or not _writable(existing):
-        raise ValueError(f"Cannot write to {parent}: the folder is not writable.")
+        raise errors.OutputError(f"Cannot write to {parent}: the folder is not writable.")
 
 
 def _writable(folder):
@@ -253,16 +296,26 @@ def _writable(folder):
     return os.access(folder, os.W_OK | os.X_OK)
 
 
+def _other_files(folder, colorized):
+    """Files under `folder` that a folder run leaves alone (GIFs, notes, ...), hidden ones aside."""
+    colorized = {pathlib.Path(path) for path in colorized}
+    return sorted(path for path in pathlib.Path(folder).rglob("*")
+                  if path.is_file() and path not in colorized
+                  and not any(part.startswith(".") for part in path.relative_to(folder).parts))
+
+
 @dataclasses.dataclass
 class ColorizeReport:
-    """What a `colorize` call wrote and what failed (folder runs continue past failures)."""
+    """What a `colorize` call wrote, what failed (folder runs continue past failures), and which
+    files of a folder were not images it colours."""
 
     outputs: list
     failures: list  # [(path, message)]
     frames: int = 0
+    skipped: list = dataclasses.field(default_factory=list)
 
 
-def colorize(colorizer, source, target=None, overwrite=False, progress=None):
+def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False):
     """Colours an image, a folder of images, a video file or a folder of numbered frames.
 
     Args:
@@ -272,13 +325,15 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None):
             folder for a folder of images. A folder of numbered frames becomes an mp4 at 30 fps.
         overwrite: replace an existing output.
         progress: optional callable receiving the number of frames just finished.
+        allow_truncated: colour what a truncated video holds, with a warning, instead of refusing it.
 
     Returns:
-        A `ColorizeReport`. Raises `ValueError` with a one-line message for bad input.
+        A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
+        a bad input or an output that cannot be written; nothing is left at the target then.
     """
     source = pathlib.Path(source)
     if not source.exists():
-        raise ValueError(f"{source} does not exist.")
+        raise errors.InputError(f"{source} does not exist.")
     frame_folder = source.is_dir() and is_frame_folder(source)
     if target is None:
         target = default_output(source)
@@ -289,8 +344,8 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None):
 
     if video.is_video_file(source) or frame_folder:
         if target.suffix.lower() != ".mp4":
-            raise ValueError(f"Video output must be an .mp4 file, got {target}.")
-        frames = colorize_video_file(colorizer, source, target, progress)
+            raise errors.OutputError(f"Video output must be an .mp4 file, got {target}.")
+        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated)
         return ColorizeReport([target], [], frames)
     if source.is_dir():
         sources = images.find_images(source)
@@ -300,18 +355,16 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None):
             try:
                 _check_target(destination, overwrite)
                 outputs.append(colorize_image_file(colorizer, path, destination))
-            except Exception as error:  # One bad file must not stop the folder: report and go on.
-                failures.append((str(path), str(error).splitlines()[0] if str(error) else type(error).__name__))
+            except errors.ColorNNError as error:  # One bad file must not stop the folder: report and go on.
+                failures.append((str(path), str(error)))
             if progress is not None:
                 progress(1)
-        return ColorizeReport(outputs, failures, len(outputs))
+        return ColorizeReport(outputs, failures, len(outputs), [str(path) for path in _other_files(source, sources)])
     if source.suffix.lower() not in images.IMAGE_EXTENSIONS:
-        raise ValueError(f"{source} is neither an image ({', '.join(images.IMAGE_EXTENSIONS)}) nor a video "
-                         f"({', '.join(video.VIDEO_EXTENSIONS)}).")
-    try:
-        colorize_image_file(colorizer, source, target)
-    except (OSError, SyntaxError) as error:  # Pillow's ways of saying "not an image I can read".
-        raise ValueError(f"{source} is not a readable image: {error}") from error
+        raise errors.InputError(f"{source} is neither an image ({', '.join(images.IMAGE_EXTENSIONS)}) nor a video "
+                                f"({', '.join(video.VIDEO_EXTENSIONS)}).")
+    image_format(target)  # An output it cannot write is refused before the work.
+    colorize_image_file(colorizer, source, target)
     if progress is not None:
         progress(1)
     return ColorizeReport([target], [], 1)

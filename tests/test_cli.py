@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from colornn_keras import cli
+from colornn_keras import errors
 
 
 def test_help_lists_the_commands(capsys):
@@ -81,3 +82,209 @@ def test_demo_without_an_output_folder_never_reuses_one(weights_folder, tmp_path
     assert cli.main(["demo", "--quiet"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("colornn_demo")) == [
         "colornn_demo", "colornn_demo_2"]
+
+
+# Issue #15: nothing broken is ever put in place, and every failure says which side failed.
+
+
+@pytest.fixture(scope="module")
+def tiny_color_weights(tmp_path_factory, vgg16_weights):
+    """A shipped-weights folder with a tiny (32x32) color model, built once for these tests."""
+    from colornn_keras import pretrained
+    from colornn_keras.models import checkpoints, color
+
+    folder = tmp_path_factory.mktemp("weights")
+    checkpoints.save_trained_part(color.build_color_model(image_size=32, backbone_weights=vgg16_weights),
+                                  folder / "color_model.trained.h5")
+    pretrained.write_manifest(folder, {"color": {"file": "color_model.trained.h5", "image_size": 32, "num_bins": 30,
+                                                 "run": "test"}})
+    return folder
+
+
+@pytest.fixture
+def shipped(tiny_color_weights, monkeypatch):
+    from colornn_keras import pretrained
+
+    monkeypatch.setenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, str(tiny_color_weights))
+
+
+def _one_line_error(capsys, label):
+    """The one line `colornn` printed on stderr, checked to start with 'colornn: <label>: '."""
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"colornn: {label}: "), lines[0]
+    return lines[0]
+
+
+def _photo(path, size=(40, 48), seed=1):
+    from PIL import Image
+
+    from tests.conftest import make_scene
+
+    Image.fromarray(make_scene(size, seed)).save(path)
+    return path
+
+
+def test_a_bug_is_not_masked_as_a_user_error(monkeypatch):
+    def broken_table(arguments):
+        raise ValueError("operands could not be broadcast together")  # As NumPy says it.
+
+    monkeypatch.setattr(cli, "_table", broken_table)
+    with pytest.raises(ValueError, match="broadcast") as failure:
+        cli.main(["table", "some_run"])  # Propagates: Python prints the traceback and exits 1.
+    assert not isinstance(failure.value, errors.ColorNNError)
+
+
+@pytest.mark.parametrize("content", [b"", "cut"])
+def test_demo_on_a_damaged_photo_is_one_line_and_leaves_no_folder(tmp_path, capsys, content):
+    source = tmp_path / "photo.jpg"
+    if content == "cut":
+        data = _photo(source).read_bytes()
+        source.write_bytes(data[: len(data) // 3])
+    else:
+        source.write_bytes(content)
+    assert cli.main(["demo", str(source), "-o", str(tmp_path / "demo"), "--quiet"]) == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "input error")
+    assert f"{source} is not a readable image: " in line
+    assert not (tmp_path / "demo").exists()
+
+
+def test_a_damaged_frame_is_named(tmp_path, capsys):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for index in range(3):
+        _photo(frames / f"{index:05d}.png", seed=index)
+    (frames / "00001.png").write_bytes(b"")
+    assert cli.main(["colorize", str(frames), "--quiet"]) == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "input error")
+    assert f"Frame {frames / '00001.png'} is not a readable image: the file is empty" in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["frames"]
+
+
+@pytest.mark.parametrize("command", [["evaluate", "color", "--run"], ["train", "color", "--resume"],
+                                     ["colorize", "photo.png", "--color-run"]])
+def test_run_records_this_version_cannot_read_are_one_line(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    _photo(tmp_path / "photo.png")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"kind": "color", "data": "photos", "colour_jitter": 0.2}))
+    assert cli.main([*command, str(run)]) == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "run record error")
+    assert f"{run / 'config.json'} records settings this version does not know: colour_jitter" in line
+    (run / "config.json").write_text('{"kind": "color", "data": ')  # Cut short.
+    assert cli.main([*command, str(run)]) == cli.EXIT_USER_ERROR
+    assert f"{run / 'config.json'} is not valid JSON" in _one_line_error(capsys, "run record error")
+
+
+def test_table_of_a_run_with_a_damaged_record_is_one_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"kind": "color"}))
+    (run / "metrics.json").write_text("")
+    assert cli.main(["table", str(run)]) == cli.EXIT_USER_ERROR
+    assert f"{run / 'metrics.json'} is not valid JSON" in _one_line_error(capsys, "run record error")
+
+
+def test_a_split_that_comes_out_empty_is_refused_before_a_run_folder(image_folder, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    assert cli.main(["train", "color", "--data", str(image_folder), "--split", "1.0", "0", "0", "--runs-root",
+                     str(runs), "--image-size", "32", "--quiet"]) == cli.EXIT_USER_ERROR
+    assert "0 validation photos" in _one_line_error(capsys, "input error")
+    assert not runs.exists() or not any(runs.iterdir())
+
+
+def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
+    from tests.data.test_video import faststart_clip, file_size_limit
+
+    source = faststart_clip(tmp_path / "clip.mp4", frames=40)
+    with file_size_limit(1500):  # Less than the coloured clip needs.
+        code = cli.main(["colorize", str(source), "--quiet"])
+    assert code == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "output error")
+    assert f"Cannot write {tmp_path / 'clip_colorized.mp4'}: ffmpeg " in line and ".partial" not in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
+    from tests.data.test_video import faststart_clip, file_size_limit
+
+    source = faststart_clip(tmp_path / "clip.mp4", frames=20)
+    with file_size_limit(3000):
+        code = cli.main(["demo", str(source), "-o", str(tmp_path / "demo"), "--quiet"])
+    assert code == cli.EXIT_USER_ERROR
+    assert f"Cannot write {tmp_path / 'demo'}" in _one_line_error(capsys, "output error")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_a_truncated_video_is_refused_unless_allowed(shipped, tmp_path, capsys):
+    from colornn_keras import files
+    from colornn_keras.data import video
+    from tests.data.test_video import cut, faststart_clip
+
+    source = cut(faststart_clip(tmp_path / "clip.mp4", frames=40, audio=True), 0.5)
+    target = tmp_path / "out.mp4"
+    assert cli.main(["colorize", str(source), "-o", str(target), "--quiet"]) == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "input error")
+    assert f"{source} is truncated: its header declares 1.60 s (about 40 frames at 25 fps)" in line
+    assert "--allow-truncated" in line and not target.exists()
+    # A killed earlier run left its temporary beside the target: the next run removes it.
+    stale = tmp_path / f".out.mp4.{2 ** 22 + 1}.abcd1234{files.TEMPORARY_MARK}.mp4"
+    stale.write_bytes(b"half a video")
+    assert cli.main(["colorize", str(source), "-o", str(target), "--quiet", "--allow-truncated"]) == 0
+    warning = capsys.readouterr().err
+    assert f"colornn: warning: {source} is truncated: its header declares 1.60 s" in warning
+    present = int(warning.split(" frames)")[0].rsplit("(", 1)[1])
+    assert video.probe(target).frame_count in (present - 1, present) and 5 < present < 40
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
+
+
+def test_a_folder_of_camera_photos_is_coloured_as_photos(shipped, tmp_path, capsys):
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    for index, size in enumerate([(60, 50), (50, 60)]):  # Landscape and portrait.
+        _photo(folder / f"IMG_{index + 1:04d}.jpg", size, seed=index)
+    (folder / "party.gif").write_bytes(b"GIF89a")
+    assert cli.main(["colorize", str(folder), "--quiet"]) == 0
+    assert sorted(path.name for path in (tmp_path / "holiday_colorized").iterdir()) == ["IMG_0001.jpg", "IMG_0002.jpg"]
+    assert cli.main(["colorize", str(folder), "-o", str(tmp_path / "coloured"), "--quiet"]) == 0
+    assert len(list((tmp_path / "coloured").iterdir())) == 2
+    skipped = capsys.readouterr().err
+    assert "colornn: skipped 1 files that are not images it colours" in skipped and "party.gif" in skipped
+
+
+@pytest.mark.parametrize("target, message", [("/proc/photo.png", "Cannot write"),
+                                             ("photo.felf4g9m", "does not end in an image extension")])
+def test_outputs_that_cannot_be_written_are_output_errors(shipped, tmp_path, capsys, monkeypatch, target, message):
+    monkeypatch.chdir(tmp_path)
+    _photo(tmp_path / "photo.png")
+    assert cli.main(["colorize", "photo.png", "-o", target, "--quiet"]) == cli.EXIT_USER_ERROR
+    line = _one_line_error(capsys, "output error")
+    assert f"{target}" in line and message in line and ".partial" not in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_a_demo_that_fails_midway_takes_back_what_it_wrote(tmp_path, monkeypatch):
+    from colornn_keras import demo, inference
+
+    class Identity:  # Stands in for the model: the demo's writing is what is tested.
+        def colorize_frames(self, frames):
+            return list(frames)
+
+    real_save = inference.save_image
+
+    def save_then_fill_the_disk(rgb, target):
+        if target.name == "original.png":
+            raise errors.OutputError(f"Cannot write {target}: No space left on device.")
+        return real_save(rgb, target)
+
+    monkeypatch.setattr(inference, "save_image", save_then_fill_the_disk)
+    demo_input = demo.check_input(_photo(tmp_path / "photo.png"), tmp_path / "demo")
+    with pytest.raises(errors.OutputError, match="original.png"):
+        demo.write_demo(Identity(), demo_input)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.png"]
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "side_by_side.png").write_bytes(b"an earlier demo")
+    with pytest.raises(errors.OutputError):
+        demo.write_demo(Identity(), demo.check_input(tmp_path / "photo.png", tmp_path / "old", overwrite=True))
+    assert [path.name for path in (tmp_path / "old").iterdir()] == ["side_by_side.png"]  # Never reached.

@@ -1,13 +1,18 @@
+import pathlib
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import errors
+from colornn_keras import files
 from colornn_keras import inference
 from colornn_keras.data import video
 from colornn_keras.models import color
 from colornn_keras.models import consistency
 from tests.conftest import make_scene, panning_frames
+from tests.data.test_video import cut, faststart_clip, file_size_limit
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +120,13 @@ def _ffmpeg_clip(path, truncate=False, video_stream=True):
         (lambda tmp: tmp / "missing.png", "does not exist"),
         (lambda tmp: (tmp / "notes.txt").write_text("hi") and tmp / "notes.txt", "neither an image"),
         (lambda tmp: (tmp / "fake.png").write_bytes(b"garbage") and tmp / "fake.png", "not a readable image"),
-        (lambda tmp: (tmp / "fake.mp4").write_bytes(b"garbage") and tmp / "fake.mp4", "not a readable video"),
+        (lambda tmp: (tmp / "fake.mp4").write_bytes(b"garbage") and tmp / "fake.mp4", "not a video ffmpeg can read"),
+        (lambda tmp: (tmp / "empty.jpg").write_bytes(b"") or tmp / "empty.jpg", r"not a readable image: the file is empty"),
+        (lambda tmp: _cut_jpeg(tmp / "cut.jpg"), r"cut.jpg is not a readable image: image file is truncated"),
         (lambda tmp: Image.new("RGB", (1, 1)).save(tmp / "dot.png") or tmp / "dot.png", "too small"),
-        (lambda tmp: _ffmpeg_clip(tmp / "truncated.mp4", truncate=True), "not a readable video"),
-        (lambda tmp: _ffmpeg_clip(tmp / "sound_only.mp4", video_stream=False), "not a readable video"),
+        (lambda tmp: _ffmpeg_clip(tmp / "truncated.mp4", truncate=True), "not a video ffmpeg can read: moov atom"),
+        (lambda tmp: cut(faststart_clip(tmp / "cut.mp4", audio=True)), "cut.mp4 is truncated: its header"),
+        (lambda tmp: _ffmpeg_clip(tmp / "sound_only.mp4", video_stream=False), "has no video stream"),
         (lambda tmp: (tmp / "empty_folder").mkdir() or tmp / "empty_folder", "holds no images"),
         (lambda tmp: Image.new("L", (8200, 8200)).save(tmp / "huge.png") or tmp / "huge.png", "megapixels"),
     ],
@@ -126,9 +134,56 @@ def _ffmpeg_clip(path, truncate=False, video_stream=True):
 def test_bad_inputs_raise_one_line_and_leave_nothing(colorizer, tmp_path, make, message):
     source = make(tmp_path)
     before = set(tmp_path.iterdir())
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(errors.InputError, match=message) as failure:
         inference.colorize(colorizer, source)
+    assert len(str(failure.value).splitlines()) == 1
     assert set(tmp_path.iterdir()) == before
+
+
+def _cut_jpeg(path):
+    """A photo whose last two thirds are missing, as an interrupted copy leaves it."""
+    Image.fromarray(make_scene((64, 80), seed=4)).save(path, quality=95)
+    return cut(path, 1 / 3)
+
+
+def test_a_truncated_video_is_coloured_only_when_allowed(colorizer, tmp_path):
+    source = cut(faststart_clip(tmp_path / "clip.mp4", frames=40, audio=True), 0.5)
+    target = tmp_path / "out.mp4"
+    with pytest.raises(errors.InputError, match="clip.mp4 is truncated"):
+        inference.colorize(colorizer, source, target)
+    assert not target.exists()
+    with pytest.warns(errors.ColorNNWarning, match=r"clip.mp4 is truncated: .*about 40 frames.* holds .* \((\d+) frames"):
+        report = inference.colorize(colorizer, source, target, allow_truncated=True)
+    assert 5 < video.probe(target).frame_count == report.frames < 40
+
+
+def test_outputs_that_cannot_be_written_leave_nothing(colorizer, tmp_path):
+    source = tmp_path / "photo.png"
+    Image.fromarray(make_scene((40, 48), seed=3)).save(source)
+    with pytest.raises(errors.OutputError, match=r"photo.xyz does not end in an image extension"):
+        inference.colorize(colorizer, source, tmp_path / "photo.xyz")
+    with pytest.raises(errors.OutputError, match=r"Cannot write .*/proc\b") as failure:  # Whether root or not.
+        inference.colorize(colorizer, source, pathlib.Path("/proc/photo_colorized.png"))
+    assert files.TEMPORARY_MARK not in str(failure.value)
+    target = tmp_path / "out.png"
+    target.write_bytes(b"the previous version")
+    with pytest.raises(errors.OutputError, match=r"Cannot write .*out.png: File too large"):
+        with file_size_limit(500):  # A full disk.
+            inference.colorize(colorizer, source, target, overwrite=True)
+    assert target.read_bytes() == b"the previous version"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.png", "photo.png"]
+
+
+def test_a_folder_of_camera_photos_is_not_a_video(colorizer, tmp_path):
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    for index, size in enumerate([(40, 48), (48, 40), (40, 48)]):  # Landscape and portrait, as cameras take them.
+        Image.fromarray(make_scene(size, seed=index)).save(folder / f"IMG_{index + 1:04d}.jpg")
+    (folder / "animation.gif").write_bytes(b"GIF89a")
+    report = inference.colorize(colorizer, folder, tmp_path / "coloured")
+    assert sorted(path.name for path in (tmp_path / "coloured").iterdir()) == ["IMG_0001.jpg", "IMG_0002.jpg",
+                                                                               "IMG_0003.jpg"]
+    assert report.failures == [] and report.skipped == [str(folder / "animation.gif")]
 
 
 def test_existing_output_is_refused_unless_overwrite(colorizer, tmp_path):

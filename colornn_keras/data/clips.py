@@ -11,6 +11,7 @@ import tensorflow as tf
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import errors
 from colornn_keras.data import images
 from colornn_keras.data import video
 
@@ -21,14 +22,14 @@ def find_clips(folder):
     """Video files and folders of numbered frames under `folder`, sorted."""
     folder = pathlib.Path(folder)
     if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder of videos.")
+        raise errors.InputError(f"{folder} is not a folder of videos.")
     clips = [path for path in folder.rglob("*") if path.is_file() and video.is_video_file(path)]
     for directory in [folder, *[path for path in folder.rglob("*") if path.is_dir()]]:
         has_frames = any(path.suffix.lower() in images.IMAGE_EXTENSIONS for path in directory.iterdir())
         if has_frames and directory != folder:
             clips.append(directory)
     if not clips:
-        raise ValueError(f"{folder} holds no videos ({', '.join(video.VIDEO_EXTENSIONS)}) or frame folders.")
+        raise errors.InputError(f"{folder} holds no videos ({', '.join(video.VIDEO_EXTENSIONS)}) or frame folders.")
     return sorted(clips)
 
 
@@ -46,7 +47,7 @@ def load_clip(path, image_size, stride=1, max_frames=None):
     """All kept frames of a clip at model size, as uint8 RGB (N, S, S, 3)."""
     frames = [fit_frame(frame, image_size) for frame in video.read_frames(path, stride, max_frames)]
     if len(frames) < 2:
-        raise ValueError(f"{path} has fewer than 2 frames at stride {stride}; it cannot make frame pairs.")
+        raise errors.InputError(f"{path} has fewer than 2 frames at stride {stride}; it cannot make frame pairs.")
     return np.stack(frames)
 
 
@@ -135,11 +136,11 @@ def make_window_dataset(clip_frames, window, batch_size, num_bins, training=Fals
     left out (a clip shorter than `window` gives none).
     """
     if window < 2:
-        raise ValueError(f"A window needs at least 2 frames, got {window!r}.")
+        raise errors.ColorNNError(f"A window needs at least 2 frames, got {window!r}.")
     windows = [clip[start : start + window] for clip in clip_frames
                for start in range(0, len(clip) - window + 1, window)]
     if not windows:
-        raise ValueError(f"No clip has {window} frames: shorten the window (--window) or use longer clips.")
+        raise errors.InputError(f"No clip has {window} frames: shorten the window (--window) or use longer clips.")
     frames = np.stack(windows)
 
     def to_example(rgb):

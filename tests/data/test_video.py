@@ -1,11 +1,17 @@
+import contextlib
+import resource
+import signal
 import subprocess
 import tracemalloc
+import warnings
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
 
+from colornn_keras import errors
+from colornn_keras import files
 from colornn_keras.data import video
 from tests.conftest import make_scene
 
@@ -90,15 +96,149 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _ffmpeg(*arguments):
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *arguments], check=True, timeout=60)
+
+
+def faststart_clip(path, frames=40, audio=False):
+    """A 32x24 mp4 at 25 fps with its header (moov) first, as streaming files have it."""
+    inputs = ["-f", "lavfi", "-i", f"testsrc=size=32x24:rate=25:duration={frames / 25}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", f"sine=duration={frames / 25}", "-c:a", "aac"]
+    _ffmpeg(*inputs, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path))
+    return path
+
+
+def cut(path, fraction=0.5, target=None):
+    """The first `fraction` of a file's bytes, as an interrupted download or copy leaves it."""
+    data = path.read_bytes()
+    target = target or path
+    target.write_bytes(data[: int(len(data) * fraction)])
+    return target
+
+
 def test_bad_inputs_get_clear_errors(tmp_path):
     (tmp_path / "notes.mp4").write_text("not a video")
-    with pytest.raises(ValueError, match="not a readable video"):
+    with pytest.raises(errors.InputError, match="notes.mp4 is not a video ffmpeg can read: moov atom not found"):
         video.probe(tmp_path / "notes.mp4")
-    with pytest.raises(ValueError, match="does not exist"):
+    (tmp_path / "zero.mp4").write_bytes(b"")
+    with pytest.raises(errors.InputError, match=r"zero.mp4 is empty \(0 bytes\)"):
+        video.probe(tmp_path / "zero.mp4")
+    with pytest.raises(errors.InputError, match="does not exist"):
         video.probe(tmp_path / "missing.mp4")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="no frame images"):
+    with pytest.raises(errors.InputError, match="no frame images"):
         video.probe(tmp_path / "empty")
+
+
+def test_a_sound_track_alone_has_no_video_stream(tmp_path):
+    _ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(tmp_path / "sound.mp4"))
+    with pytest.raises(errors.InputError, match=r"sound.mp4 has no video stream \(only audio\)"):
+        video.probe(tmp_path / "sound.mp4")
+
+
+def test_a_header_without_frames_holds_zero_frames(tmp_path):
+    clip = faststart_clip(tmp_path / "clip.mp4")
+    data = clip.read_bytes()
+    header_only = tmp_path / "header_only.mp4"
+    header_only.write_bytes(data[: data.index(b"mdat") + 4])  # Every frame's data cut off.
+    with pytest.raises(errors.InputError, match="header_only.mp4 has a video stream but no frames: its header declares"):
+        video.probe(header_only)
+
+
+def test_a_truncated_video_is_refused_or_read_with_a_warning(tmp_path):
+    clip = faststart_clip(tmp_path / "clip.mp4", frames=40, audio=True)
+    assert video.probe(clip).frame_count == 40  # Complete: no complaint.
+    truncated = cut(clip, 0.5, tmp_path / "truncated.mp4")
+    with pytest.raises(errors.InputError, match=r"truncated.mp4 is truncated: its header declares 1.60 s \(about 40 "
+                                                r"frames at 25 fps\) but the file holds .* s \(\d+ frames\); "
+                                                r"pass --allow-truncated"):
+        video.probe(truncated)
+    with pytest.warns(errors.ColorNNWarning, match="truncated.mp4 is truncated: .*about 40 frames"):
+        info = video.probe(truncated, allow_truncated=True)
+    assert 5 < info.frame_count < 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", errors.ColorNNWarning)
+        frames = list(video.read_frames(truncated, expected_frames=info.frame_count, allow_truncated=True))
+    assert info.frame_count - 1 <= len(frames) <= info.frame_count  # The last, partial frame may not decode.
+
+
+def test_decoding_fewer_frames_than_the_file_holds_is_an_error(tmp_path):
+    path = _write(tmp_path / "clip.mp4", _moving_frames(6))
+    with pytest.raises(errors.InputError, match="clip.mp4 decodes to 6 of the 9 frames it holds"):
+        list(video.read_frames(path, expected_frames=9))
+    assert len(list(video.read_frames(path, expected_frames=6))) == 6
+
+
+@pytest.mark.parametrize(
+    "names, sizes, frames",
+    [
+        (["00000.jpg", "00001.jpg", "00002.jpg"], [(32, 24)] * 3, True),  # DAVIS
+        (["frame_0001.png", "frame_0002.png", "frame_0010.png"], [(32, 24)] * 3, True),
+        (["frame_0001.png", "frame_0002.png"], [(32, 24), (24, 32)], False),  # Two sizes: photos.
+        (["IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg"], [(32, 24)] * 3, False),  # A camera's names.
+        (["DSCF0001.jpg", "DSCF0002.jpg"], [(32, 24)] * 2, False),
+        (["DSC_0001.jpg", "DSC_0002.jpg"], [(32, 24)] * 2, False),
+        (["20240101_120000.jpg", "20240101_120105.jpg"], [(32, 24)] * 2, False),  # A phone's dates.
+        (["beach.jpg", "boat_2.jpg"], [(32, 24)] * 2, False),
+        (["0001.png"], [(32, 24)], False),
+    ],
+)
+def test_only_numbered_frames_of_one_size_make_a_video(tmp_path, names, sizes, frames):
+    for name, size in zip(names, sizes):
+        Image.fromarray(make_scene(size[::-1], seed=len(name))).save(tmp_path / name)
+    assert video.is_frame_folder(tmp_path) is frames
+
+
+def test_a_bad_frame_is_named(tmp_path):
+    for index, frame in enumerate(_moving_frames(3)):
+        Image.fromarray(frame).save(tmp_path / f"{index:04d}.png")
+    (tmp_path / "0001.png").write_bytes(b"")
+    assert video.is_frame_folder(tmp_path)  # Named as frames: the bad one does not make it photos.
+    with pytest.raises(errors.InputError, match=r"Frame .*0001.png is not a readable image: the file is empty"):
+        video.probe(tmp_path)
+    with pytest.raises(errors.InputError, match=r"Frame .*0001.png is not a readable image"):
+        list(video.read_frames(tmp_path))
+
+
+@contextlib.contextmanager
+def file_size_limit(limit):
+    """Files can grow to `limit` bytes, as on a full disk: writes beyond fail (this process's with
+    EFBIG; ffmpeg, whose SIGXFSZ subprocess restores, is stopped by it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_video_the_encoder_cannot_finish_is_never_put_in_place(tmp_path):
+    target = tmp_path / "clip.mp4"
+    target.write_bytes(b"the previous version")
+    with pytest.raises(errors.OutputError, match=r"Cannot write .*clip.mp4: ffmpeg .*") as failure:
+        with file_size_limit(2000):
+            _write(target, _moving_frames(40))
+    assert files.TEMPORARY_MARK not in str(failure.value)
+    assert target.read_bytes() == b"the previous version"
+    assert [path.name for path in tmp_path.iterdir()] == ["clip.mp4"]
+
+
+def test_a_video_missing_frames_is_never_put_in_place(tmp_path, monkeypatch):
+    real_scan = video._scan
+
+    def scan_one_short(path, decode=False):
+        scan = real_scan(path, decode)
+        if decode:
+            scan.frames -= 1  # As a file the disk accepted only part of would read back.
+        return scan
+
+    monkeypatch.setattr(video, "_scan", scan_one_short)
+    with pytest.raises(errors.OutputError, match=r"clip.mp4: it came out holding 4 of the 5 frames written"):
+        _write(tmp_path / "clip.mp4", _moving_frames(5))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_scene_cut_triggers_on_a_cut_and_not_on_a_pan():
