@@ -209,8 +209,8 @@ def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
 def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
     from tests.data.test_video import faststart_clip, file_size_limit
 
-    source = faststart_clip(tmp_path / "clip.mp4", frames=20)
-    with file_size_limit(3000):
+    source = faststart_clip(tmp_path / "clip.mp4", frames=40)
+    with file_size_limit(1500):  # Less than either coloured clip needs.
         code = cli.main(["demo", str(source), "-o", str(tmp_path / "demo"), "--quiet"])
     assert code == cli.EXIT_USER_ERROR
     assert f"Cannot write {tmp_path / 'demo'}" in _one_line_error(capsys, "output error")
