@@ -33,6 +33,14 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 # score 0.42 and 0.45; no other frame pair of the flyover, surf or lake clips exceeds 0.06.
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
 HISTOGRAM_BINS = 64
+# x264's constant-rate factor for written videos: its own default. On two clips of
+# ../shared/data (720p and 640x352, preset veryfast) it kept the video stream at 0.9x and 1.2x the
+# source's bitrate; the CRF 10 written before (imageio-ffmpeg's quality 8) made it 4-6x.
+DEFAULT_CRF = 23
+# Audio codecs an mp4 holds as they are, which common players read there: copied, not re-encoded.
+# Others (Vorbis, PCM, MP2, ...) are re-encoded to AAC at REENCODED_AUDIO_BITRATE.
+MP4_AUDIO_CODECS = ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac")
+REENCODED_AUDIO_BITRATE = "192k"
 # How far a complete file's streams may end before the duration its header declares: copying
 # packets stops at the last packet's time, a few frames early with B-frames (0.08 s for a
 # complete 25 fps H.264 mp4). A shortfall beyond max(seconds, frames / fps) is a truncation.
@@ -308,6 +316,14 @@ def _read_video_file(path, expected_frames=None, allow_truncated=False):
         warnings.warn(f"{message}; kept those.", errors.ColorNNWarning, stacklevel=2)
 
 
+def audio_codec(path):
+    """The codec of a file's first audio stream, as ffmpeg names it ("aac", "mp3", ...), or None."""
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+                            capture_output=True, text=True, errors="replace")
+    match = re.search(r"Stream #\S+.*: Audio: (\w+)", result.stderr)
+    return match[1] if match else None
+
+
 class VideoWriter:
     """Writes RGB frames to an H.264 mp4, atomically, optionally with another file's audio.
 
@@ -317,7 +333,9 @@ class VideoWriter:
     full disk, for one). Odd sizes are padded by one edge pixel, since H.264's 4:2:0 chroma
     needs even sides. `preset` is x264's speed/size trade-off: "veryfast" encodes several times
     faster than the default "medium" for files a little larger, which matters when the encoder
-    shares two cores with the model.
+    shares two cores with the model. `crf` is x264's constant-rate factor (lower: larger files,
+    closer to the frames sent). The audio of `audio_from` is copied as it is where the mp4 holds
+    its codec (`MP4_AUDIO_CODECS`), else re-encoded to AAC.
 
     Example:
         with VideoWriter("out.mp4", fps=29.97, audio_from="in.mp4") as writer:
@@ -325,9 +343,9 @@ class VideoWriter:
                 writer.write(frame)
     """
 
-    def __init__(self, path, fps, audio_from=None, quality=8, preset="veryfast"):
+    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset="veryfast"):
         self.path = pathlib.Path(path)
-        self.fps, self.audio_from, self.quality, self.preset = float(fps), audio_from, quality, preset
+        self.fps, self.audio_from, self.crf, self.preset = float(fps), audio_from, crf, preset
         self._temporary = None
         self._encoder = None
         self._encoder_log = None
@@ -340,14 +358,15 @@ class VideoWriter:
         return self
 
     def _encoder_command(self):
-        """ffmpeg reading raw RGB frames on stdin (imageio-ffmpeg's settings: quality 8 is CRF 10)."""
+        """ffmpeg reading raw RGB frames on stdin, writing H.264 and the source's audio."""
         fps = fractions.Fraction(self.fps).limit_denominator()
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-nostdin", "-v", "error", "-f", "rawvideo",
                    "-pix_fmt", "rgb24", "-s", f"{self._size[0]}x{self._size[1]}", "-r", str(fps), "-i", "-"]
         if self.audio_from:
-            command += ["-i", str(self.audio_from), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac"]
-        crf = int((1 - self.quality / 10.0) * 51)
-        return [*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(crf), "-preset", self.preset,
+            copied = audio_codec(self.audio_from) in MP4_AUDIO_CODECS
+            audio = ["-c:a", "copy"] if copied else ["-c:a", "aac", "-b:a", REENCODED_AUDIO_BITRATE]
+            command += ["-i", str(self.audio_from), "-map", "0:v:0", "-map", "1:a:0", *audio]
+        return [*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(self.crf), "-preset", self.preset,
                 "-movflags", "+faststart", "-f", "mp4", str(self._temporary)]
 
     def write(self, frame):
