@@ -320,7 +320,7 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
 
 
 def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_per_epoch=1):
-    model = color_models.build_color_model(
+    model = color_models.ColorModel(
         image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
         synchronized_batch_norm=replicas > 1, fine_tune_from=config.fine_tune_from,
     )
@@ -426,6 +426,7 @@ def _read_run(run_dir):
     if not (run_dir / experiments.CONFIG_FILE).is_file():
         raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ColorTrainingConfig)
     recorded.pop("kind", None)
     config = ColorTrainingConfig(**recorded)
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
@@ -533,11 +534,11 @@ def _fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbac
 
 def _init_weights_file(source):
     """The trained-part file a run starts from: a run folder's, a file, or the shipped "color" weights."""
-    from colornn_keras import pretrained
+    from colornn_keras import presets
 
     path = pathlib.Path(source)
     if source == "color":
-        return pretrained.weights_dir() / pretrained.read_manifest()["color"]["file"]
+        return presets.preset_file(presets.default_preset("color"))
     if path.is_dir():
         path = path / TRAINED_PART_FILE
     if not path.is_file():
@@ -637,14 +638,10 @@ def _trained_part_file(config):
 
 
 def _build_consistency(color_model, config):
-    """The run's model: a consistency model, or `RecurrentModels` whose `.sequence` trains."""
+    """The run's model: a `ConsistencyModel`, or a `RecurrentConsistencyModel` (its sequence graph trains)."""
     if config.model == "recurrent":
-        return recurrent_models.build_recurrent_model(color_model, config.window, config.hidden_filters, config.filters)
-    return consistency_models.build_consistency_model(color_model, config.context_filters, config.filters)
-
-
-def _trainable(model):
-    return model.sequence if isinstance(model, recurrent_models.RecurrentModels) else model
+        return recurrent_models.RecurrentConsistencyModel(color_model, config.window, config.hidden_filters, config.filters)
+    return consistency_models.ConsistencyModel(color_model, config.context_filters, config.filters)
 
 
 @dataclasses.dataclass
@@ -719,7 +716,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     model = _build_consistency(color_model, config)
     # Recurrent: gradients through time can explode, so their norm is clipped.
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
-    trainable = compile_color_model(_trainable(model), config.learning_rate, optimizer=optimizer)
+    trainable = compile_color_model(model, config.learning_rate, optimizer=optimizer)
     num_bins = color_models.num_bins_of(color_model)
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
@@ -786,8 +783,11 @@ def _read_consistency_run(run_dir):
     if not (run_dir / experiments.CONFIG_FILE).is_file():
         raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    if recorded.pop("kind", None) != "consistency":
+    if recorded.get("kind") != "consistency":
         raise errors.RunRecordError(f"{run_dir} is not a consistency-model run.")
+    experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ConsistencyTrainingConfig,
+                               ("kind", "image_size", "num_bins"))
+    recorded.pop("kind")
     image_size = recorded.pop("image_size")
     recorded.pop("num_bins")
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
@@ -801,7 +801,7 @@ def load_consistency_run(run_dir):
     config, _, _ = _read_consistency_run(run_dir)
     color_model, _ = load_run_model(config.color_run)
     model = _build_consistency(color_model, config)
-    checkpoints.load_trained_part(_trainable(model), run_dir / _trained_part_file(config))
+    checkpoints.load_trained_part(model, run_dir / _trained_part_file(config))
     return color_model, model, config
 
 

@@ -284,3 +284,17 @@ def test_a_run_that_diverges_in_its_first_epoch_saves_nothing(image_folder, tmp_
         training.train_color_model(config, verbose=0, callbacks=[_Poison(epoch=0)])
     (run_dir,) = (tmp_path / "experiments").iterdir()
     assert not (run_dir / training.TRAINED_PART_FILE).exists() and not (run_dir / "metrics.json").exists()
+
+
+def test_a_run_record_with_an_unknown_setting_is_refused_from_python_too(tmp_path):
+    from colornn_keras import errors
+
+    run = tmp_path / "run"
+    run.mkdir()
+    experiments.write_json(run / "config.json", {"kind": "color", "data": "photos", "colour_jitter": 0.2})
+    with pytest.raises(errors.RunRecordError, match="config.json records settings this version does not know: colour_jitter"):
+        training.evaluate_run(run)
+    experiments.write_json(run / "config.json", {"kind": "consistency", "videos": "v", "color_run": "r",
+                                                 "image_size": 32, "num_bins": 30, "warp": 1})
+    with pytest.raises(errors.RunRecordError, match="does not know: warp"):
+        training.evaluate_consistency_run(run)
