@@ -106,6 +106,29 @@ def _add_color_training_arguments(parser):
                              "(their lambda, 0.5; 1 = none)")
     parser.add_argument("--max-images", type=int,
                         help="use a seeded sample of at most this many colour images (for a quick run or a class)")
+    beyond = parser.add_argument_group("data selection and training beyond the paper")
+    beyond.add_argument("--include", action="append", metavar="GLOB",
+                        help="train on the sets (top-level folders of --data) matching GLOB; repeatable. Default: "
+                             f"the paper's water sets where --data holds them ({', '.join(defaults.PAPER_SETS)}), "
+                             "else all; --include '*' for all")
+    beyond.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out matching sets; repeatable")
+    beyond.add_argument("--wide-holdout", type=int, nargs=2, default=defaults.WIDE_HOLDOUT, metavar=("VAL", "TEST"),
+                        help="photos of the non-water sets held out for validation and the wide test split")
+    beyond.add_argument("--augmentation", choices=defaults.AUGMENTATIONS, default="crop_flip",
+                        help="crop_flip: random square crop and mirror (paper era); resized_crop: random resized "
+                             "crop (35-100%% of the area) and mirror")
+    beyond.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                        help="learning rate: constant (paper) or linear warm-up then cosine decay over --epochs")
+    beyond.add_argument("--warmup-epochs", type=float, default=1.0, help="cosine: epochs of linear warm-up")
+    beyond.add_argument("--optimizer", choices=("adam", "adamw"), default="adam")
+    beyond.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
+    beyond.add_argument("--steps-per-epoch", type=int,
+                        help="batches per epoch (default: one pass); shorter epochs validate and checkpoint more often")
+    beyond.add_argument("--init-from", metavar="RUN_OR_FILE",
+                        help="start the decoder from a color run folder, a trained-part file, or 'color' (shipped)")
+    beyond.add_argument("--fine-tune-from", metavar="LAYER",
+                        help="also train VGG16 from this convolution on (e.g. block3_conv1); beyond the paper, "
+                             "which keeps VGG16 frozen. Best with --init-from a converged run and a lower rate")
 
 
 def _add_consistency_training_arguments(parser):
@@ -158,6 +181,11 @@ def _train_color(arguments):
             rebalance=arguments.rebalance, distribute=arguments.distribute,
             max_minutes=arguments.max_minutes,
             runs_root=arguments.runs_root,
+            include=arguments.include, exclude=arguments.exclude, wide_holdout=arguments.wide_holdout,
+            augmentation=arguments.augmentation, schedule=arguments.schedule,
+            warmup_epochs=arguments.warmup_epochs, optimizer=arguments.optimizer,
+            weight_decay=arguments.weight_decay, steps_per_epoch=arguments.steps_per_epoch,
+            init_from=arguments.init_from, fine_tune_from=arguments.fine_tune_from,
         )
         run_dir = training.train_color_model(config, verbose=verbose)
     from colornn_keras import distribution
@@ -172,7 +200,7 @@ def _evaluate_color(arguments):
     from colornn_keras import training
 
     _check_run(arguments.run)
-    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data))
+    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data, arguments.split_from))
 
 
 def _train_consistency(arguments):
@@ -202,7 +230,18 @@ def _evaluate_consistency(arguments):
     from colornn_keras import training
 
     _check_run(arguments.run)
-    _evaluate_and_print(arguments, lambda: training.evaluate_consistency_run(arguments.run, arguments.videos))
+
+    def evaluate():
+        results = training.evaluate_consistency_run(arguments.run, arguments.videos, arguments.keyframes,
+                                                    tuple(arguments.parts))
+        if arguments.plot:
+            from colornn_keras import experiments
+
+            first_part = next(iter(results.values()))
+            experiments.plot_accuracy_by_distance(first_part["per_clip"], arguments.plot)
+        return results
+
+    _evaluate_and_print(arguments, evaluate)
 
 
 def _evaluate_and_print(arguments, evaluate):
@@ -305,6 +344,7 @@ def _demo(arguments):
 
 
 def _add_colorize_arguments(parser):
+
     parser.add_argument("--consistency", action="store_true",
                         help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
                              "default: fed its own output it drifts (weights/MODEL_CARD.md); the default colours "
@@ -331,6 +371,14 @@ def _table(arguments):
     from colornn_keras import experiments
 
     print(experiments.runs_table(arguments.runs))
+
+
+def _presets(arguments):
+    from colornn_keras import presets
+
+    if arguments.refresh:
+        presets.refresh_manifest(project_root=arguments.project_root)
+    print(presets.markdown_table() if arguments.markdown else presets.text_listing(), end="")
 
 
 def _reproduce(arguments):
@@ -400,14 +448,25 @@ def build_parser():
     reproduce.set_defaults(handler=_reproduce)
 
     table = commands.add_parser("table", help="Markdown tables of finished runs beside the paper's numbers")
-    table.add_argument("runs", nargs="+", help="run folders (color and/or consistency)")
+    table.add_argument("runs", nargs="+", help="run folders (color and/or consistency), and JSON files of `evaluate color --split-from`")
     table.set_defaults(handler=_table)
+
+    presets = commands.add_parser("presets", help="the shipped models by name, with their data and test numbers")
+    presets.add_argument("--markdown", action="store_true", help="as the README's table")
+    presets.add_argument("--refresh", action="store_true",
+                         help="maintainers: first rewrite weights.json's checksums, parameter counts and test numbers "
+                              "from the weights files and the runs' records")
+    presets.add_argument("--project-root", default=".", help="with --refresh: where the runs' experiments/ folder is")
+    presets.set_defaults(handler=_presets)
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)
     evaluate_color = evaluate_models.add_parser("color", help="evaluate a recorded color-model run")
     evaluate_color.add_argument("--run", required=True, help="the run folder")
     evaluate_color.add_argument("--data", help="folder of images (default: the run's own train/val/test split)")
+    evaluate_color.add_argument("--split-from", metavar="RUN",
+                                help="score on another run's held-out photos (its val, test and test_wide), to "
+                                     "compare runs on the same photos")
     evaluate_color.add_argument("--output", help="also write the results to this JSON file")
     evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_color.set_defaults(handler=_evaluate_color)
@@ -415,6 +474,13 @@ def build_parser():
         "consistency", help="three-mode video table (per-frame, teacher-forced, free-running) of a run")
     evaluate_consistency.add_argument("--run", required=True, help="the consistency run folder")
     evaluate_consistency.add_argument("--videos", help="folder of clips (default: the run's own val/test clips)")
+    evaluate_consistency.add_argument("--parts", nargs="+", choices=("val", "test"), default=["val", "test"],
+                                      help="which of the run's own clip splits to score")
+    evaluate_consistency.add_argument("--keyframes", action="store_true",
+                                      help="also the seeded mode (each clip's first true colours given, then "
+                                           "free-running) and its baselines: hold them, carry them along optical flow")
+    evaluate_consistency.add_argument("--plot", metavar="PNG",
+                                      help="with --keyframes: accuracy against the distance from the keyframe")
     evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
     evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_consistency.set_defaults(handler=_evaluate_consistency)
