@@ -7,12 +7,16 @@ __version__ = "0.1.0"
 # These import TensorFlow (seconds), so they load on first use: `colornn --help` and the light
 # submodules (colornn_keras.cli, colornn_keras.defaults) do not wait for it.
 _LAZY_ATTRIBUTES = {
+    "ColorModel": "colornn_keras.models",
+    "ConsistencyModel": "colornn_keras.models",
+    "RecurrentConsistencyModel": "colornn_keras.models",
     "build_color_model": "colornn_keras.models.color",
     "build_consistency_model": "colornn_keras.models.consistency",
     "load_pretrained": "colornn_keras.pretrained",
 }
 
-__all__ = ["build_color_model", "build_consistency_model", "load_pretrained", "__version__"]
+__all__ = ["ColorModel", "ConsistencyModel", "RecurrentConsistencyModel", "build_color_model",
+           "build_consistency_model", "load_pretrained", "__version__"]
 
 
 def __getattr__(name):

@@ -58,6 +58,119 @@ def apply_output_heads(features, num_bins, variant):
     return outputs
 
 
+@keras.saving.register_keras_serializable(package="colornn_keras")
+class ColorModel(keras.Model):
+    """The color model: luma (B, H, W, 1) in [0, 1] to per-pixel {"u": ..., "v": ...}.
+
+    Dahl's hypercolumn colorizer (https://tinyclouds.org/colorize) with the binned heads of
+    Gupta & Kannan, ColorNN Book (Stanford CS229), section 3.1. VGG16's layers are frozen
+    (unless `fine_tune_from` says otherwise).
+
+    Args:
+        image_size: int, side of the square input, a multiple of 8. Defaults to 224 (the paper).
+        num_bins: int, bins per chroma axis. Defaults to 30 (the paper).
+        variant: str, "classification" (the paper: softmax over bins, summed cross-entropy) or
+            "regression" (Dahl: U and V values, Euclidean loss). Defaults to "classification".
+        feature_filters: int, width of the full-resolution features the heads (and the
+            consistency models) read. Defaults to 64.
+        backbone_weights: "imagenet" (see `colornn_keras.backbone` for where they come from),
+            a path to a VGG16 weights file, a dict from `backbone.load_vgg16_weights()`, or None
+            for random weights (shape tests, or a model whose weights are loaded next: the
+            config stores None, since a `.keras` file holds every weight).
+        synchronized_batch_norm: bool, batch statistics over the global batch of all replicas
+            (TensorFlow), as one machine would compute them, for distributed training.
+        fine_tune_from: None (the paper: VGG16 frozen), or a VGG16 convolution such as
+            "block3_conv1": it and the later ones train too (beyond the paper).
+        dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
+            The heads compute in float32 whatever it is.
+        name: str, the model's name.
+
+    Examples:
+    >>> model = ColorModel(image_size=64, backbone_weights=None)
+    >>> tuple(model.get_layer("u").output.shape), model.num_bins
+    ((None, 64, 64, 30), 30)
+    """
+
+    def __init__(
+        self,
+        image_size=224,
+        num_bins=colorspace.DEFAULT_NUM_BINS,
+        variant="classification",
+        feature_filters=64,
+        backbone_weights="imagenet",
+        synchronized_batch_norm=False,
+        fine_tune_from=None,
+        dtype=None,
+        name="color_model",
+        **kwargs,
+    ):
+        _check_arguments(image_size, num_bins, variant)
+        weights = _resolve_backbone_weights(backbone_weights)
+        # Resolved now, so that the config names the policy the layers were built with, not
+        # whatever the global policy is when the model is loaded again.
+        dtype_policy = keras.dtype_policies.get(dtype) if dtype is not None else keras.config.dtype_policy()
+
+        # === Functional Model ===
+        luma = keras.Input((image_size, image_size, 1), name="luma")
+        vgg_input = backbone.VGGPreprocessing(dtype=dtype_policy, name="vgg_preprocessing")(luma)
+        taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=DECODER_TAPS[0][0], dtype=dtype_policy,
+                                    trainable_from=fine_tune_from)
+        x = None
+        for depth, (tap_name, filters) in enumerate(DECODER_TAPS):
+            block = tap_name.split("_")[0]
+            tap = keras.layers.BatchNormalization(
+                synchronized=synchronized_batch_norm, dtype=dtype_policy, name=f"{block}_norm")(taps[tap_name])
+            if x is None:
+                # The deepest tap starts the decoder through a 1x1 convolution.
+                x = keras.layers.Conv2D(filters, 1, activation="relu", dtype=dtype_policy, name=f"{block}_reduce")(tap)
+            else:
+                x = keras.layers.Add(dtype=dtype_policy, name=f"{block}_add")([x, tap])
+                x = keras.layers.Conv2D(
+                    filters, 3, padding="same", activation="relu", dtype=dtype_policy, name=f"{block}_decode"
+                )(x)
+            if depth < len(DECODER_TAPS) - 1:
+                x = keras.layers.UpSampling2D(2, interpolation="bilinear", dtype=dtype_policy,
+                                              name=f"{block}_upsample")(x)
+        # Dahl joins the gray input at full resolution so edges come straight from the luma.
+        x = keras.layers.Concatenate(dtype=dtype_policy, name="join_luma")([x, luma])
+        features = keras.layers.Conv2D(
+            feature_filters, 3, padding="same", activation="relu", dtype=dtype_policy, name=FEATURES_LAYER
+        )(x)
+        outputs = apply_output_heads(features, num_bins, variant)
+        super().__init__(inputs=luma, outputs=outputs, name=name, **kwargs)
+
+        # === Config ===
+        self.image_size = image_size
+        self.num_bins = num_bins
+        self.variant = variant
+        self.feature_filters = feature_filters
+        self.synchronized_batch_norm = synchronized_batch_norm
+        self.fine_tune_from = fine_tune_from
+        self.dtype_policy = dtype_policy
+
+    def get_config(self):
+        # backbone_weights is None: a `.keras` file holds VGG16's weights with the others, so
+        # loading one needs neither the ImageNet source nor a network.
+        return {
+            "image_size": self.image_size,
+            "num_bins": self.num_bins,
+            "variant": self.variant,
+            "feature_filters": self.feature_filters,
+            "backbone_weights": None,
+            "synchronized_batch_norm": self.synchronized_batch_norm,
+            "fine_tune_from": self.fine_tune_from,
+            "dtype": self.dtype_policy.name,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_preset(cls, preset, dtype=None):
+        """A shipped color model by name (`colornn presets` lists them), its weights checked."""
+        from colornn_keras import presets
+
+        return presets.load_preset(preset, kind="color", dtype=dtype)
+
+
 def build_color_model(
     image_size=224,
     num_bins=colorspace.DEFAULT_NUM_BINS,
@@ -69,74 +182,33 @@ def build_color_model(
     fine_tune_from=None,
     name="color_model",
 ):
-    """Builds the color model (functional API); VGG16's layers are frozen.
-
-    Args:
-        image_size: int, side of the square input, a multiple of 8. The paper uses 224.
-        num_bins: int, bins per chroma axis (classification). The paper uses 30.
-        variant: "classification" (the paper: softmax over bins, summed cross-entropy) or
-            "regression" (Dahl: U and V values, Euclidean loss).
-        feature_filters: int, width of the full-resolution features the heads (and the
-            consistency model) read.
-        backbone_weights: "imagenet" (see `colornn_keras.backbone` for where they come from),
-            a path to a VGG16 weights file, a dict from `backbone.load_vgg16_weights()`, or None
-            for random weights (shape tests only).
-        dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
-        synchronized_batch_norm: bool; batch statistics over the global batch of all replicas
-            (TensorFlow), as one machine would compute them, for distributed training.
-        fine_tune_from: None (the paper: VGG16 frozen), or a VGG16 convolution such as
-            "block3_conv1": it and the later ones train too (beyond the paper).
-        name: the model's name.
-
-    Returns:
-        A `keras.Model` from luma (B, H, W, 1) in [0, 1] to {"u": ..., "v": ...}.
+    """Builds a `ColorModel` (see its arguments); kept for the code and notebooks that call it.
 
     Example:
-    >>> model = build_color_model(image_size=64)
+    >>> model = build_color_model(image_size=64, backbone_weights=None)
     >>> tuple(model.get_layer("u").output.shape)
     (None, 64, 64, 30)
     """
-    _check_arguments(image_size, num_bins, variant)
-    weights = _resolve_backbone_weights(backbone_weights)
-
-    # === Functional Model ===
-    luma = keras.Input((image_size, image_size, 1), name="luma")
-    vgg_input = backbone.VGGPreprocessing(dtype=dtype, name="vgg_preprocessing")(luma)
-    taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=DECODER_TAPS[0][0], dtype=dtype,
-                                trainable_from=fine_tune_from)
-
-    x = None
-    for depth, (tap_name, filters) in enumerate(DECODER_TAPS):
-        block = tap_name.split("_")[0]
-        tap = keras.layers.BatchNormalization(
-            synchronized=synchronized_batch_norm, dtype=dtype, name=f"{block}_norm")(taps[tap_name])
-        if x is None:
-            # The deepest tap starts the decoder through a 1x1 convolution.
-            x = keras.layers.Conv2D(filters, 1, activation="relu", dtype=dtype, name=f"{block}_reduce")(tap)
-        else:
-            x = keras.layers.Add(dtype=dtype, name=f"{block}_add")([x, tap])
-            x = keras.layers.Conv2D(
-                filters, 3, padding="same", activation="relu", dtype=dtype, name=f"{block}_decode"
-            )(x)
-        if depth < len(DECODER_TAPS) - 1:
-            x = keras.layers.UpSampling2D(2, interpolation="bilinear", dtype=dtype, name=f"{block}_upsample")(x)
-
-    # Dahl joins the gray input at full resolution so edges come straight from the luma.
-    x = keras.layers.Concatenate(dtype=dtype, name="join_luma")([x, luma])
-    features = keras.layers.Conv2D(
-        feature_filters, 3, padding="same", activation="relu", dtype=dtype, name=FEATURES_LAYER
-    )(x)
-    outputs = apply_output_heads(features, num_bins, variant)
-    return keras.Model(inputs=luma, outputs=outputs, name=name)
+    return ColorModel(
+        image_size=image_size, num_bins=num_bins, variant=variant, feature_filters=feature_filters,
+        backbone_weights=backbone_weights, synchronized_batch_norm=synchronized_batch_norm,
+        fine_tune_from=fine_tune_from, dtype=dtype, name=name,
+    )
 
 
 def variant_of(model):
-    """"classification" or "regression", read off the model's `u` head."""
+    """"classification" or "regression": the model's `variant` where it has one (the classes of
+    this package), else read off its `u` head (a plain Keras model of the same graph)."""
+    if getattr(model, "variant", None) in VARIANTS:
+        return model.variant
     return "regression" if model.get_layer("u").output.shape[-1] == 1 else "classification"
 
 
 def num_bins_of(model, default=colorspace.DEFAULT_NUM_BINS):
-    """The number of bins of a classification model (`default` for a regression model)."""
+    """The model's `num_bins` where it has one (the classes of this package); else the size of
+    its `u` head, or `default` for a plain regression model (one value per axis)."""
+    if isinstance(getattr(model, "num_bins", None), int):
+        return model.num_bins
     size = model.get_layer("u").output.shape[-1]
     return default if size == 1 else int(size)
 

@@ -16,40 +16,87 @@ from colornn_keras.models import color as color_models
 CONTEXT_INPUT = "previous_uv"
 
 
-def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):
-    """Builds the consistency model on top of a trained color model, which is frozen.
+@keras.saving.register_keras_serializable(package="colornn_keras")
+class ConsistencyModel(keras.Model):
+    """The consistency model: a frame's U and V bins from its luma and the previous frame's colours.
 
-    The color model's layers are frozen in place (their `trainable` flags turn off), so
-    train or save it before building a consistency model on it.
+    Gupta & Kannan, ColorNN Book (Stanford CS229), section 3.2. A trained color model supplies
+    its final features, frozen; only the layers added here train. The color model's layers are
+    frozen in place (their `trainable` flags turn off), so train or save it before building a
+    consistency model on it; it stays reachable as `color_model` (frame 0 of a clip needs it).
 
     Args:
-        color_model: a classification color model from `build_color_model` (trained).
+        color_model: a classification `ColorModel` (trained).
         context_filters: int, channels of the convolution of the previous frame's (U', V').
-        filters: int, channels of the two convolutions after the concatenation.
-        name: the model's name.
+            Defaults to 32.
+        filters: int, channels of the two convolutions after the concatenation. Defaults to 64.
+        name: str, the model's name.
 
-    Returns:
-        A `keras.Model` from {"luma": (B, H, W, 1), "previous_uv": (B, H, W, 2)} to
-        {"u": (B, H, W, num_bins), "v": ...}; `previous_uv` holds continuous U and V values.
+    Inputs {"luma": (B, H, W, 1), "previous_uv": (B, H, W, 2)}, `previous_uv` holding continuous
+    U and V values; outputs {"u": (B, H, W, num_bins), "v": ...}.
+
+    Examples:
+    >>> color_model = color_models.ColorModel(image_size=32, num_bins=12, backbone_weights=None)
+    >>> model = ConsistencyModel(color_model)
+    >>> tuple(model.get_layer("v").output.shape)
+    (None, 32, 32, 12)
     """
-    # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
-    features_model = color_models.frozen_features_model(color_model, "consistency model")
-    num_bins = color_models.num_bins_of(color_model)
-    height, width = color_model.input_shape[1:3]
-    dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
 
-    # === Functional Model ===
-    luma = keras.Input((height, width, 1), name="luma")
-    previous_uv = keras.Input((height, width, 2), name=CONTEXT_INPUT)
-    features = features_model(luma)
-    context = keras.layers.Conv2D(
-        context_filters, 3, padding="same", activation="relu", dtype=dtype, name="context_conv"
-    )(previous_uv)
-    x = keras.layers.Concatenate(dtype=dtype, name="join_context")([features, context])
-    for index in (1, 2):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=dtype, name=f"consistency_conv{index}")(x)
-    outputs = color_models.apply_output_heads(x, num_bins, "classification")
-    return keras.Model(inputs={"luma": luma, CONTEXT_INPUT: previous_uv}, outputs=outputs, name=name)
+    def __init__(self, color_model, context_filters=32, filters=64, name="consistency_model", **kwargs):
+        # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
+        features_model = color_models.frozen_features_model(color_model, "consistency model")
+        num_bins = color_models.num_bins_of(color_model)
+        height, width = color_model.input_shape[1:3]
+        dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
+
+        # === Functional Model ===
+        luma = keras.Input((height, width, 1), name="luma")
+        previous_uv = keras.Input((height, width, 2), name=CONTEXT_INPUT)
+        features = features_model(luma)
+        context = keras.layers.Conv2D(
+            context_filters, 3, padding="same", activation="relu", dtype=dtype, name="context_conv"
+        )(previous_uv)
+        x = keras.layers.Concatenate(dtype=dtype, name="join_context")([features, context])
+        for index in (1, 2):
+            x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=dtype,
+                                    name=f"consistency_conv{index}")(x)
+        outputs = color_models.apply_output_heads(x, num_bins, "classification")
+        super().__init__(inputs={"luma": luma, CONTEXT_INPUT: previous_uv}, outputs=outputs, name=name, **kwargs)
+
+        # === Config ===
+        # Not tracked as a layer: the color model's own heads are not in this graph, and as a
+        # tracked layer their weights would count among this model's (trainable) weights.
+        object.__setattr__(self, "color_model", color_model)
+        self.context_filters = context_filters
+        self.filters = filters
+        self.num_bins = num_bins
+        self.variant = "classification"
+
+    def get_config(self):
+        return {
+            "color_model": keras.saving.serialize_keras_object(self.color_model),
+            "context_filters": self.context_filters,
+            "filters": self.filters,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}
+        return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset, dtype=None):
+        """A shipped consistency model by name (`colornn presets` lists them), with its color model
+        (`.color_model`), their weights checked."""
+        from colornn_keras import presets
+
+        return presets.load_preset(preset, kind="consistency", dtype=dtype)
+
+
+def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):
+    """Builds a `ConsistencyModel` on a trained color model, which is frozen in place (see the class)."""
+    return ConsistencyModel(color_model, context_filters=context_filters, filters=filters, name=name)
 
 
 SEQUENCE_MODES = ("per_frame", "teacher_forced", "free_running")

@@ -12,7 +12,6 @@ through time), and colours a clip one frame at a time, carrying the state, which
 zero at scene cuts.
 """
 
-import dataclasses
 import itertools
 
 import keras
@@ -24,76 +23,120 @@ from colornn_keras.models import color as color_models
 MEMORY_LAYER = "memory"
 
 
-@dataclasses.dataclass
-class RecurrentModels:
-    """Two graphs over the same layers (so the same weights).
+@keras.saving.register_keras_serializable(package="colornn_keras")
+class RecurrentConsistencyModel(keras.Model):
+    """The recurrent consistency model: a ConvLSTM memory over a frozen color model's features.
 
-    `sequence`: luma (B, T, H, W, 1) -> {"u", "v"}: (B, T, H, W, bins), state from zero; trains
-        on windows of T = `window` frames (fixed: Keras' `TimeDistributed` mis-shapes a retraced
-        variable T under `predict_on_batch`, so a wrong length fails loudly instead).
-    `step`: {"luma": (B, 1, H, W, 1), "hidden", "cell": (B, H, W, F)} -> {"u", "v", "hidden", "cell"}.
+    Beyond the paper (its closing call for "truly recurrent architectures", ColorNN Book,
+    Stanford CS229). The model itself is the *sequence* graph, luma (B, T, H, W, 1) to
+    {"u", "v"}: (B, T, H, W, num_bins) with the state starting at zero; it trains on windows of
+    T = `window` frames (fixed: Keras' `TimeDistributed` mis-shapes a retraced variable T under
+    `predict_on_batch`, so a wrong length fails loudly instead). `step` is a second graph over
+    the same layers (so the same weights) that colours one frame and carries the state:
+    {"luma": (B, 1, H, W, 1), "hidden", "cell": (B, H, W, hidden_filters)} to
+    {"u", "v", "hidden", "cell"}. The color model's layers are frozen in place; it stays reachable
+    as `color_model`.
+
+    Args:
+        color_model: a classification `ColorModel` (trained).
+        window: int, frames per training window (T). Defaults to 8.
+        hidden_filters: int, channels of the ConvLSTM's hidden state. Defaults to 32.
+        filters: int, channels of the two convolutions after the join. Defaults to 64.
+        name: str, the model's name (the step graph is `<name>_step`).
+
+    Examples:
+    >>> color_model = color_models.ColorModel(image_size=32, num_bins=12, backbone_weights=None)
+    >>> model = RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
+    >>> tuple(model.output["u"].shape), tuple(model.step.output["hidden"].shape)
+    ((None, 3, 32, 32, 12), (None, 32, 32, 8))
     """
 
-    sequence: keras.Model
-    step: keras.Model
-    hidden_filters: int
+    def __init__(self, color_model, window=8, hidden_filters=32, filters=64, name="recurrent_model", **kwargs):
+        features_model = color_models.frozen_features_model(color_model, "recurrent model")
+        num_bins = color_models.num_bins_of(color_model)
+        height, width = color_model.input_shape[1:3]
+        dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
+
+        # The layers, made once and called on both graphs.
+        per_frame_features = keras.layers.TimeDistributed(features_model, name="color_features_sequence")
+        # The memory runs in float32 whatever the model's precision: a cell state summed over many
+        # frames in bfloat16 loses precision and, in the first recorded run, diverged to NaN.
+        memory = keras.layers.ConvLSTM2D(hidden_filters, 3, padding="same", return_sequences=True, return_state=True,
+                                         dtype="float32", name=MEMORY_LAYER)
+        join = keras.layers.Concatenate(dtype=dtype, name="join_memory")
+        # A (1, 3, 3) Conv3D is a 3x3 convolution of each frame on its own.
+        convolutions = [keras.layers.Conv3D(filters, (1, 3, 3), padding="same", activation="relu", dtype=dtype,
+                                            name=f"recurrent_conv{index}") for index in (1, 2)]
+        heads = {axis: (keras.layers.Dense(num_bins, dtype="float32", name=f"{axis}_logits"),
+                        keras.layers.Activation("softmax", dtype="float32", name=axis)) for axis in ("u", "v")}
+
+        def colour(luma, initial_state=None):
+            features = per_frame_features(luma)
+            hidden_sequence, hidden, cell = memory(features, initial_state=initial_state)
+            x = join([features, hidden_sequence])
+            for convolution in convolutions:
+                x = convolution(x)
+            outputs = {axis: activation(logits(x)) for axis, (logits, activation) in heads.items()}
+            return outputs, hidden, cell
+
+        # === Functional Model ===
+        luma_sequence = keras.Input((window, height, width, 1), name="luma")
+        outputs, _, _ = colour(luma_sequence)
+        super().__init__(inputs=luma_sequence, outputs=outputs, name=name, **kwargs)
+
+        luma_frame = keras.Input((1, height, width, 1), name="luma")
+        state = [keras.Input((height, width, hidden_filters), name=state_name) for state_name in ("hidden", "cell")]
+        outputs, hidden, cell = colour(luma_frame, initial_state=state)
+        step = keras.Model({"luma": luma_frame, "hidden": state[0], "cell": state[1]},
+                           {**outputs, "hidden": hidden, "cell": cell}, name=f"{name}_step")
+
+        # === Config ===
+        # Neither is tracked as a layer: the step graph's layers are this model's own, and the
+        # color model's heads are not in this graph (tracked, they would count among its weights).
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "color_model", color_model)
+        self.window = window
+        self.hidden_filters = hidden_filters
+        self.filters = filters
+        self.num_bins = num_bins
+        self.variant = "classification"
+
+    def get_config(self):
+        return {
+            "color_model": keras.saving.serialize_keras_object(self.color_model),
+            "window": self.window,
+            "hidden_filters": self.hidden_filters,
+            "filters": self.filters,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}
+        return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset, dtype=None):
+        """A shipped recurrent model by name (`colornn presets` lists them; none ships today)."""
+        from colornn_keras import presets
+
+        return presets.load_preset(preset, kind="recurrent", dtype=dtype)
+
+
+# The earlier name, when the two graphs were a dataclass of two models (`.sequence` is now the
+# model itself): `isinstance` checks and `.step` / `.hidden_filters` keep working.
+RecurrentModels = RecurrentConsistencyModel
 
 
 def build_recurrent_model(color_model, window=8, hidden_filters=32, filters=64, name="recurrent_model"):
-    """Builds the recurrent consistency model on a trained classification color model (frozen in place).
-
-    Args:
-        color_model: a classification color model from `build_color_model` (trained).
-        window: int, frames per training window (T of the sequence model).
-        hidden_filters: int, channels of the ConvLSTM's hidden state.
-        filters: int, channels of the two convolutions after the join.
-        name: the sequence model's name (the step model is `<name>_step`).
-
-    Returns:
-        A `RecurrentModels`.
-    """
-    features_model = color_models.frozen_features_model(color_model, "recurrent model")
-    num_bins = color_models.num_bins_of(color_model)
-    height, width = color_model.input_shape[1:3]
-    dtype = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy
-
-    # The layers, made once and called on both graphs.
-    per_frame_features = keras.layers.TimeDistributed(features_model, name="color_features_sequence")
-    # The memory runs in float32 whatever the model's precision: a cell state summed over many
-    # frames in bfloat16 loses precision and, in the first recorded run, diverged to NaN.
-    memory = keras.layers.ConvLSTM2D(hidden_filters, 3, padding="same", return_sequences=True, return_state=True,
-                                     dtype="float32", name=MEMORY_LAYER)
-    join = keras.layers.Concatenate(dtype=dtype, name="join_memory")
-    # A (1, 3, 3) Conv3D is a 3x3 convolution of each frame on its own.
-    convolutions = [keras.layers.Conv3D(filters, (1, 3, 3), padding="same", activation="relu", dtype=dtype,
-                                        name=f"recurrent_conv{index}") for index in (1, 2)]
-    heads = {axis: (keras.layers.Dense(num_bins, dtype="float32", name=f"{axis}_logits"),
-                    keras.layers.Activation("softmax", dtype="float32", name=axis)) for axis in ("u", "v")}
-
-    def colour(luma, initial_state=None):
-        features = per_frame_features(luma)
-        hidden_sequence, hidden, cell = memory(features, initial_state=initial_state)
-        x = join([features, hidden_sequence])
-        for convolution in convolutions:
-            x = convolution(x)
-        outputs = {axis: activation(logits(x)) for axis, (logits, activation) in heads.items()}
-        return outputs, hidden, cell
-
-    # === Functional Models ===
-    luma_sequence = keras.Input((window, height, width, 1), name="luma")
-    outputs, _, _ = colour(luma_sequence)
-    sequence = keras.Model(luma_sequence, outputs, name=name)
-
-    luma_frame = keras.Input((1, height, width, 1), name="luma")
-    state = [keras.Input((height, width, hidden_filters), name=state_name) for state_name in ("hidden", "cell")]
-    outputs, hidden, cell = colour(luma_frame, initial_state=state)
-    step = keras.Model({"luma": luma_frame, "hidden": state[0], "cell": state[1]},
-                       {**outputs, "hidden": hidden, "cell": cell}, name=f"{name}_step")
-    return RecurrentModels(sequence, step, hidden_filters)
+    """Builds a `RecurrentConsistencyModel` on a trained classification color model (frozen in place)."""
+    return RecurrentConsistencyModel(color_model, window=window, hidden_filters=hidden_filters, filters=filters,
+                                     name=name)
 
 
-def predict_recurrent_sequence(models, luma_frames, cuts=None, method="annealed_mean"):
-    """Colours frames in order with the step model, carrying the state; zero state at cuts.
+def predict_recurrent_sequence(model, luma_frames, cuts=None, method="annealed_mean"):
+    """Colours frames in order with a `RecurrentConsistencyModel`'s step graph, carrying the
+    state; zero state at cuts.
 
     Yields {"u": (H, W, bins), "v": ..., "uv": (H, W, 2)} per frame, like
     `consistency.predict_sequence`.
@@ -103,9 +146,9 @@ def predict_recurrent_sequence(models, luma_frames, cuts=None, method="annealed_
     for luma, cut in zip(luma_frames, cut_iterator):
         luma = np.asarray(luma, np.float32)
         if state is None or cut:
-            zeros = np.zeros((1, *luma.shape[:2], models.hidden_filters), np.float32)
+            zeros = np.zeros((1, *luma.shape[:2], model.hidden_filters), np.float32)
             state = {"hidden": zeros, "cell": zeros}
-        outputs = models.step.predict_on_batch({"luma": luma[None, None], **state})
+        outputs = model.step.predict_on_batch({"luma": luma[None, None], **state})
         state = {key: np.asarray(outputs[key], np.float32) for key in ("hidden", "cell")}
         probabilities = {axis: np.asarray(outputs[axis][0, 0], np.float32) for axis in ("u", "v")}
         yield {**probabilities, "uv": colorspace.decode_uv(probabilities, method)}

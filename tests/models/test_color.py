@@ -5,6 +5,7 @@ import pytest
 from colornn_keras import backbone
 from colornn_keras import training
 from colornn_keras.models import color
+from tests.models import harness
 
 
 def _luma(batch, size, seed=0):
@@ -51,6 +52,7 @@ def test_a_training_step_leaves_vgg16_bit_identical_and_moves_the_decoder(vgg16_
     assert not np.array_equal(before_decoder, model.get_layer("block3_decode").get_weights()[0])
 
 
+@pytest.mark.large
 def test_tiny_overfit_loss_falls_clearly(vgg16_weights):
     keras.utils.set_random_seed(0)
     model = training.compile_color_model(color.build_color_model(image_size=32, backbone_weights=vgg16_weights), 3e-3)
@@ -72,14 +74,37 @@ def test_regression_variant_has_one_value_per_axis_and_bin_accuracy(vgg16_weight
     assert tuple(model.get_layer("u").output.shape) == (None, 32, 32, 1)
 
 
-def test_keras_save_and_load_round_trip_gives_identical_predictions(tmp_path, vgg16_weights):
-    model = color.build_color_model(image_size=32, num_bins=10, backbone_weights=vgg16_weights)
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    luma = _luma(2, 32)
-    for axis in ("u", "v"):
-        np.testing.assert_array_equal(model.predict(luma, verbose=0)[axis], loaded.predict(luma, verbose=0)[axis])
+def test_the_model_test_harness(tmp_path, vgg16_weights):
+    harness.run_model_test(
+        color.ColorModel, lambda: color.ColorModel(image_size=32, num_bins=10, backbone_weights=vgg16_weights),
+        _luma(2, 32), {"u": (2, 32, 32, 10), "v": (2, 32, 32, 10)}, tmp_path)
+
+
+def test_a_saved_model_loads_without_fetching_vgg16_again(tmp_path, vgg16_weights, monkeypatch):
+    model = color.ColorModel(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv1")
+    model.save(tmp_path / "model.keras")
+
+    def refuse(*arguments, **keywords):
+        raise AssertionError("loading a .keras file fetched the VGG16 weights")
+
+    monkeypatch.setattr(backbone, "load_vgg16_weights", refuse)
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    # VGG16's ImageNet weights came from the file; the fine-tuned layers are trainable again.
+    np.testing.assert_array_equal(loaded.get_layer("block1_conv1").get_weights()[0], vgg16_weights["block1_conv1"][0])
+    assert loaded.fine_tune_from == "block4_conv1" and loaded.get_layer("block4_conv1").trainable
+    assert not loaded.get_layer("block3_conv3").trainable
+
+
+def test_variant_and_bins_are_attributes_and_still_read_off_a_plain_keras_model():
+    for variant in ("classification", "regression"):
+        model = color.build_color_model(image_size=32, num_bins=12, variant=variant, backbone_weights=None)
+        assert isinstance(model, color.ColorModel)
+        assert (model.variant, model.num_bins, model.image_size) == (variant, 12, 32)
+        plain = keras.Model(model.inputs, model.outputs)  # The same graph, without the attributes.
+        assert color.variant_of(plain) == variant == color.variant_of(model)
+        # A plain regression graph has no bins of its own: the default stands in, as before.
+        assert color.num_bins_of(plain) == (12 if variant == "classification" else 30)
+        assert color.num_bins_of(model) == 12
 
 
 @pytest.mark.parametrize(

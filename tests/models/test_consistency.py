@@ -5,6 +5,7 @@ import pytest
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color
 from colornn_keras.models import consistency
+from tests.models import harness
 
 
 @pytest.fixture
@@ -46,15 +47,33 @@ def test_previous_colours_change_the_output(color_model):
     assert not np.allclose(model(inputs)["u"], model(other)["u"])
 
 
-def test_keras_round_trip_and_trained_part(tmp_path, color_model):
+def test_the_model_test_harness(tmp_path, vgg16_weights):
+    def build():
+        return consistency.ConsistencyModel(
+            color.ColorModel(image_size=32, num_bins=12, backbone_weights=vgg16_weights), context_filters=8, filters=16)
+
+    harness.run_model_test(consistency.ConsistencyModel, build, _inputs(), {"u": (2, 32, 32, 12), "v": (2, 32, 32, 12)},
+                           tmp_path)
+
+
+def test_a_loaded_model_brings_its_color_model_back_identical(tmp_path, color_model):
     model = consistency.build_consistency_model(color_model)
+    assert isinstance(model, consistency.ConsistencyModel) and model.color_model is color_model
+    # Only the new layers' weights are the model's trainable ones (not the color model's heads).
+    assert len(model.trainable_weights) == 2 * 5
     model.save(tmp_path / "consistency.keras")
     loaded = keras.saving.load_model(tmp_path / "consistency.keras")
-    inputs = _inputs()
-    np.testing.assert_array_equal(model.predict(inputs, verbose=0)["v"], loaded.predict(inputs, verbose=0)["v"])
+    luma = _inputs()["luma"]
+    np.testing.assert_array_equal(loaded.color_model.predict(luma, verbose=0)["u"], color_model.predict(luma, verbose=0)["u"])
+    assert not loaded.color_model.get_layer(color.FEATURES_LAYER).trainable
+
+
+def test_trained_part_round_trip(tmp_path, color_model):
+    model = consistency.build_consistency_model(color_model)
     path = checkpoints.save_trained_part(model, tmp_path / "consistency.trained.h5")
     fresh = consistency.build_consistency_model(color_model)
     checkpoints.load_trained_part(fresh, path)
+    inputs = _inputs()
     np.testing.assert_array_equal(model.predict(inputs, verbose=0)["v"], fresh.predict(inputs, verbose=0)["v"])
 
 
