@@ -17,10 +17,14 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["colornn_keras", "colornn_keras.*"]),
+    # The shipped weights live inside the package (colornn_keras/weights/), so that an editable
+    # install, `pip install .` and a wheel all find them beside the code that loads them.
+    package_data={"colornn_keras": ["weights/*.h5", "weights/weights.json", "weights/MODEL_CARD.md"]},
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.3",
-        "numpy",
+        # np.trapezoid (the AuC in metrics.py) is new in NumPy 2.
+        "numpy>=2",
         "pillow",
         "imageio",
         "imageio-ffmpeg",

@@ -18,7 +18,7 @@ def test_load_pretrained_rebuilds_the_shipped_models(weights_folder):
 def test_a_changed_weights_file_is_refused(weights_folder):
     folder, _ = weights_folder
     manifest = json.loads((folder / "weights.json").read_text())
-    manifest["color"]["sha256"] = "0" * 64
+    manifest["presets"]["color"]["sha256"] = "0" * 64
     (folder / "weights.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="refusing a changed or damaged weights file"):
         pretrained.load_pretrained("color")
@@ -37,20 +37,22 @@ def test_a_kind_the_manifest_lacks_is_refused_with_how_to_get_one(weights_folder
 
 
 def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
-    # The real weights/ folder: each kind it lists loads (checksums checked on the way) and
-    # predicts finite distributions; broken (NaN) weights, as the withdrawn recurrent ones were,
-    # are refused at load.
+    # The real weights folder inside the package: each preset it lists loads (checksums checked
+    # on the way) and predicts finite distributions; broken (NaN) weights, as the withdrawn
+    # recurrent ones were, are refused at load.
     from colornn_keras import inference
+    from colornn_keras import presets
 
     monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
-    manifest = pretrained.read_manifest()
-    assert {"color", "consistency"} <= set(manifest)
-    assert set(manifest) <= set(pretrained.KINDS)
+    assert pretrained.weights_dir().parent.name == "colornn_keras"
+    shipped = pretrained.read_manifest()
+    assert {"colornn_water_128", "colornn_water_consistency_128"} <= set(shipped)
+    assert {entry["kind"] for entry in shipped.values()} <= set(pretrained.KINDS)
     frames = [np.random.default_rng(index).integers(0, 256, (37, 51, 3), dtype=np.uint8) for index in range(3)]
-    for kind in manifest:
-        loaded = pretrained.load_pretrained(kind)
-        color_model, video_model = (loaded, None) if kind == "color" else loaded
+    for name, entry in shipped.items():
+        loaded = presets.load_preset(name)
+        color_model, video_model = (loaded, None) if entry["kind"] == "color" else (loaded.color_model, loaded)
         outputs = list(inference.Colorizer(color_model, video_model).colorize_sequence(frames))
-        assert [output.shape for output in outputs] == [(37, 51, 3)] * 3, kind
+        assert [output.shape for output in outputs] == [(37, 51, 3)] * 3, name
         probabilities = color_model.predict(np.full((1, *color_model.input_shape[1:]), 0.5, np.float32), verbose=0)
         assert np.isfinite(probabilities["u"]).all() and np.allclose(probabilities["u"].sum(-1), 1.0, atol=1e-3)

@@ -1,0 +1,114 @@
+"""Presets: the shipped models by name, several of a kind beside one default, and a weights.json
+whose numbers agree with the runs they come from and with the README."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import colornn_keras
+from colornn_keras import backbone
+from colornn_keras import cli
+from colornn_keras import presets
+from colornn_keras import pretrained
+from colornn_keras.models import checkpoints
+from colornn_keras.models import color
+from colornn_keras.models import consistency
+
+PROJECT_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two_color_presets(tmp_path_factory, vgg16_weights):
+    """A weights folder with two tiny (32x32) color presets, "second" the default, and a
+    consistency preset standing on "first": (folder, {name: model})."""
+    folder = tmp_path_factory.mktemp("presets")
+    models = {}
+    for seed, name in enumerate(("first", "second")):
+        models[name] = color.ColorModel(image_size=32, backbone_weights=vgg16_weights)
+        for weight in models[name].get_layer("u_logits").weights:
+            weight.assign(np.random.default_rng(seed).normal(size=weight.shape).astype(np.float32))
+        checkpoints.save_trained_part(models[name], folder / f"{name}.trained.h5")
+    models["video"] = consistency.ConsistencyModel(models["first"], context_filters=8, filters=8)
+    checkpoints.save_trained_part(models["video"], folder / "video.trained.h5")
+    settings = {"image_size": 32, "num_bins": 30, "variant": "classification"}
+    pretrained.write_manifest(folder, {
+        "first": {"kind": "color", "file": "first.trained.h5", **settings},
+        "second": {"kind": "color", "default": True, "file": "second.trained.h5", **settings},
+        "video": {"kind": "consistency", "color_preset": "first", "file": "video.trained.h5",
+                  "context_filters": 8, "filters": 8},
+    })
+    return folder, models
+
+
+def _u(model, seed=0):
+    luma = np.random.default_rng(seed).random((1, 32, 32, 1)).astype(np.float32)
+    return model.predict(luma, verbose=0)["u"]
+
+
+def test_several_presets_of_a_kind_load_by_name_and_the_default_by_kind(two_color_presets, monkeypatch, vgg16_weights):
+    folder, models = two_color_presets
+    monkeypatch.setenv(presets.WEIGHTS_DIR_ENV_VARIABLE, str(folder))
+    # Every preset loaded here builds VGG16; the session's copy of its weights saves reading them each time.
+    monkeypatch.setattr(backbone, "load_vgg16_weights", lambda: vgg16_weights)
+    assert presets.names("color") == ["first", "second"] and presets.default_preset("color") == "second"
+    first = colornn_keras.ColorModel.from_preset("first")
+    assert isinstance(first, color.ColorModel)
+    np.testing.assert_array_equal(_u(first), _u(models["first"]))
+    np.testing.assert_array_equal(_u(pretrained.load_pretrained("color")), _u(models["second"]))
+    # The consistency preset stands on the color preset it was trained on, not on the default.
+    video = consistency.ConsistencyModel.from_preset("video")
+    np.testing.assert_array_equal(_u(video.color_model), _u(models["first"]))
+    color_model, model = pretrained.load_pretrained("consistency")
+    assert isinstance(model, consistency.ConsistencyModel) and color_model is model.color_model
+
+
+def test_a_wrong_kind_an_unknown_name_and_two_defaults_are_refused(two_color_presets, tmp_path):
+    folder, _ = two_color_presets
+    with pytest.raises(ValueError, match=r"consistency preset; load it with ConsistencyModel.from_preset\('video'\)"):
+        presets.load_preset("video", kind="color", folder=folder)
+    with pytest.raises(ValueError, match="No preset named 'third'; the presets are first, second, video"):
+        presets.load_preset("third", folder=folder)
+    manifest = json.loads((folder / presets.MANIFEST).read_text())
+    manifest["presets"]["first"]["default"] = True
+    (tmp_path / presets.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="several color presets as the default: first, second"):
+        presets.read_manifest(tmp_path)
+
+
+def test_a_weights_folder_from_before_presets_had_names_still_loads(tmp_path):
+    (tmp_path / presets.MANIFEST).write_text(json.dumps({
+        "color": {"file": "c.h5", "image_size": 32, "num_bins": 30, "sha256": "0"},
+        "consistency": {"file": "s.h5", "context_filters": 32, "filters": 64, "sha256": "1"}}))
+    assert presets.default_preset("consistency", tmp_path) == "consistency"
+    assert presets.preset_entry("consistency", tmp_path)["color_preset"] == "color"
+
+
+def test_the_shipped_numbers_are_the_runs_own():
+    # weights.json copies the kept epoch, the split and the test numbers from each run's records
+    # (`colornn presets --refresh`); were a run re-evaluated or a file swapped, this fails.
+    shipped = presets.read_manifest()
+    for name, entry in shipped.items():
+        assert checkpoints.sha256_of(presets.weights_dir() / entry["file"]) == entry["sha256"], name
+        run_dir = PROJECT_ROOT / entry["run"]
+        assert (run_dir / "metrics.json").is_file(), f"{name}: its run {run_dir} is not in the project"
+        numbers = presets.run_numbers(run_dir, entry["kind"])
+        assert {key: entry[key] for key in numbers} == numbers, name
+
+
+def test_the_shipped_parameter_counts_are_the_models_own():
+    for name, entry in presets.read_manifest().items():
+        counts = presets._parameter_counts(name, entry, presets.weights_dir())
+        assert counts == (entry["parameters"], entry["trained_parameters"]), name
+
+
+def test_the_readme_lists_the_presets_as_colornn_presets_does(capsys):
+    assert cli.main(["presets", "--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table == presets.markdown_table()
+    assert "| `colornn_water_128` | color (default) | 128×128 |" in table
+    assert table in (PROJECT_ROOT / "README.md").read_text()
+    assert cli.main(["presets"]) == 0
+    listing = capsys.readouterr().out
+    assert "colornn_water_consistency_128  [consistency (default)]" in listing and "free-running" in listing
