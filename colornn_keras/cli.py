@@ -457,7 +457,7 @@ def build_parser():
                          help="maintainers: first rewrite weights.json's checksums, parameter counts and test numbers "
                               "from the weights files and the runs' records")
     presets.add_argument("--project-root", default=".", help="with --refresh: where the runs' experiments/ folder is")
-    presets.set_defaults(handler=_presets)
+    presets.set_defaults(handler=_presets, needs_tensorflow=False)  # It reads JSON only.
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)
@@ -502,7 +502,8 @@ def _show_warning(show):
 
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
-    _import_tensorflow(arguments.verbose or os.environ.get(VERBOSE_ENV_VARIABLE, "") not in ("", "0"))
+    if getattr(arguments, "needs_tensorflow", True):
+        _import_tensorflow(arguments.verbose or os.environ.get(VERBOSE_ENV_VARIABLE, "") not in ("", "0"))
     from colornn_keras import errors
 
     with warnings.catch_warnings():
