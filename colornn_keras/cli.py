@@ -344,14 +344,13 @@ def _demo(arguments):
 
 
 def _add_colorize_arguments(parser):
-
     parser.add_argument("--consistency", action="store_true",
                         help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
-                             "default: fed its own output it drifts (weights/MODEL_CARD.md); the default colours "
+                             "default: fed its own output it drifts (colornn_keras/weights/MODEL_CARD.md); the default colours "
                              "each frame with the color model")
     parser.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
                         help="videos: the shipped model to use (consistency = --consistency; recurrent: the "
-                             "ConvLSTM model, where weights/ ships one)")
+                             "ConvLSTM model, where colornn_keras/weights/ ships one)")
     parser.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
     parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
