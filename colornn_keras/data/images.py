@@ -182,7 +182,9 @@ def split_files(files, sizes=PAPER_SPLIT, seed=0):
     if all(isinstance(size, float) for size in sizes):
         if sum(sizes) > 1.0 + 1e-9:
             raise errors.ColorNNError(f"Split fractions {sizes} add up to more than 1.")
-        counts = [int(round(size * len(files))) for size in sizes]
+        # Rounded at the cumulative boundaries, so the parts never add up to more than the files.
+        boundaries = [0] + [int(round(sum(sizes[: index + 1]) * len(files))) for index in range(3)]
+        counts = [min(end, len(files)) - min(start, len(files)) for start, end in zip(boundaries, boundaries[1:])]
     else:
         counts = [int(size) for size in sizes]
     if sum(counts) > len(files):

@@ -186,3 +186,9 @@ def test_augmentation_keeps_luma_and_chroma_aligned(tmp_path, augmentation):
     assert red.sum() > 0 and blue.sum() > 0
     assert (targets["v"][..., 0][red] > 0.2).all()  # Red: strongly positive V.
     assert (targets["u"][..., 0][blue] > 0.1).all()  # Blue: positive U.
+
+
+def test_fraction_splits_never_ask_for_more_files_than_there_are():
+    files = [f"{index}.jpg" for index in range(24)]
+    split = images.split_files(files, (0.7, 0.15, 0.15))  # Rounded one by one: 17 + 4 + 4 = 25.
+    assert [len(split[part]) for part in ("train", "val", "test")] == [17, 3, 4]
