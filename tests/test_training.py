@@ -1,4 +1,5 @@
 import json
+import pathlib
 import shutil
 
 import keras
@@ -84,6 +85,18 @@ def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_f
 def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
     run_dir = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     recorded = json.loads((run_dir / "metrics.json").read_text())
+    assert json.loads((run_dir / "config.json").read_text())["precision_used"] == "float32"
+    # The split is recorded relative to the data folder; a record with absolute paths (as runs
+    # before it were) reads back as the same split.
+    data = json.loads((run_dir / "data.json").read_text())
+    files = [path for part in data["splits"].values() for path in part["files"]] + data["grayscale_excluded"]
+    assert files and not any(pathlib.Path(path).is_absolute() for path in files)
+    _, split, _ = training._read_run(run_dir)
+    assert all(pathlib.Path(path).is_file() for part in split.values() for path in part)
+    for part in data["splits"].values():
+        part["files"] = [str(image_folder / path) for path in part["files"]]
+    experiments.write_json(run_dir / "data.json", data)
+    assert training._read_run(run_dir)[1] == split
     recomputed = training.evaluate_run(run_dir)
     for part in ("train", "val", "test"):
         for key in ("loss", "u_accuracy", "v_accuracy"):
@@ -132,8 +145,10 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
         assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall[mode])
     assert (run_dir / training.CONSISTENCY_TRAINED_PART_FILE).is_file()
     assert (run_dir / "samples" / "figure5_test_clip0.png").is_file()
+    assert json.loads((run_dir / "config.json").read_text())["precision_used"] in ("float32", "bfloat16")
     data = json.loads((run_dir / "data.json").read_text())
     clips_used = [set(data["splits"][part]["clips"]) for part in ("train", "val", "test")]
+    assert not any(pathlib.Path(clip).is_absolute() for clips in clips_used for clip in clips)  # Relative to the videos.
     assert not (clips_used[0] & clips_used[1] or clips_used[0] & clips_used[2] or clips_used[1] & clips_used[2])
     recomputed = training.evaluate_consistency_run(str(run_dir))  # A path as the command line gives it.
     for mode in ("per_frame", "free_running"):
@@ -160,9 +175,15 @@ def test_resume_records_the_restart_and_its_new_time_budget(image_folder, tmp_pa
     with pytest.raises(KeyboardInterrupt):
         training.train_color_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
     (run_dir,) = (tmp_path / "experiments").iterdir()
+    # As if the run had started at another commit: metrics.json says the code changed, naming both.
+    environment = json.loads((run_dir / "environment.json").read_text())
+    experiments.write_json(run_dir / "environment.json", {**environment, "git_commit": "0" * 40})
     training.resume_run(run_dir, verbose=0, max_minutes=30)
     (resumed,) = json.loads((run_dir / "environment.json").read_text())["resumed"]
     assert resumed["from_epoch"] == 1 and resumed["max_minutes"] == 30
+    changed = json.loads((run_dir / "metrics.json").read_text())["code_changed_between_sittings"]
+    assert changed["started"]["git_commit"] == "0" * 40
+    assert changed["resumed"] == [{"git_commit": resumed["git_commit"], "git_diff_sha256": resumed["git_diff_sha256"]}]
 
 
 def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image_folder, clip_folder, tmp_path):
