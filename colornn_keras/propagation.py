@@ -33,8 +33,8 @@ def _check_keyframes(keyframes, count):
             raise errors.InputError(f"Keyframe {index} is outside the clip's {count} frames (0 to {count - 1}).")
 
 
-def _run(color_model, consistency_model, luma_frames, seed_uv, method):
-    """Free-running predictions from a seeded first frame: frame 0 is the seed itself."""
+def _run(consistency_model, luma_frames, seed_uv, method):
+    """Free-running predictions from the frame before `luma_frames`, whose colours are `seed_uv`."""
     previous_uv = np.asarray(seed_uv, np.float32)
     for luma in luma_frames:
         outputs = consistency_model.predict_on_batch(
@@ -54,7 +54,7 @@ def _seed_output(uv, num_bins):
 
 
 def propagate(color_model, consistency_model, luma_frames, keyframes, cuts=None, method="annealed_mean",
-              num_bins=None):
+              num_bins=None, distributions=True, on_frame=None):
     """Colours a clip from keyframes; returns a list of {"u", "v", "uv"} per frame.
 
     Args:
@@ -65,28 +65,42 @@ def propagate(color_model, consistency_model, luma_frames, keyframes, cuts=None,
         cuts: booleans, True where a frame starts a new shot; None: one shot.
         method: decoding of each distribution into the (U, V) fed to the next frame.
         num_bins: bins per axis (default: the color model's).
+        distributions: keep each frame's "u" and "v" distributions (for scoring). False keeps
+            only "uv": a whole clip's distributions take `num_bins` times the memory of its colours.
+        on_frame: optional callable given each frame's prediction as it is made (in the order
+            they are made, not the frames' order), before `distributions=False` drops them: for
+            progress, or to check them.
     """
     luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
     _check_keyframes(keyframes, len(luma_frames))
     num_bins = num_bins or color_models.num_bins_of(color_model)
     cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
+
+    def kept(predictions):
+        for prediction in predictions:
+            if on_frame is not None:
+                on_frame(prediction)
+            yield prediction if distributions else {"uv": prediction["uv"]}
+
     outputs = [None] * len(luma_frames)
     for start, end in shots(cuts):
         seeds = sorted(index for index in keyframes if start <= index < end)
         if not seeds:  # No keyframe in this shot: the automatic mode, frame by frame.
             automatic = consistency_models.predict_sequence(color_model, None, luma_frames[start:end], "per_frame",
                                                             method=method)
-            outputs[start:end] = list(automatic)
+            outputs[start:end] = list(kept(automatic))
             continue
-        for seed in seeds:
-            outputs[seed] = _seed_output(keyframes[seed], num_bins)
+        outputs_of_seeds = (_seed_output(keyframes[seed], num_bins) if distributions
+                            else {"uv": np.asarray(keyframes[seed], np.float32)} for seed in seeds)
+        for seed, output in zip(seeds, kept(outputs_of_seeds)):
+            outputs[seed] = output
         # Forward from each keyframe to the next one (or the shot's end).
         for seed, stop in zip(seeds, seeds[1:] + [end]):
-            outputs[seed + 1 : stop] = list(_run(color_model, consistency_model, luma_frames[seed + 1 : stop],
-                                                 keyframes[seed], method))
+            outputs[seed + 1 : stop] = list(kept(_run(consistency_model, luma_frames[seed + 1 : stop],
+                                                      keyframes[seed], method)))
         # Backwards from the first keyframe to the shot's start.
         first = seeds[0]
-        backwards = list(_run(color_model, consistency_model, luma_frames[start:first][::-1], keyframes[first], method))
+        backwards = list(kept(_run(consistency_model, luma_frames[start:first][::-1], keyframes[first], method)))
         outputs[start:first] = backwards[::-1]
     return outputs
 

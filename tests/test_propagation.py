@@ -51,6 +51,19 @@ def test_a_keyframe_colours_its_shot_both_ways_and_a_shot_without_one_is_automat
         propagation.propagate(_Gray(), _CarryContext(), luma, {9: key_uv}, num_bins=NUM_BINS)
 
 
+def test_without_distributions_only_colours_are_kept_and_every_frame_is_seen():
+    luma = [np.full((6, 5, 1), 0.5, np.float32)] * 6
+    key_uv = np.stack([np.full((6, 5), 0.2), np.full((6, 5), -0.3)], -1).astype(np.float32)
+    cuts = [False, False, False, True, False, False]
+    seen = []
+    outputs = propagation.propagate(_Gray(), _CarryContext(), luma, {1: key_uv}, cuts, num_bins=NUM_BINS,
+                                    distributions=False, on_frame=seen.append)
+    assert [sorted(output) for output in outputs] == [["uv"]] * 6
+    np.testing.assert_array_equal(outputs[1]["uv"], key_uv)
+    # Each frame once, with its distributions (but the keyframe's own, which are its true colours).
+    assert len(seen) == 6 and sum("u" in prediction for prediction in seen) == 5
+
+
 def _panning_texture(count=8, size=(48, 64), step=2):
     """A smooth random colour texture panning right by `step` pixels a frame (uint8 RGB frames)."""
     from PIL import Image
