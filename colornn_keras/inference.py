@@ -3,17 +3,22 @@
 The models see luma at their own square size; their U and V are decoded there, resized back to
 the source's size, and joined with the source's own full-resolution Y, so detail comes from the
 original and never from an upscaled model input. Colour input is reduced to its luma first, so
-any photo can be tried. Every output is written atomically and checked before it is put in
-place: nothing half-written or unreadable is left. Bad inputs are `InputError`s, outputs that
-cannot be written `OutputError`s, each one line naming the file.
+any photo can be tried. A video can also be coloured from keyframes: colour pictures of some of
+its frames, whose colours the consistency model carries through their shots. Every output is
+written atomically and checked before it is put in place: nothing half-written or unreadable is
+left. Bad inputs are `InputError`s, outputs that cannot be written `OutputError`s, each one line
+naming the file. A model that predicts non-finite colours is a `RuntimeError`: black frames are
+never written.
 """
 
 import collections
 import concurrent.futures
 import dataclasses
+import os
 import pathlib
 import queue
 import threading
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -21,6 +26,7 @@ from PIL import Image
 from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import files
+from colornn_keras import propagation
 from colornn_keras.data import images
 from colornn_keras.data import video
 from colornn_keras.models import consistency as consistency_models
@@ -35,6 +41,21 @@ Image.MAX_IMAGE_PIXELS = None  # Our own limit applies, with a clearer message t
 def _resize_plane(plane, size):
     """Resizes a float (H, W) plane to size (width, height), bilinear."""
     return np.asarray(Image.fromarray(np.asarray(plane, np.float32), mode="F").resize(size, Image.BILINEAR))
+
+
+def _luma(frame):
+    """BT.601 luma (H, W, 1) in [0, 1] of an RGB uint8 frame, at its own resolution."""
+    return colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0)
+
+
+def _check_finite(prediction):
+    """A `RuntimeError` when a model's output holds NaN or infinity: decoded and joined, it would
+    write black (or one flat colour's) frames without a word. Checks the distributions too, since
+    argmax decodes NaN to a finite bin."""
+    arrays = prediction.values() if isinstance(prediction, dict) else [prediction]
+    if not all(np.isfinite(array).all() for array in arrays):
+        raise RuntimeError("The model predicted non-finite colours (NaN or infinity), so nothing is written: "
+                           "its weights or its numeric precision are broken.")
 
 
 def check_image_size(width, height, source):
@@ -52,7 +73,8 @@ class Colorizer:
     Args:
         color_model: a trained classification color model.
         consistency_model: optional; when given, videos are coloured free-running with it (a
-            consistency model, or the `RecurrentModels` of the recurrent variant).
+            consistency model, or the `RecurrentModels` of the recurrent variant). Keyframes
+            need a (paper) consistency model.
         method: "argmax", "expectation" or "annealed_mean" decoding.
         scene_cut_threshold: luma-histogram jump that resets the video context.
         batch_size: frames per prediction where frames are independent (images, per-frame video).
@@ -74,13 +96,16 @@ class Colorizer:
 
     def join(self, luma, uv_model_size):
         """Full-resolution RGB uint8 from the source's luma and model-size (U, V)."""
+        _check_finite(uv_model_size)
         height, width = luma.shape[:2]
         u, v = (_resize_plane(uv_model_size[..., index], (width, height)) for index in (0, 1))
         rgb = colorspace.yuv_to_rgb_keeping_luma(np.stack([luma[..., 0], u, v], axis=-1))
         return np.round(rgb * 255.0).astype(np.uint8)
 
     def _decode(self, outputs, index):
-        return colorspace.decode_uv({axis: np.asarray(outputs[axis][index]) for axis in ("u", "v")}, self.method)
+        probabilities = {axis: np.asarray(outputs[axis][index]) for axis in ("u", "v")}
+        _check_finite(probabilities)
+        return colorspace.decode_uv(probabilities, self.method)
 
     def colorize_frames(self, frames):
         """Colours independent RGB uint8 frames (any size each), in batches; yields RGB uint8."""
@@ -91,7 +116,7 @@ class Colorizer:
         """(full-resolution luma, model-size (U, V)) for independent frames, predicted in batches."""
         batch = []
         for frame in frames:
-            batch.append(colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0))
+            batch.append(_luma(frame))
             if len(batch) == self.batch_size:
                 yield from self._predict_batch(batch)
                 batch = []
@@ -120,7 +145,7 @@ class Colorizer:
         def luma_stream():
             for frame in frames:
                 cuts.append(detector.is_cut(frame))
-                luma = colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0)
+                luma = _luma(frame)
                 lumas.append(luma)
                 yield self._model_luma(luma)
 
@@ -137,7 +162,79 @@ class Colorizer:
                 method=self.method,
             )
         for prediction in predictions:
+            _check_finite(prediction)
             yield lumas.pop(0), prediction["uv"]
+
+    def keyframe_uv(self, keyframe, frame_size):
+        """A keyframe's true (U, V) at model size, as the consistency model's seed.
+
+        The colour picture is resized to the frame's (width, height), then its U and V planes are
+        brought to model size exactly as the frame's luma is, so the seed lines up with what the
+        model sees of the frame.
+        """
+        keyframe = np.asarray(keyframe)
+        if (keyframe.shape[1], keyframe.shape[0]) != tuple(frame_size):
+            keyframe = np.asarray(Image.fromarray(keyframe).resize(tuple(frame_size), Image.BILINEAR))
+        yuv = colorspace.rgb_to_yuv(keyframe.astype(np.float32) / 255.0)
+        size = (self.model_size, self.model_size)
+        return np.stack([_resize_plane(yuv[..., index], size) for index in (1, 2)], axis=-1)
+
+    def check_keyframe_model(self):
+        """A `ColorNNError` unless this Colorizer has the (paper) consistency model keyframes seed."""
+        if self.consistency_model is None or isinstance(self.consistency_model, recurrent_models.RecurrentModels):
+            kind = "no consistency model" if self.consistency_model is None else "a recurrent model"
+            raise errors.ColorNNError(f"Keyframes need the consistency model, which is seeded with their colours; "
+                                      f"this Colorizer has {kind}.")
+
+    def predict_chroma_with_keyframes(self, frames, keyframes, progress=None, source="the clip"):
+        """Model-size (U, V) of every frame of a clip, coloured from keyframes.
+
+        The consistency model is seeded with each keyframe's true colours and runs free from
+        there, through its shot both ways; a shot without a keyframe (scene cuts as in
+        `predict_chroma_sequence`) is coloured frame by frame by the color model
+        (`propagation.propagate`). The shot is run backwards too, so the whole clip's luma is
+        held at model size while predicting, and its colours after: 12 bytes a pixel of the
+        model's square (192 KiB a frame at 128x128).
+
+        Args:
+            frames: the clip's RGB uint8 frames in order, read once.
+            keyframes: {0-based frame index: RGB uint8 colour picture of that frame, any size}.
+            progress: optional callable given 1 as each frame's colours are predicted.
+            source: the clip's name, for the message of a keyframe outside it.
+
+        Returns:
+            A list of (S, S, 2) float32 (U, V), one per frame.
+        """
+        self.check_keyframe_model()
+        detector = video.SceneCutDetector(self.scene_cut_threshold)
+        lumas, cuts, seeds = [], [], {}
+        for index, frame in enumerate(frames):
+            cuts.append(detector.is_cut(frame))
+            lumas.append(self._model_luma(_luma(frame)))
+            if index in keyframes:
+                seeds[index] = self.keyframe_uv(keyframes[index], (frame.shape[1], frame.shape[0]))
+        check_keyframe_indices(keyframes, len(lumas), source)
+
+        def on_frame(prediction):
+            _check_finite(prediction)
+            if progress is not None:
+                progress(1)
+
+        predictions = propagation.propagate(self.color_model, self.consistency_model, lumas, seeds, cuts,
+                                            self.method, distributions=False, on_frame=on_frame)
+        return [prediction["uv"] for prediction in predictions]
+
+    def colorize_sequence_with_keyframes(self, frames, keyframes):
+        """Colours a clip's RGB uint8 frames from keyframes (see `predict_chroma_with_keyframes`);
+        yields RGB uint8. `frames` is read twice, so it is a sequence (a list), not an iterator;
+        for a video file, `colorize(..., keyframes=...)` reads the file twice instead."""
+        if iter(frames) is frames:
+            raise TypeError("frames must be a sequence (a list of frames): it is read twice.")
+        keyframes = read_keyframes(keyframes)
+        if len(frames):
+            _warn_about_keyframes(keyframes, frames[0].shape[1], frames[0].shape[0])
+        for frame, uv in zip(frames, self.predict_chroma_with_keyframes(frames, keyframes)):
+            yield self.join(_luma(frame), uv)
 
 
 # Pillow's ways of saying it cannot read a file as an image.
@@ -193,21 +290,90 @@ def colorize_image_file(colorizer, source, target):
     return save_image(output, target)
 
 
-def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False):
+def read_keyframes(keyframes):
+    """{frame index: RGB uint8} from {0-based frame index: RGB uint8 array or image path}.
+
+    A keyframe is a colour picture of its frame (any size: it is resized to the frame). An index
+    that is no frame number, an image that is missing or unreadable, or one too small, is an
+    `InputError` naming the keyframe.
+    """
+    loaded = {}
+    for index, keyframe in keyframes.items():
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+            raise errors.InputError(f"Keyframe index {index!r} is not a frame number (0 for the first frame).")
+        if isinstance(keyframe, (str, os.PathLike)):
+            if not pathlib.Path(keyframe).is_file():
+                raise errors.InputError(f"Keyframe {index}: {keyframe} does not exist.")
+            try:
+                keyframe = read_image(keyframe)
+            except errors.InputError as error:
+                raise errors.InputError(f"Keyframe {index}: {error}") from error
+        else:
+            keyframe = np.asarray(keyframe)
+            if keyframe.dtype != np.uint8 or keyframe.ndim != 3 or keyframe.shape[2] != 3:
+                raise ValueError(f"Keyframe {index} must be RGB uint8 (H, W, 3); got {keyframe.dtype} {keyframe.shape}.")
+            check_image_size(keyframe.shape[1], keyframe.shape[0], f"Keyframe {index}")
+        loaded[int(index)] = keyframe
+    return loaded
+
+
+def check_keyframe_indices(keyframes, frame_count, source="the clip"):
+    """An `InputError` for a keyframe index outside a clip of `frame_count` frames."""
+    outside = sorted(index for index in keyframes if not 0 <= index < frame_count)
+    if outside:
+        raise errors.InputError(f"Keyframe {outside[0]} is outside {source}'s {frame_count} frames "
+                                f"(0 to {frame_count - 1}: frames count from 0).")
+
+
+def _warn_about_keyframes(keyframes, width, height):
+    """Warnings for keyframes that work but are likely mistakes: one with almost no colour (the
+    black-and-white frame itself?) seeds gray; one of another shape than the frames is stretched."""
+    for index, keyframe in sorted(keyframes.items()):
+        if images.mean_chroma(keyframe) < images.DEFAULT_GRAYSCALE_THRESHOLD:
+            warnings.warn(f"Keyframe {index} has almost no colour: it seeds gray.", errors.ColorNNWarning,
+                          stacklevel=3)
+        keyframe_height, keyframe_width = keyframe.shape[:2]
+        if abs(keyframe_width / keyframe_height - width / height) > 0.02 * width / height:
+            warnings.warn(f"Keyframe {index} is {keyframe_width}x{keyframe_height}, another shape than the "
+                          f"{width}x{height} frames: it is stretched to fit.", errors.ColorNNWarning, stacklevel=3)
+
+
+def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None):
     """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
 
     A video cut short of the duration its header declares, or decoding to fewer frames than it
     holds, is an `InputError` unless `allow_truncated` (then a warning); nothing is written then.
+
+    With `keyframes` ({0-based frame index: colour picture of that frame, an RGB uint8 array or
+    an image path}) the video is coloured from them (`Colorizer.predict_chroma_with_keyframes`) in
+    two passes: the first reads every frame, predicts every frame's colours at model size and
+    keeps them; the second reads the frames again and joins them with those colours at full
+    resolution. `progress` then counts the first pass's predictions.
     """
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
-    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None) as writer:
-        # Three stages overlap on the cores: decoding (a thread), prediction (this thread, in
-        # TensorFlow), and joining full-resolution colour + encoding (a thread). Queues are short,
-        # so memory stays flat however long the clip.
-        frames = _read_ahead(
+
+    def read_frames():
+        # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
+        # memory stays flat however long the clip.
+        return _read_ahead(
             video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
             depth=PIPELINE_DEPTH)
+
+    if keyframes:
+        colorizer.check_keyframe_model()
+        keyframes = read_keyframes(keyframes)
+        check_keyframe_indices(keyframes, info.frame_count, source)
+        _warn_about_keyframes(keyframes, info.width, info.height)
+        chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes, progress, source)
+        frames = _as_many_frames(read_frames(), len(chroma), source)
+        pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
+        progress = None  # Frames were counted as they were predicted.
+    else:
+        pairs = colorizer.predict_chroma_sequence(read_frames())
+    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None) as writer:
+        # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
+        # (in TensorFlow, in this thread) and the decoding.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
             pending = collections.deque()
 
@@ -219,13 +385,28 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
                 if progress is not None:
                     progress(1)
 
-            for luma, uv in colorizer.predict_chroma_sequence(frames):
+            for luma, uv in pairs:
                 pending.append(encoder.submit(encode, luma, uv))
                 if len(pending) > PIPELINE_DEPTH:
                     finish_oldest()
             while pending:
                 finish_oldest()
     return writer.frames_written
+
+
+def _as_many_frames(frames, count, source):
+    """`frames`, checked to be as many as the `count` a first reading of `source` gave."""
+    read = 0
+    for frame in frames:
+        if read == count:
+            break
+        yield frame
+        read += 1
+    else:
+        if read == count:
+            return
+    raise errors.InputError(f"{source} changed while it was being coloured: it read as {count} frames, then "
+                            f"as {'more' if read == count else read}.")
 
 
 PIPELINE_DEPTH = 4
@@ -315,7 +496,7 @@ class ColorizeReport:
     skipped: list = dataclasses.field(default_factory=list)
 
 
-def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False):
+def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None):
     """Colours an image, a folder of images, a video file or a folder of numbered frames.
 
     Args:
@@ -326,6 +507,9 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         overwrite: replace an existing output.
         progress: optional callable receiving the number of frames just finished.
         allow_truncated: colour what a truncated video holds, with a warning, instead of refusing it.
+        keyframes: videos only: {0-based frame index: colour picture of that frame (an RGB uint8
+            array or an image path), any size}. The video is coloured from them by the
+            colorizer's consistency model (see `colorize_video_file`).
 
     Returns:
         A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
@@ -335,6 +519,10 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
     frame_folder = source.is_dir() and is_frame_folder(source)
+    if keyframes and not (video.is_video_file(source) or frame_folder):
+        raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): keyframes colour videos.")
+    if keyframes:
+        colorizer.check_keyframe_model()
     if target is None:
         target = default_output(source)
         if frame_folder:
@@ -345,7 +533,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
     if video.is_video_file(source) or frame_folder:
         if target.suffix.lower() != ".mp4":
             raise errors.OutputError(f"Video output must be an .mp4 file, got {target}.")
-        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated)
+        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes)
         return ColorizeReport([target], [], frames)
     if source.is_dir():
         sources = images.find_images(source)

@@ -229,3 +229,183 @@ def test_read_ahead_keeps_order_reraises_errors_and_stops_early():
 
     time.sleep(0.3)
     assert len(produced) == count < 10
+
+
+# Issue #17: every video mode on a small clip whose sides are odd and not multiples of 8, and the
+# keyframe mode's colours.
+
+CLIP_SIZE = (37, 51)  # Height, width.
+NUM_BINS = 30  # The tiny color model's (build_color_model's default).
+
+
+def _colourful_clip(count=10, size=CLIP_SIZE, step=1, seed=0):
+    """A smooth, strongly coloured texture panning right by `step` pixels a frame (uint8 RGB)."""
+    coarse = (np.random.default_rng(seed).random((5, 9, 3)) * 200 + 30).astype(np.uint8)
+    wide = np.asarray(Image.fromarray(coarse).resize((size[1] + step * count, size[0]), Image.BICUBIC))
+    return [wide[:, index * step : index * step + size[1]].copy() for index in range(count)]
+
+
+def _frame_folder(folder, frames):
+    folder.mkdir()
+    for index, frame in enumerate(frames):
+        Image.fromarray(frame).save(folder / f"{index:05d}.png")
+    return folder
+
+
+def _uv(rgb):
+    return colorspace.rgb_to_yuv(np.asarray(rgb, np.float32) / 255.0)[..., 1:]
+
+
+@pytest.fixture(scope="module")
+def recurrent_colorizer(colorizer):
+    """A tiny recurrent model: the shipped recurrent weights were withdrawn (they were NaN)."""
+    from colornn_keras.models import recurrent
+
+    models = recurrent.build_recurrent_model(colorizer.color_model, window=2, hidden_filters=4, filters=8)
+    return inference.Colorizer(colorizer.color_model, models)
+
+
+def _video_modes(colorizer, recurrent_colorizer, frames):
+    """{mode: (Colorizer, keyframes)} for the four ways a video is coloured."""
+    return {
+        "per_frame": (inference.Colorizer(colorizer.color_model, batch_size=4), None),
+        "consistency": (colorizer, None),
+        "recurrent": (recurrent_colorizer, None),
+        "keyframe": (colorizer, {4: frames[4]}),
+    }
+
+
+@pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe"])
+def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_colorizer, tmp_path, mode):
+    frames = _colourful_clip()
+    mode_colorizer, keyframes = _video_modes(colorizer, recurrent_colorizer, frames)[mode]
+    if keyframes:
+        outputs = list(mode_colorizer.colorize_sequence_with_keyframes(frames, keyframes))
+    else:
+        outputs = list(mode_colorizer.colorize_sequence(frames))
+    assert len(outputs) == 10
+    for frame, output in zip(frames, outputs):
+        assert output.shape == (*CLIP_SIZE, 3) and output.dtype == np.uint8
+        # The source's own luma at full resolution: only rounding to uint8 moves it (a NaN
+        # prediction would have made the frame black).
+        assert np.abs(_luma(output) - _luma(frame)).max() <= 1.0 / 255 + 1e-6
+    if mode == "keyframe":  # The keyframe's own frame takes its true colours (at model size).
+        assert np.abs(_uv(outputs[4]) - _uv(frames[4])).mean() < 0.2 * np.abs(_uv(frames[4])).mean()
+
+    # The same through files: numbered PNG frames in, an mp4 out (x264 loses a little luma).
+    source = _frame_folder(tmp_path / "frames", frames)
+    report = inference.colorize(mode_colorizer, source, tmp_path / "out.mp4", keyframes=keyframes)
+    info = video.probe(tmp_path / "out.mp4")
+    # H.264's 4:2:0 chroma needs even sides: the writer pads one edge pixel (video.VideoWriter).
+    assert report.frames == info.frame_count == 10 and (info.width, info.height) == (52, 38)
+    written = _read_back(tmp_path / "out.mp4")
+    # The luma is the source's but for what x264 loses: no worse than the source's own frames
+    # through the same writer.
+    with video.VideoWriter(tmp_path / "source.mp4", fps=30) as writer:
+        for frame in frames:
+            writer.write(frame)
+    for frame, output, encoded in zip(frames, written, _read_back(tmp_path / "source.mp4")):
+        output_error, codec_error = (np.abs(_luma(image) - _luma(frame)) for image in (output, encoded))
+        # Colours other than the source's move x264's rounding a little (measured: up to 0.4/255
+        # more on average, 4/255 at the worst pixel); black frames would be off by about 100/255.
+        assert output_error.mean() < codec_error.mean() + 1.0 / 255
+        assert output_error.max() < codec_error.max() + 8.0 / 255
+    if mode == "keyframe":
+        assert np.abs(_uv(written[4]) - _uv(frames[4])).mean() < 0.3 * np.abs(_uv(frames[4])).mean()
+
+
+def _read_back(path):
+    """A written clip's frames, without the writer's padding to even sides."""
+    return [frame[: CLIP_SIZE[0], : CLIP_SIZE[1]] for frame in video.read_frames(path)]
+
+
+def _one_hot(uv):
+    return {axis: np.eye(NUM_BINS, dtype=np.float32)[colorspace.quantize(uv[..., index], axis, NUM_BINS)]
+            for index, axis in enumerate(("u", "v"))}
+
+
+class _CarryContext:
+    """A consistency model that predicts exactly the colours it is given (an ideal carrier)."""
+
+    def predict_on_batch(self, inputs):
+        return {axis: value[None] for axis, value in _one_hot(inputs[consistency.CONTEXT_INPUT][0]).items()}
+
+
+def test_keyframes_colour_their_shot_both_ways_and_reseed(colorizer):
+    frames = _colourful_clip(count=8)
+    cut_frames = [255 - frame for frame in _colourful_clip(count=3, seed=5)]  # Frames 8-10: another shot.
+    red = np.zeros((74, 102, 3), np.uint8)  # Twice the frames' size: it is resized to them.
+    red[..., 0] = 200
+    carrier = inference.Colorizer(colorizer.color_model, _CarryContext())
+    outputs = list(carrier.colorize_sequence_with_keyframes(frames + cut_frames, {2: frames[2], 5: red}))
+    gray_error = np.abs(_uv(frames[2])).mean()
+    for index in range(5):  # Before keyframe 2 (run backwards) and after it, up to keyframe 5.
+        error = np.abs(_uv(outputs[index]) - _uv(frames[2])).mean()
+        assert error < 0.3 * gray_error, index
+    for index in (5, 6, 7):  # Re-seeded by keyframe 5: red, the frames' own luma.
+        u, v = _uv(outputs[index]).mean(axis=(0, 1))
+        assert v > 0.1 and u < 0, (index, u, v)
+    # The shot after the cut has no keyframe: the automatic mode, the color model frame by frame.
+    automatic = list(inference.Colorizer(colorizer.color_model).colorize_sequence(cut_frames))
+    for output, expected in zip(outputs[8:], automatic):
+        assert np.abs(output.astype(int) - expected).max() <= 1
+
+
+def test_keyframes_are_checked(colorizer, tmp_path):
+    frames = _colourful_clip(count=3)
+    source = _frame_folder(tmp_path / "frames", frames)
+    photo = tmp_path / "photo.png"
+    Image.fromarray(frames[0]).save(photo)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    cases = [
+        (source, {3: frames[0]}, errors.InputError, r"Keyframe 3 is outside .*frames's 3 frames \(0 to 2"),
+        (source, {-1: frames[0]}, errors.InputError, "Keyframe index -1 is not a frame number"),
+        (source, {1: tmp_path / "broken.png"}, errors.InputError, r"Keyframe 1: .*broken.png is not a readable image"),
+        (source, {1: tmp_path / "missing.png"}, errors.InputError, r"Keyframe 1: .*missing.png does not exist"),
+        (photo, {0: frames[0]}, errors.InputError, r"photo.png is not a video .*keyframes colour videos"),
+    ]
+    for clip, keyframes, error_type, message in cases:
+        with pytest.raises(error_type, match=message) as failure:
+            inference.colorize(colorizer, clip, tmp_path / "out.mp4", keyframes=keyframes)
+        assert len(str(failure.value).splitlines()) == 1
+    without_consistency = inference.Colorizer(colorizer.color_model)
+    with pytest.raises(errors.ColorNNError, match="Keyframes need the consistency model"):
+        inference.colorize(without_consistency, source, tmp_path / "out.mp4", keyframes={0: frames[0]})
+    with pytest.warns(errors.ColorNNWarning, match="Keyframe 0 has almost no colour: it seeds gray"):
+        list(colorizer.colorize_sequence_with_keyframes(frames, {0: np.full(frames[0].shape, 128, np.uint8)}))
+    with pytest.warns(errors.ColorNNWarning, match=r"Keyframe 1 is 20x20, another shape than the 51x37 frames"):
+        list(colorizer.colorize_sequence_with_keyframes(frames, {1: frames[1][:20, :20]}))
+    with pytest.raises(TypeError, match="read twice"):
+        next(colorizer.colorize_sequence_with_keyframes(iter(frames), {0: frames[0]}))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.png", "frames", "photo.png"]
+
+
+class _NonFinite:
+    """A model whose every prediction is NaN, as broken weights or an overflowing precision give."""
+
+    input_shape = (None, 32, 32, 1)
+
+    def predict_on_batch(self, inputs):
+        batch = len(inputs["luma"] if isinstance(inputs, dict) else inputs)
+        return {axis: np.full((batch, 32, 32, NUM_BINS), np.nan, np.float32) for axis in ("u", "v")}
+
+
+@pytest.mark.parametrize("method", ["annealed_mean", "argmax"])  # Argmax decodes NaN to a finite bin.
+@pytest.mark.parametrize("mode", ["image", "per_frame", "consistency", "keyframe"])
+def test_non_finite_predictions_are_refused_not_written_black(colorizer, tmp_path, method, mode):
+    frames = _colourful_clip(count=3)
+    if mode == "image":
+        source = tmp_path / "photo.png"
+        Image.fromarray(frames[0]).save(source)
+        nan_colorizer, keyframes = inference.Colorizer(_NonFinite(), method=method), None
+    else:
+        source = _frame_folder(tmp_path / "frames", frames)
+        # The color model is sound where the consistency model is tested alone.
+        color_model = _NonFinite() if mode == "per_frame" else colorizer.color_model
+        consistency_model = None if mode == "per_frame" else _NonFinite()
+        nan_colorizer = inference.Colorizer(color_model, consistency_model, method=method)
+        keyframes = {1: frames[1]} if mode == "keyframe" else None
+    before = sorted(path.name for path in tmp_path.iterdir())
+    with pytest.raises(RuntimeError, match="non-finite colours"):
+        inference.colorize(nan_colorizer, source, tmp_path / f"out{source.suffix or '.mp4'}", keyframes=keyframes)
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
