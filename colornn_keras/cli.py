@@ -270,12 +270,17 @@ def _load_colorizer(arguments):
     for run_dir in (arguments.consistency_run, arguments.color_run):
         if run_dir:
             _check_run(run_dir)
+    keyframes = getattr(arguments, "keyframe", None)
+    if keyframes and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
+        # Keyframes seed the paper's consistency model, which is built on its own color model.
+        raise _usage_error("--keyframe uses the consistency model: the shipped one, or --consistency-run RUN; "
+                           f"not {'--color-run' if arguments.color_run else '--model recurrent'}.")
     if arguments.consistency_run:
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
-    elif arguments.consistency or arguments.model in ("consistency", "recurrent"):
-        kind = "consistency" if arguments.consistency else arguments.model
+    elif keyframes or arguments.consistency or arguments.model in ("consistency", "recurrent"):
+        kind = "consistency" if keyframes or arguments.consistency else arguments.model
         color_model, consistency_model = pretrained.load_pretrained(kind, dtype=dtype)
     else:
         color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
@@ -307,19 +312,42 @@ def _count_work(source, allow_truncated):
     return 1
 
 
+def _parse_keyframes(specs):
+    """{frame index: image path} from `--keyframe INDEX:IMAGE` arguments; a one-line error for a
+    malformed or repeated one."""
+    keyframes = {}
+    for spec in specs or ():
+        index, separator, image = spec.partition(":")
+        index = index.strip()
+        if not (separator and index.isascii() and index.isdigit() and image):
+            raise _usage_error(f"--keyframe {spec!r} is not INDEX:IMAGE (a frame number from 0, a colon, an image "
+                               "file), e.g. --keyframe 0:first_frame.png.")
+        if int(index) in keyframes:
+            raise _usage_error(f"--keyframe gives frame {int(index)} twice.")
+        keyframes[int(index)] = image
+    return keyframes
+
+
 def _colorize(arguments):
     from colornn_keras import errors
     from colornn_keras import inference
     from colornn_keras.data import images
+    from colornn_keras.data import video
 
     source = pathlib.Path(arguments.input)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
+    keyframes = _parse_keyframes(arguments.keyframe)
+    if keyframes and not (video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source))):
+        raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): --keyframe colours videos.")
     # Also rejects unreadable and truncated videos, bad frames and empty folders before any work.
     total = _count_work(source, arguments.allow_truncated)
+    if keyframes:  # Bad keyframes too, before the models load.
+        inference.check_keyframe_indices(keyframes, total, source)
+        keyframes = inference.read_keyframes(keyframes)
     colorizer = _load_colorizer(arguments)
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total),
-                                allow_truncated=arguments.allow_truncated)
+                                allow_truncated=arguments.allow_truncated, keyframes=keyframes)
     if report.skipped:
         shown = ", ".join(report.skipped[:5]) + (", ..." if len(report.skipped) > 5 else "")
         print(f"colornn: skipped {len(report.skipped)} files that are not images it colours "
@@ -417,6 +445,11 @@ def build_parser():
         "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames")
     colorize.add_argument("input", help="image file, folder of images, video file, or folder of numbered frames")
     colorize.add_argument("-o", "--output", help="output file or folder (default: <input>_colorized)")
+    colorize.add_argument("--keyframe", action="append", metavar="INDEX:IMAGE",
+                          help="videos: IMAGE is a colour picture of frame INDEX (counted from 0), any size; "
+                               "repeatable. The consistency model (shipped, or --consistency-run) is seeded with its "
+                               "colours and carries them through the shot, both ways; shots without a keyframe are "
+                               "coloured frame by frame")
     _add_colorize_arguments(colorize)
     colorize.set_defaults(handler=_colorize)
 

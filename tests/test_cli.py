@@ -288,3 +288,74 @@ def test_a_demo_that_fails_midway_takes_back_what_it_wrote(tmp_path, monkeypatch
     with pytest.raises(errors.OutputError):
         demo.write_demo(Identity(), demo.check_input(tmp_path / "photo.png", tmp_path / "old", overwrite=True))
     assert [path.name for path in (tmp_path / "old").iterdir()] == ["side_by_side.png"]  # Never reached.
+
+
+# Issue #17: `colornn colorize CLIP --keyframe INDEX:IMAGE`.
+
+
+def _frames(folder, count=6, size=(37, 51)):
+    """A folder of numbered PNG frames of a colourful scene, its sides odd."""
+    from PIL import Image
+
+    from tests.conftest import panning_frames
+
+    folder.mkdir()
+    frames = panning_frames(count, size=size)
+    for index, frame in enumerate(frames):
+        Image.fromarray(frame).save(folder / f"{index:05d}.png")
+    return folder, frames
+
+
+def test_colorize_with_keyframes(weights_folder, tmp_path, capsys):
+    from PIL import Image
+
+    from colornn_keras.data import video
+
+    folder, frames = _frames(tmp_path / "frames")
+    # A keyframe of another size than the frames (the same shape): it is resized to them.
+    Image.fromarray(frames[3]).resize((102, 74)).save(tmp_path / "key.png")
+    target = tmp_path / "out.mp4"
+    assert cli.main(["colorize", str(folder), "--keyframe", f"3:{tmp_path / 'key.png'}", "--keyframe",
+                     f"0:{folder / '00000.png'}", "-o", str(target), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""  # No warning: the keyframes are colourful and of the frames' shape.
+    assert video.probe(target).frame_count == 6
+
+
+@pytest.mark.parametrize(
+    "keyframe, label, message",
+    [
+        ("6:{frames}/00000.png", "input error", r"Keyframe 6 is outside .*frames's 6 frames \(0 to 5: frames count "
+                                                r"from 0\)"),
+        ("2:{tmp}/broken.png", "input error", r"Keyframe 2: .*broken.png is not a readable image"),
+        ("2:{tmp}/missing.png", "input error", r"Keyframe 2: .*missing.png does not exist"),
+        ("two:{tmp}/key.png", "error", r"--keyframe 'two:.*key.png' is not INDEX:IMAGE"),
+        ("-1:{tmp}/key.png", "error", r"is not INDEX:IMAGE"),
+        ("{tmp}/key.png", "error", r"is not INDEX:IMAGE"),
+        ("3:", "error", r"--keyframe '3:' is not INDEX:IMAGE"),
+    ],
+)
+def test_bad_keyframes_are_one_line_before_any_work(tmp_path, capsys, keyframe, label, message):
+    import re
+
+    folder, _ = _frames(tmp_path / "frames")
+    _photo(tmp_path / "key.png")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    before = set(tmp_path.iterdir())
+    spec = keyframe.format(frames=folder, tmp=tmp_path)
+    assert cli.main(["colorize", str(folder), f"--keyframe={spec}", "--quiet"]) == cli.EXIT_USER_ERROR
+    assert re.search(message, _one_line_error(capsys, label))
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_keyframes_on_a_photo_or_twice_for_one_frame_are_refused(tmp_path, capsys):
+    photo = _photo(tmp_path / "photo.png")
+    assert cli.main(["colorize", str(photo), "--keyframe", f"0:{photo}", "--quiet"]) == cli.EXIT_USER_ERROR
+    assert f"{photo} is not a video (or a folder of numbered frames)" in _one_line_error(capsys, "input error")
+    folder, _ = _frames(tmp_path / "frames")
+    assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--keyframe", f"1:{photo}",
+                     "--quiet"]) == cli.EXIT_USER_ERROR
+    assert "--keyframe gives frame 1 twice" in _one_line_error(capsys, "error")
+    assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--model", "recurrent",
+                     "--quiet"]) == cli.EXIT_USER_ERROR
+    assert "--keyframe uses the consistency model" in _one_line_error(capsys, "error")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["frames", "photo.png"]
