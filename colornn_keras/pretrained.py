@@ -32,3 +32,30 @@ def load_pretrained(kind="color", folder=None, dtype=None):
     model = presets.load_preset(presets.default_preset(kind, folder), kind=kind, dtype=dtype, folder=folder)
     return model if kind == "color" else (model.color_model, model)
 
+
+# Names a user may give for a preset, beside the presets' own.
+PRESET_ALIASES = {"paper": "colornn_water_128"}
+
+
+def load_shipped(kind="color", preset=None, folder=None, dtype=None):
+    """`load_pretrained(kind)`, or the shipped model of `kind` that stands on preset `preset`.
+
+    `preset` may name a preset of that kind, or (for the video kinds) a color preset, whose
+    video model of that kind is then used; "paper" is the paper-protocol color model.
+    """
+    if preset is None:
+        return load_pretrained(kind, folder=folder, dtype=dtype)
+    name = PRESET_ALIASES.get(preset, preset)
+    entry = presets.preset_entry(name, folder)
+    if entry["kind"] == kind:
+        model = presets.load_preset(name, kind=kind, dtype=dtype, folder=folder)
+        return model if kind == "color" else (model.color_model, model)
+    if entry["kind"] == "color":
+        on_it = [other for other in presets.names(kind, folder)
+                 if presets.preset_entry(other, folder).get("color_preset") == name]
+        if on_it:
+            model = presets.load_preset(on_it[0], kind=kind, dtype=dtype, folder=folder)
+            return model.color_model, model
+        raise errors.WeightsError(f"No shipped {kind} model stands on the color preset {name!r}; "
+                                  f"the {kind} presets are: {', '.join(presets.names(kind, folder)) or 'none'}.")
+    raise errors.WeightsError(f"{name!r} is a {entry['kind']} preset, not a {kind} one (colornn presets lists them).")

@@ -56,3 +56,15 @@ def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
         assert [output.shape for output in outputs] == [(37, 51, 3)] * 3, name
         probabilities = color_model.predict(np.full((1, *color_model.input_shape[1:]), 0.5, np.float32), verbose=0)
         assert np.isfinite(probabilities["u"]).all() and np.allclose(probabilities["u"].sum(-1), 1.0, atol=1e-3)
+
+
+def test_a_preset_is_chosen_by_name_or_alias_and_its_video_model_found(monkeypatch):
+    monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
+    paper = pretrained.load_shipped("color", "paper")
+    assert paper.image_size == 128
+    color_model, consistency_model = pretrained.load_shipped("consistency", "colornn_water_128")
+    assert consistency_model.color_model is color_model
+    with pytest.raises(ValueError, match="No preset named 'sepia'.*colornn_water_128"):
+        pretrained.load_shipped("color", "sepia")
+    with pytest.raises(ValueError, match="No shipped recurrent model stands on the color preset 'colornn_water_128'"):
+        pretrained.load_shipped("recurrent", "paper")
