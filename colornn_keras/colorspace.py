@@ -1,8 +1,9 @@
 """The paper's colour space: BT.601 YUV, U and V quantized into bins, and decoding bins back.
 
-Every function accepts a NumPy array or a TensorFlow tensor (eager or inside a `tf.data` map)
-and returns the same kind it was given, so training, evaluation and inference share one
-definition of the colour space and the bins.
+Every function accepts a NumPy array, a TensorFlow tensor (eager or inside a `tf.data` map) or a
+tensor of another Keras backend (JAX, PyTorch: inside a model or a metric), and returns the same
+kind it was given, so training, evaluation and inference share one definition of the colour space
+and the bins.
 
 Conventions (BT.601 analog YUV, as in the paper):
 - RGB in [0, 1]; Y in [0, 1]; U in [-0.436, 0.436]; V in [-0.615, 0.615].
@@ -11,8 +12,11 @@ Conventions (BT.601 analog YUV, as in the paper):
   assigned to that bin.
 """
 
+import keras
 import numpy as np
 import tensorflow as tf
+
+from colornn_keras import defaults
 
 # BT.601 luma weights.
 WEIGHT_RED, WEIGHT_GREEN, WEIGHT_BLUE = 0.299, 0.587, 0.114
@@ -23,8 +27,8 @@ V_MAX = 0.615
 U_SCALE = U_MAX / (1.0 - WEIGHT_BLUE)
 V_SCALE = V_MAX / (1.0 - WEIGHT_RED)
 
-DEFAULT_NUM_BINS = 30
-DECODING_METHODS = ("argmax", "expectation", "annealed_mean")
+DEFAULT_NUM_BINS = defaults.DEFAULT_NUM_BINS
+DECODING_METHODS = defaults.DECODING_METHODS
 # Zhang et al. (2016) pick T = 0.38 for the annealed mean.
 DEFAULT_TEMPERATURE = 0.38
 
@@ -70,9 +74,30 @@ class _TensorOps:
         return tensor if tensor.dtype.is_floating else tf.cast(tensor, tf.float32)
 
 
+class _KerasOps:
+    """The same operations in `keras.ops`, for tensors of the Keras backend when it is not
+    TensorFlow (a JAX array inside a metric, say), where neither NumPy nor `tf` may touch them."""
+
+    stack, floor, maximum, minimum = keras.ops.stack, keras.ops.floor, keras.ops.maximum, keras.ops.minimum
+    argmax, log, clip, softmax = keras.ops.argmax, keras.ops.log, keras.ops.clip, keras.ops.softmax
+    reduce_min = staticmethod(lambda x, axis, keepdims=False: keras.ops.min(x, axis=axis, keepdims=keepdims))
+    reduce_sum = staticmethod(lambda x, axis, keepdims=False: keras.ops.sum(x, axis=axis, keepdims=keepdims))
+    take = staticmethod(lambda table, indices: keras.ops.take(keras.ops.convert_to_tensor(table), indices))
+    to_int32 = staticmethod(lambda x: keras.ops.cast(x, "int32"))
+
+    @staticmethod
+    def as_float(value):
+        tensor = keras.ops.convert_to_tensor(value)
+        return tensor if "float" in keras.backend.standardize_dtype(tensor.dtype) else keras.ops.cast(tensor, "float32")
+
+
 def _ops(value):
-    """NumPy in, NumPy out; tensor in, tensor out."""
-    return _TensorOps if tf.is_tensor(value) else _NumpyOps
+    """NumPy in, NumPy out; tensor in, tensor out (TensorFlow's in `tf.data`, whatever the backend)."""
+    if tf.is_tensor(value):
+        return _TensorOps
+    if isinstance(value, (np.ndarray, np.generic, float, int)):
+        return _NumpyOps
+    return _KerasOps if keras.ops.is_tensor(value) else _NumpyOps
 
 
 def rgb_to_yuv(rgb):
@@ -158,6 +183,16 @@ def quantize(values, axis, num_bins=DEFAULT_NUM_BINS):
     # whatever the float rounding of the range's ends.
     position = values * (num_bins / (high - low)) + num_bins / 2
     return ops.to_int32(ops.clip(ops.floor(position), 0, num_bins - 1))
+
+
+def quantize_uv(uv, num_bins=DEFAULT_NUM_BINS):
+    """The bin targets of (U, V) values (last axis of size 2): {"u": bins, "v": bins}, int32."""
+    return {axis: quantize(uv[..., index], axis, num_bins) for index, axis in enumerate(("u", "v"))}
+
+
+def gray_bin(axis, num_bins=DEFAULT_NUM_BINS):
+    """The bin of gray (U = V = 0) on one axis: `num_bins // 2` (see the module's conventions)."""
+    return int(quantize(np.zeros(1, np.float32), axis, num_bins)[0])
 
 
 def dequantize(indices, axis, num_bins=DEFAULT_NUM_BINS):

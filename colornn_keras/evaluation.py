@@ -88,10 +88,9 @@ def _with_logits(model):
 class _Accumulator:
     def __init__(self, methods):
         self.methods = methods
-        self.thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
         self.pixels = self.images = 0
         self.sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "u_gray": 0.0, "v_gray": 0.0}
-        self.within = {method: np.zeros_like(self.thresholds) for method in methods}
+        self.within = {method: metrics.WithinThresholdCounts() for method in methods}
         self.psnr = {method: [] for method in methods}
         self.colorfulness = {method: [] for method in methods}
         self.true_colorfulness = []
@@ -107,9 +106,8 @@ class _Accumulator:
             "ground_truth_colorfulness": float(np.mean(self.true_colorfulness)),
         }
         for method in self.methods:
-            fractions = self.within[method] / self.pixels
             result[method] = {
-                "auc": metrics.area_under_curve(self.thresholds, fractions),
+                "auc": self.within[method].auc(),
                 "psnr": float(np.mean(self.psnr[method])),
                 "colorfulness": float(np.mean(self.colorfulness[method])),
             }
@@ -133,10 +131,8 @@ def evaluate_color_model(
     for luma, true_uv in dataset.as_numpy_iterator():
         predictions = {key: np.asarray(value, np.float32) for key, value in scorer.predict_on_batch(luma).items()}
         true_u, true_v = true_uv["u"][..., 0], true_uv["v"][..., 0]
-        true_bins = {
-            "u": colorspace.quantize(true_u, "u", num_bins),
-            "v": colorspace.quantize(true_v, "v", num_bins),
-        }
+        true_pixels = np.stack([true_u, true_v], axis=-1)
+        true_bins = colorspace.quantize_uv(true_pixels, num_bins)
         targets = true_bins if variant == "classification" else true_uv
         totals.pixels += true_u.size
         totals.images += len(luma)
@@ -147,14 +143,12 @@ def evaluate_color_model(
             else:
                 predicted_bins = colorspace.quantize(predictions[axis][..., 0], axis, num_bins)
             totals.sums[f"{axis}_correct"] += float(np.sum(predicted_bins == true_bins[axis]))
-            gray_bin = colorspace.quantize(np.zeros(1, np.float32), axis, num_bins)[0]
-            totals.sums[f"{axis}_gray"] += float(np.sum(true_bins[axis] == gray_bin))
+            totals.sums[f"{axis}_gray"] += float(np.sum(true_bins[axis] == colorspace.gray_bin(axis, num_bins)))
         true_rgb = colorspace.yuv_to_rgb(np.concatenate([luma, true_uv["u"], true_uv["v"]], axis=-1))
         totals.true_colorfulness.extend(metrics.colorfulness(image) for image in true_rgb)
         for method in methods:
             predicted_u, predicted_v = _decode_uv(predictions, variant, method)
-            distance = np.hypot(predicted_u - true_u, predicted_v - true_v).ravel()
-            totals.within[method] += np.searchsorted(np.sort(distance), totals.thresholds, side="right")
+            totals.within[method].add(np.stack([predicted_u, predicted_v], axis=-1), true_pixels)
             rgb = colorspace.yuv_to_rgb(np.stack([luma[..., 0], predicted_u, predicted_v], axis=-1))
             totals.psnr[method].extend(metrics.psnr(out, truth) for out, truth in zip(rgb, true_rgb))
             totals.colorfulness[method].extend(metrics.colorfulness(image) for image in rgb)
@@ -195,18 +189,18 @@ FIRST_FRAMES = 50
 
 
 def _sequence_scores(predictions, clip, num_bins):
-    """Loss, accuracy, AuC sums (whole clip and first `FIRST_FRAMES`), per-frame accuracy and the
-    rebuilt RGB frames of one clip's predictions. Predictions without distributions (the
-    propagation baselines give only "uv") have no loss, and their bins are those of their (U, V)."""
+    """Loss, accuracy and AuC counts (`metrics.WithinThresholdCounts`, of the whole clip and of its
+    first `FIRST_FRAMES`), per-frame accuracy and the rebuilt RGB frames of one clip's predictions.
+    Predictions without distributions (the propagation baselines give only "uv") have no loss,
+    and their bins are those of their (U, V)."""
     luma, true_uv = clips.split_yuv(clip)
     sums = {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0, "u_by_frame": [], "v_by_frame": []}
-    within = np.zeros(metrics.DEFAULT_AUC_STEPS + 1)
-    within_first = np.zeros_like(within)
-    thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
+    within, within_first = metrics.WithinThresholdCounts(), metrics.WithinThresholdCounts()
     rgb_frames = []
     for frame_index, (frame_luma, frame_uv, output) in enumerate(zip(luma, true_uv, predictions)):
+        frame_bins = colorspace.quantize_uv(frame_uv, num_bins)
         for index, axis in enumerate(("u", "v")):
-            true_bins = colorspace.quantize(frame_uv[..., index], axis, num_bins)
+            true_bins = frame_bins[axis]
             if axis in output:
                 chosen = np.take_along_axis(output[axis], true_bins[..., None].astype(np.int64), -1)[..., 0]
                 # Softmax outputs are float32; the floor only guards log(0) for an underflowed probability.
@@ -219,11 +213,10 @@ def _sequence_scores(predictions, clip, num_bins):
             sums[f"{axis}_correct"] += correct
             sums[f"{axis}_by_frame"].append(correct / true_bins.size)
         sums["pixels"] += frame_luma.size
-        distance = np.linalg.norm(output["uv"] - frame_uv, axis=-1).ravel()
-        frame_within = np.searchsorted(np.sort(distance), thresholds, side="right")
-        within += frame_within
+        frame_within = metrics.WithinThresholdCounts().add(output["uv"], frame_uv)
+        within.merge(frame_within)
         if frame_index < FIRST_FRAMES:
-            within_first += frame_within
+            within_first.merge(frame_within)
         rgb_frames.append(colorspace.yuv_to_rgb(np.concatenate([frame_luma, output["uv"]], -1)))
     sums["within_first"] = within_first
     return sums, within, rgb_frames
@@ -280,10 +273,9 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         predictors: {mode name: callable(luma_frames, true_uv_frames, cuts)} yielding per frame
             {"u": (H, W, bins), "v": ..., "uv": (H, W, 2)}, like `consistency.predict_sequence`.
     """
-    thresholds = np.linspace(0.0, metrics.DEFAULT_AUC_MAX_DISTANCE, metrics.DEFAULT_AUC_STEPS + 1)
     modes = list(predictors)
     per_clip, totals = {}, {mode: {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0,
-                                   "within": np.zeros_like(thresholds), "warp": [], "cdc": []} for mode in modes}
+                                   "within": metrics.WithinThresholdCounts(), "warp": [], "cdc": []} for mode in modes}
     floor = {"warp": [], "cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
     for name, clip in zip(clip_names, clip_frames):
         detector = video.SceneCutDetector(scene_cut_threshold)
@@ -293,9 +285,9 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         clip_record = {"frames": len(clip), "scene_cuts": int(sum(cuts)),
                        "ground_truth": {"warp_error": metrics.warp_error(truth, clip),
                                         "cdc": metrics.color_distribution_consistency(truth)}}
-        for index, axis in enumerate(("u", "v")):
-            floor[f"{axis}_gray"] += metrics.gray_baseline_accuracy(
-                colorspace.quantize(true_uv[..., index], axis, num_bins), axis, num_bins) * true_uv[..., 0].size
+        true_bins = colorspace.quantize_uv(true_uv, num_bins)
+        for axis in ("u", "v"):
+            floor[f"{axis}_gray"] += metrics.gray_baseline_accuracy(true_bins[axis], axis, num_bins) * true_bins[axis].size
         floor["pixels"] += true_uv[..., 0].size
         floor["warp"].append(clip_record["ground_truth"]["warp_error"])
         floor["cdc"].append(clip_record["ground_truth"]["cdc"])
@@ -308,12 +300,12 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
                 "loss": _finite_or_none(sums["loss"] / sums["pixels"]),
                 "u_accuracy": sums["u_correct"] / sums["pixels"],
                 "v_accuracy": sums["v_correct"] / sums["pixels"],
-                "auc": metrics.area_under_curve(thresholds, within / sums["pixels"]),
+                "auc": within.auc(),
                 "warp_error": warp, "cdc": cdc,
                 f"first_{FIRST_FRAMES}_frames": {
                     "u_accuracy": float(np.mean(sums["u_by_frame"][:first])),
                     "v_accuracy": float(np.mean(sums["v_by_frame"][:first])),
-                    "auc": metrics.area_under_curve(thresholds, sums["within_first"] / (sums["pixels"] / len(clip) * first)),
+                    "auc": sums["within_first"].auc(),
                 },
                 "u_accuracy_by_frame": [round(value, 5) for value in sums["u_by_frame"]],
                 "v_accuracy_by_frame": [round(value, 5) for value in sums["v_by_frame"]],
@@ -321,7 +313,7 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
             total = totals[mode]
             for key in ("loss", "u_correct", "v_correct", "pixels"):
                 total[key] += sums[key]
-            total["within"] += within
+            total["within"].merge(within)
             total["warp"].append(warp)
             total["cdc"].append(cdc)
         per_clip[name] = clip_record
@@ -329,7 +321,7 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         mode: {
             "loss": _finite_or_none(total["loss"] / total["pixels"]), "u_accuracy": total["u_correct"] / total["pixels"],
             "v_accuracy": total["v_correct"] / total["pixels"],
-            "auc": metrics.area_under_curve(thresholds, total["within"] / total["pixels"]),
+            "auc": total["within"].auc(),
             "warp_error": float(np.mean(total["warp"])), "cdc": float(np.mean(total["cdc"])),
         }
         for mode, total in totals.items()

@@ -4,7 +4,8 @@
 - `gray_baseline_accuracy`: the same measure for a model that predicts gray everywhere; bin
   accuracy flatters (water photos are near-neutral), so report this beside every accuracy.
 - `auc_uv_error`: Zhang et al.'s AuC: the fraction of pixels whose predicted (U, V) lies within
-  a distance d of the truth, averaged over thresholds d from 0 to `max_distance`.
+  a distance d of the truth, averaged over thresholds d from 0 to `max_distance`;
+  `WithinThresholdCounts` adds the counts up over many images or frames.
 - `psnr`: of the rebuilt RGB image against the original.
 - `colorfulness`: Hasler & Suesstrunk (2003), computed on RGB 0-255.
 - `warp_error`: temporal consistency after Lai et al. (2018): frame t+1 of a colorized video
@@ -33,25 +34,68 @@ def bin_accuracy(predicted_bins, true_bins):
 
 def gray_baseline_accuracy(true_bins, axis, num_bins=colorspace.DEFAULT_NUM_BINS):
     """Bin accuracy of predicting U = V = 0 (gray) for every pixel."""
-    gray_bin = int(colorspace.quantize(np.zeros(1, np.float32), axis, num_bins)[0])
-    return float(np.mean(np.asarray(true_bins) == gray_bin))
+    return float(np.mean(np.asarray(true_bins) == colorspace.gray_bin(axis, num_bins)))
+
+
+class WithinThresholdCounts:
+    """The AuC's counts: how many pixels' predicted (U, V) lie within each distance threshold of
+    the truth, added up over images, batches, frames or clips; `auc()` scores all of them at once.
+
+    Args:
+        max_distance: the largest threshold. Defaults to `DEFAULT_AUC_MAX_DISTANCE`.
+        steps: the thresholds are `steps + 1` evenly spaced values from 0 to `max_distance`.
+
+    Example:
+    >>> counts = WithinThresholdCounts()
+    >>> counts.add(np.zeros((4, 4, 2)), np.zeros((4, 4, 2))).auc()
+    1.0
+    """
+
+    def __init__(self, max_distance=DEFAULT_AUC_MAX_DISTANCE, steps=DEFAULT_AUC_STEPS):
+        self.thresholds = np.linspace(0.0, max_distance, steps + 1)
+        self.counts = np.zeros_like(self.thresholds)
+        self.pixels = 0
+
+    def add(self, predicted_uv, true_uv):
+        """Counts the pixels of (..., 2) arrays of (U, V); returns self."""
+        difference = np.asarray(predicted_uv, np.float64) - np.asarray(true_uv, np.float64)
+        distance = np.linalg.norm(difference, axis=-1).ravel()
+        self.counts += np.searchsorted(np.sort(distance), self.thresholds, side="right")
+        self.pixels += distance.size
+        return self
+
+    def merge(self, other):
+        """Adds another's counts (over the same thresholds) to these; returns self."""
+        if not np.array_equal(self.thresholds, other.thresholds):
+            raise ValueError("Only counts over the same thresholds can be merged.")
+        self.counts += other.counts
+        self.pixels += other.pixels
+        return self
+
+    def fractions(self):
+        """The within-threshold curve: the fraction of pixels within each threshold."""
+        if self.pixels == 0:
+            raise ValueError("No pixels were counted.")
+        return self.counts / self.pixels
+
+    def auc(self):
+        """Area under the curve, normalized to [0, 1] (1: every pixel exact)."""
+        return area_under_curve(self.thresholds, self.fractions())
 
 
 def uv_error_curve(predicted_uv, true_uv, max_distance=DEFAULT_AUC_MAX_DISTANCE, steps=DEFAULT_AUC_STEPS):
     """Fraction of pixels within each distance threshold; returns (thresholds, fractions)."""
-    distance = np.linalg.norm(np.asarray(predicted_uv, np.float64) - np.asarray(true_uv, np.float64), axis=-1)
-    thresholds = np.linspace(0.0, max_distance, steps + 1)
-    fractions = np.searchsorted(np.sort(distance.ravel()), thresholds, side="right") / distance.size
-    return thresholds, fractions
+    counts = WithinThresholdCounts(max_distance, steps).add(predicted_uv, true_uv)
+    return counts.thresholds, counts.fractions()
 
 
 def auc_uv_error(predicted_uv, true_uv, max_distance=DEFAULT_AUC_MAX_DISTANCE, steps=DEFAULT_AUC_STEPS):
     """Area under the curve of `uv_error_curve`, normalized to [0, 1] (1: every pixel exact)."""
-    return area_under_curve(*uv_error_curve(predicted_uv, true_uv, max_distance, steps))
+    return WithinThresholdCounts(max_distance, steps).add(predicted_uv, true_uv).auc()
 
 
 def area_under_curve(thresholds, fractions):
-    """Normalized area under a within-threshold curve, for curves accumulated over many batches."""
+    """Normalized area under a within-threshold curve (thresholds from 0)."""
     return float(np.trapezoid(fractions, thresholds) / thresholds[-1])
 
 
@@ -82,6 +126,7 @@ class BinAccuracy(keras.metrics.MeanMetricWrapper):
 
     def __init__(self, axis="u", num_bins=colorspace.DEFAULT_NUM_BINS, name="accuracy", dtype=None):
         def binned_equal(y_true, y_pred):
+            # colorspace computes on the backend's tensors too (keras.ops), so this runs on any backend.
             true_bins = colorspace.quantize(y_true, axis, num_bins)
             return keras.ops.cast(keras.ops.equal(true_bins, colorspace.quantize(y_pred, axis, num_bins)), "float32")
 

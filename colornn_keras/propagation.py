@@ -46,11 +46,8 @@ def _run(consistency_model, luma_frames, seed_uv, method):
 
 def _seed_output(uv, num_bins):
     """A keyframe's own frame: its true colours, as a (certain) distribution over their bins."""
-    output = {"uv": np.asarray(uv, np.float32)}
-    for index, axis in enumerate(("u", "v")):
-        bins = colorspace.quantize(uv[..., index], axis, num_bins)
-        output[axis] = np.eye(num_bins, dtype=np.float32)[bins]
-    return output
+    bins = colorspace.quantize_uv(np.asarray(uv, np.float32), num_bins)
+    return {"uv": np.asarray(uv, np.float32), **{axis: np.eye(num_bins, dtype=np.float32)[bins[axis]] for axis in bins}}
 
 
 def propagate(color_model, consistency_model, luma_frames, keyframes, cuts=None, method="annealed_mean",

@@ -31,9 +31,9 @@ def bin_counts(files, num_bins=colorspace.DEFAULT_NUM_BINS, max_images=500, seed
     counts = {"u": np.zeros(num_bins, np.int64), "v": np.zeros(num_bins, np.int64)}
     for path in files:
         rgb = images.load_resized(path, HISTOGRAM_SIDE)
-        yuv = colorspace.rgb_to_yuv(rgb.astype(np.float32) / 255.0)
-        for index, axis in ((1, "u"), (2, "v")):
-            counts[axis] += np.bincount(colorspace.quantize(yuv[..., index], axis, num_bins).ravel(), minlength=num_bins)
+        bins = colorspace.quantize_uv(colorspace.rgb_to_yuv(rgb.astype(np.float32) / 255.0)[..., 1:], num_bins)
+        for axis in ("u", "v"):
+            counts[axis] += np.bincount(bins[axis].ravel(), minlength=num_bins)
     return counts
 
 

@@ -63,6 +63,34 @@ def test_quantize_puts_each_value_in_the_bin_that_contains_it():
     np.testing.assert_allclose(colorspace.dequantize(np.arange(30), "v", 30), centers)
 
 
+def test_bin_targets_and_the_gray_bin():
+    uv = np.array([[[0.0, 0.0], [0.43, -0.6]]], np.float32)
+    targets = colorspace.quantize_uv(uv, 30)
+    np.testing.assert_array_equal(targets["u"], [[15, 29]])
+    np.testing.assert_array_equal(targets["v"], [[15, 0]])
+    assert colorspace.gray_bin("u", 30) == colorspace.gray_bin("v", 30) == 15
+    assert colorspace.gray_bin("v", 7) == 3
+
+
+def test_keras_ops_path_computes_what_numpy_does(monkeypatch):
+    # The path a JAX or PyTorch tensor takes (inside a metric, say), run here on TensorFlow's.
+    import keras
+
+    rng = np.random.default_rng(0)
+    yuv = np.concatenate([rng.uniform(0, 1, (4, 4, 1)), rng.uniform(-0.7, 0.7, (4, 4, 2))], -1).astype(np.float32)
+    logits = rng.normal(size=(4, 4, 30)).astype(np.float32)
+    probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    expected = (colorspace.quantize(yuv[..., 2], "v"), colorspace.yuv_to_rgb_keeping_luma(yuv),
+                colorspace.decode_distribution(probabilities, "u"))
+    monkeypatch.setattr(colorspace, "_ops", lambda value: colorspace._KerasOps)
+    tensor = keras.ops.convert_to_tensor
+    computed = (colorspace.quantize(tensor(yuv[..., 2]), "v"), colorspace.yuv_to_rgb_keeping_luma(tensor(yuv)),
+                colorspace.decode_distribution(tensor(probabilities), "u"))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(computed[0]), expected[0])
+    for value, reference in zip(computed[1:], expected[1:]):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(value), reference, atol=1e-6)
+
+
 def test_bin_count_is_configurable_and_validated():
     assert colorspace.quantize(np.array([0.43]), "u", 4)[0] == 3
     with pytest.raises(ValueError, match="num_bins"):

@@ -19,6 +19,20 @@ def test_auc_is_one_for_exact_colours_and_falls_with_error():
     assert metrics.auc_uv_error(true_uv + 1.0, true_uv) == 0.0
 
 
+def test_within_threshold_counts_added_up_over_batches_give_the_auc_of_all_pixels_at_once():
+    rng = np.random.default_rng(0)
+    true_uv = rng.uniform(-0.3, 0.3, (3, 8, 8, 2))
+    predicted_uv = true_uv + rng.normal(0.0, 0.08, true_uv.shape)
+    first, second = metrics.WithinThresholdCounts(), metrics.WithinThresholdCounts()
+    first.add(predicted_uv[:1], true_uv[:1])
+    second.add(predicted_uv[1:], true_uv[1:])
+    assert first.merge(second).pixels == 3 * 8 * 8
+    assert first.auc() == pytest.approx(metrics.auc_uv_error(predicted_uv, true_uv), abs=1e-12)
+    assert 0.0 < first.auc() < 1.0
+    with pytest.raises(ValueError, match="same thresholds"):
+        first.merge(metrics.WithinThresholdCounts(max_distance=0.1))
+
+
 def test_psnr_of_identical_and_known_error():
     image = np.full((4, 4, 3), 0.5)
     assert metrics.psnr(image, image) == float("inf")

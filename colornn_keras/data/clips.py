@@ -8,14 +8,14 @@ import pathlib
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import defaults
 from colornn_keras import errors
 from colornn_keras.data import images
 from colornn_keras.data import video
 
-PAPER_CLIP_SPLIT = (7, 3, 3)
+PAPER_CLIP_SPLIT = defaults.PAPER_CLIP_SPLIT
 
 
 def find_clips(folder):
@@ -35,11 +35,8 @@ def find_clips(folder):
 
 def fit_frame(frame, image_size):
     """A frame resized (shorter side) and centre-cropped to image_size x image_size, uint8 RGB."""
-    height, width = frame.shape[:2]
-    scale = image_size / min(height, width)
-    new_width, new_height = max(image_size, round(width * scale)), max(image_size, round(height * scale))
-    resized = np.asarray(Image.fromarray(frame).resize((new_width, new_height), Image.BICUBIC))
-    top, left = (new_height - image_size) // 2, (new_width - image_size) // 2
+    resized = images.resize_short_side(frame, image_size)
+    top, left = (resized.shape[0] - image_size) // 2, (resized.shape[1] - image_size) // 2
     return resized[top : top + image_size, left : left + image_size]
 
 
@@ -110,10 +107,7 @@ class FramePairs:
             if sampling_probability > 0:
                 use_prediction = tf.random.uniform([]) < sampling_probability
                 previous_uv = tf.where(use_prediction, predicted_uv[pair[0]], previous_uv)
-            targets = {
-                "u": colorspace.quantize(current_yuv[..., 1], "u", num_bins),
-                "v": colorspace.quantize(current_yuv[..., 2], "v", num_bins),
-            }
+            targets = colorspace.quantize_uv(current_yuv[..., 1:], num_bins)
             return {"luma": current_yuv[..., :1], "previous_uv": previous_uv}, targets
 
         dataset = tf.data.Dataset.from_tensor_slices(self.pairs)
@@ -145,11 +139,7 @@ def make_window_dataset(clip_frames, window, batch_size, num_bins, training=Fals
 
     def to_example(rgb):
         yuv = colorspace.rgb_to_yuv(tf.cast(rgb, tf.float32) / 255.0)
-        targets = {
-            "u": colorspace.quantize(yuv[..., 1], "u", num_bins),
-            "v": colorspace.quantize(yuv[..., 2], "v", num_bins),
-        }
-        return yuv[..., :1], targets
+        return yuv[..., :1], colorspace.quantize_uv(yuv[..., 1:], num_bins)
 
     dataset = tf.data.Dataset.from_tensor_slices(frames)
     if training:

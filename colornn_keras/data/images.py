@@ -8,7 +8,6 @@ bin indices (classification) or U, V values (regression).
 import dataclasses
 import fnmatch
 import hashlib
-import logging
 import os
 import pathlib
 import warnings
@@ -18,24 +17,20 @@ import tensorflow as tf
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import defaults
 from colornn_keras import errors
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Mean of max(RGB) - min(RGB) on a 64x64 thumbnail, 0-255 scale, below which a photo counts as
 # black-and-white (the same measure as ../shared/data's manifest).
-DEFAULT_GRAYSCALE_THRESHOLD = 6.0
+DEFAULT_GRAYSCALE_THRESHOLD = defaults.DEFAULT_GRAYSCALE_THRESHOLD
 THUMBNAIL_SIZE = 64
-PAPER_SPLIT = (3000, 500, 500)
+PAPER_SPLIT = defaults.PAPER_SPLIT
 # The paper's kind of data (water scenes): the sets, by folder name, of the project's stills that
 # paper-protocol runs keep by default, so that new folders beside them never change a reproduction.
-PAPER_SETS = (
-    "sun_ocean", "sun_waterfall", "miniplaces_coast", "miniplaces_harbor", "miniplaces_river",
-    "miniplaces_lighthouse", "miniplaces_iceberg",
-)
+PAPER_SETS = defaults.PAPER_SETS
 # The "wide" held-out photos, drawn from every other set: (validation, test) counts.
-WIDE_HOLDOUT = (500, 1000)
-
-logger = logging.getLogger(__name__)
+WIDE_HOLDOUT = defaults.WIDE_HOLDOUT
 
 
 def _walk_files(folder):
@@ -232,15 +227,20 @@ def digest_files(files):
     return digest.hexdigest()
 
 
-def load_resized(path, image_size):
-    """RGB uint8 with its shorter side resized to `image_size` (never both sides: no distortion)."""
-    rgb = open_rgb(path)
+def resize_short_side(rgb, image_size):
+    """RGB uint8 with its shorter side resized to `image_size` and the aspect ratio kept (bicubic);
+    the longer side is never below `image_size`, so a centre crop of that square always fits."""
     height, width = rgb.shape[:2]
     scale = image_size / min(height, width)
     new_size = (max(image_size, round(width * scale)), max(image_size, round(height * scale)))
     if new_size != (width, height):
         rgb = np.asarray(Image.fromarray(rgb).resize(new_size, Image.BICUBIC))
     return rgb
+
+
+def load_resized(path, image_size):
+    """An image file as RGB uint8 with its shorter side resized to `image_size` (`resize_short_side`)."""
+    return resize_short_side(open_rgb(path), image_size)
 
 
 class DecodeFailures:
@@ -258,13 +258,10 @@ class DecodeFailures:
 def targets_from_rgb(rgb, num_bins, variant):
     """(luma, {"u", "v"}) training pair from RGB in [0, 1] (works inside tf.data)."""
     yuv = colorspace.rgb_to_yuv(rgb)
-    luma, u, v = yuv[..., :1], yuv[..., 1], yuv[..., 2]
+    luma = yuv[..., :1]
     if variant == "regression":
-        return luma, {"u": u[..., None], "v": v[..., None]}
-    return luma, {
-        "u": colorspace.quantize(u, "u", num_bins),
-        "v": colorspace.quantize(v, "v", num_bins),
-    }
+        return luma, {"u": yuv[..., 1:2], "v": yuv[..., 2:3]}
+    return luma, colorspace.quantize_uv(yuv[..., 1:], num_bins)
 
 
 def _decoded_ok(rgb, ok):
@@ -343,7 +340,7 @@ def make_dataset(
 # "crop_flip": the paper-era augmentation (a random square crop at the short side, mirrored half the
 # time); "resized_crop": a random crop of 35-100% of the area at aspect 3/4-4/3, resized to the
 # model's side, then the flip.
-AUGMENTATIONS = ("crop_flip", "resized_crop")
+AUGMENTATIONS = defaults.AUGMENTATIONS
 RESIZED_CROP_AREA = (0.35, 1.0)
 RESIZED_CROP_ASPECT = (3 / 4, 4 / 3)
 

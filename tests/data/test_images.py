@@ -192,3 +192,11 @@ def test_fraction_splits_never_ask_for_more_files_than_there_are():
     files = [f"{index}.jpg" for index in range(24)]
     split = images.split_files(files, (0.7, 0.15, 0.15))  # Rounded one by one: 17 + 4 + 4 = 25.
     assert [len(split[part]) for part in ("train", "val", "test")] == [17, 3, 4]
+
+
+def test_resize_short_side_keeps_the_aspect_ratio_and_never_goes_below_the_side():
+    wide = np.zeros((40, 100, 3), np.uint8)
+    assert images.resize_short_side(wide, 20).shape == (20, 50, 3)
+    assert images.resize_short_side(wide.transpose(1, 0, 2), 80).shape == (200, 80, 3)
+    assert images.resize_short_side(np.zeros((33, 34, 3), np.uint8), 32).shape == (32, 33, 3)
+    assert images.resize_short_side(wide, 40) is wide  # Already at size: no resampling.
