@@ -114,3 +114,42 @@ def test_variant_and_bins_are_attributes_and_still_read_off_a_plain_keras_model(
 def test_bad_arguments_get_helpful_errors(arguments, message):
     with pytest.raises(ValueError, match=message):
         color.build_color_model(backbone_weights=None, **arguments)
+
+
+# Run in a new process: Keras fixes its backend when it is first imported.
+_JAX_FORWARD = """
+import sys
+import keras
+import numpy as np
+from colornn_keras.metrics import BinAccuracy
+from colornn_keras.models import color
+
+folder = sys.argv[1]
+model = color.ColorModel(image_size=32, backbone_weights=None)
+model.load_weights(f"{folder}/model.weights.h5")
+outputs = model.predict_on_batch(np.load(f"{folder}/luma.npy"))
+metric = BinAccuracy(axis="u", num_bins=30)  # Regression's bin accuracy, on JAX arrays.
+metric.update_state(keras.ops.convert_to_tensor([[0.0], [0.1]]), keras.ops.convert_to_tensor([[0.001], [0.3]]))
+np.savez(f"{folder}/outputs.npz", u=outputs["u"], v=outputs["v"], accuracy=float(metric.result()))
+print(keras.backend.backend())
+"""
+
+
+def test_the_color_model_runs_on_jax_as_on_tensorflow(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+    model = color.ColorModel(image_size=32, backbone_weights=None)
+    model.save_weights(tmp_path / "model.weights.h5")
+    luma = _luma(2, 32)
+    np.save(tmp_path / "luma.npy", luma)
+    result = subprocess.run([sys.executable, "-c", _JAX_FORWARD, str(tmp_path)], capture_output=True, text=True,
+                            timeout=600, env={**os.environ, "KERAS_BACKEND": "jax"})
+    assert result.returncode == 0 and result.stdout.strip() == "jax", result.stderr[-3000:]
+    on_jax = np.load(tmp_path / "outputs.npz")
+    on_tensorflow = model.predict_on_batch(luma)
+    for axis in ("u", "v"):
+        np.testing.assert_allclose(on_jax[axis], on_tensorflow[axis], atol=1e-4)
+    assert float(on_jax["accuracy"]) == pytest.approx(0.5)
