@@ -85,20 +85,20 @@ def _add_run_arguments(parser, default_name):
 def _add_color_training_arguments(parser):
     parser.add_argument("--data", help="folder of colour images (searched recursively)")
     _add_run_arguments(parser, default_name="color")
-    parser.add_argument("--variant", choices=("classification", "regression"), default="classification")
+    parser.add_argument("--variant", choices=defaults.VARIANTS, default="classification")
     parser.add_argument("--image-size", type=int, default=224, help="model input side (paper: 224)")
     parser.add_argument("--num-bins", type=int, default=defaults.DEFAULT_NUM_BINS, help="bins per chroma axis")
     parser.add_argument("--batch-size", type=int, default=15)
     parser.add_argument("--epochs", type=int, default=100, help="most epochs (paper: 100)")
     parser.add_argument("--patience", type=int, default=10, help="epochs without val_loss improvement before stopping")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
-    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+    parser.add_argument("--precision", choices=defaults.PRECISIONS, default="auto",
                         help="auto: bfloat16 where the CPU/GPU computes it in hardware")
     parser.add_argument("--split", type=float, nargs=3, default=defaults.PAPER_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="counts (3000 500 500) or fractions (0.8 0.1 0.1) of the colour images")
     parser.add_argument("--grayscale-threshold", type=float, default=defaults.DEFAULT_GRAYSCALE_THRESHOLD,
                         help="mean chroma (0-255) below which a photo is black-and-white and left out")
-    parser.add_argument("--distribute", choices=("auto", "none", "mirrored", "multi_worker"), default="auto",
+    parser.add_argument("--distribute", choices=defaults.STRATEGIES, default="auto",
                         help="auto: several workers in TF_CONFIG -> multi_worker, several GPUs -> mirrored; "
                              "--batch-size is then per replica")
     parser.add_argument("--rebalance", type=float, metavar="MIX",
@@ -117,10 +117,10 @@ def _add_color_training_arguments(parser):
     beyond.add_argument("--augmentation", choices=defaults.AUGMENTATIONS, default="crop_flip",
                         help="crop_flip: random square crop and mirror (paper era); resized_crop: random resized "
                              "crop (35-100%% of the area) and mirror")
-    beyond.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+    beyond.add_argument("--schedule", choices=defaults.SCHEDULES, default="constant",
                         help="learning rate: constant (paper) or linear warm-up then cosine decay over --epochs")
     beyond.add_argument("--warmup-epochs", type=float, default=1.0, help="cosine: epochs of linear warm-up")
-    beyond.add_argument("--optimizer", choices=("adam", "adamw"), default="adam")
+    beyond.add_argument("--optimizer", choices=defaults.OPTIMIZERS, default="adam")
     beyond.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
     beyond.add_argument("--steps-per-epoch", type=int,
                         help="batches per epoch (default: one pass); shorter epochs validate and checkpoint more often")
@@ -149,7 +149,7 @@ def _add_consistency_training_arguments(parser):
                              "(0: always the ground truth, as the paper)")
     parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
-    parser.add_argument("--model", choices=("paper", "recurrent"), default="paper",
+    parser.add_argument("--model", choices=defaults.CONSISTENCY_MODELS, default="paper",
                         help="paper: the previous frame's colours as context; recurrent: a ConvLSTM memory")
     parser.add_argument("--window", type=int, default=8,
                         help="recurrent: frames per training window (truncated back-propagation through time)")
@@ -384,7 +384,7 @@ def _add_colorize_arguments(parser):
     parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="videos: luma-histogram jump that resets the colour context")
     parser.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
-    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
+    parser.add_argument("--precision", choices=defaults.PRECISIONS, default="auto")
     parser.add_argument("--color-run", help="use the color model of this run folder instead of the shipped weights")
     parser.add_argument("--consistency-run", help="use the models of this consistency run folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output")
@@ -474,7 +474,7 @@ def build_parser():
     reproduce.add_argument("--image-size", type=int, help="override the profile's image size (paper: 224)")
     reproduce.add_argument("--clip-split", type=float, nargs=3, metavar=("TRAIN", "VAL", "TEST"),
                            help="override the profile's clip split (counts or fractions)")
-    reproduce.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
+    reproduce.add_argument("--precision", choices=defaults.PRECISIONS, default="auto")
     reproduce.add_argument("--seed", type=int, default=0)
     reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
     reproduce.set_defaults(handler=_reproduce)

@@ -1,13 +1,23 @@
-"""The library's defaults that the command line shows, importable without TensorFlow.
+"""The library's defaults and choices that the command line shows, importable without TensorFlow.
 
-The modules that define them (colorspace, data.images, data.clips, data.video) import
-TensorFlow, which takes seconds; `colornn --help` and argument errors should not wait for it.
-These are copies: tests/test_cli_startup.py checks that each equals the library's own.
+The modules that use them (colorspace, precision, distribution, models.color, data.images,
+data.clips, data.video, training) import TensorFlow, which takes seconds; `colornn --help` and
+argument errors should not wait for it. So they are defined here, once: those modules take them
+from this one (tests/test_cli_startup.py checks that each does).
 """
 
 # colornn_keras.colorspace
 DEFAULT_NUM_BINS = 30
 DECODING_METHODS = ("argmax", "expectation", "annealed_mean")
+
+# colornn_keras.models.color
+VARIANTS = ("classification", "regression")
+
+# colornn_keras.precision
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+# colornn_keras.distribution
+STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
 
 # colornn_keras.data.images
 PAPER_SPLIT = (3000, 500, 500)
@@ -24,3 +34,9 @@ PAPER_CLIP_SPLIT = (7, 3, 3)
 
 # colornn_keras.data.video
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
+
+# colornn_keras.training
+SCHEDULES = ("constant", "cosine")
+OPTIMIZERS = ("adam", "adamw")
+# "paper": the previous frame's colours as context (section 3.2); "recurrent": a ConvLSTM memory.
+CONSISTENCY_MODELS = ("paper", "recurrent")

@@ -20,9 +20,10 @@ import os
 
 import tensorflow as tf
 
+from colornn_keras import defaults
 from colornn_keras import errors
 
-STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
+STRATEGIES = defaults.STRATEGIES
 
 
 class _MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):

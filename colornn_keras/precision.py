@@ -4,7 +4,9 @@ import pathlib
 
 import tensorflow as tf
 
-PRECISIONS = ("auto", "float32", "bfloat16")
+from colornn_keras import defaults
+
+PRECISIONS = defaults.PRECISIONS
 _POLICY_NAMES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 # CPU flags that mean bfloat16 matrix products run in hardware (Intel AMX / AVX-512 BF16).
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")

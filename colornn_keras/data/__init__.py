@@ -1,1 +1,2 @@
-"""Data: still images (images.py); videos and clips come with the consistency model."""
+"""Data: still images (images.py), videos read and written as streams (video.py), and clips
+for the consistency models (clips.py)."""

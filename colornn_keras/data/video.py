@@ -23,6 +23,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
+from colornn_keras import defaults
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras.data import images
@@ -31,7 +32,7 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 # Total-variation distance of 64-bin luma histograms between consecutive frames above which a
 # scene cut is declared. Measured on ../shared/data's clips: the two cuts of stock_beach_flyover
 # score 0.42 and 0.45; no other frame pair of the flyover, surf or lake clips exceeds 0.06.
-DEFAULT_SCENE_CUT_THRESHOLD = 0.25
+DEFAULT_SCENE_CUT_THRESHOLD = defaults.DEFAULT_SCENE_CUT_THRESHOLD
 HISTOGRAM_BINS = 64
 # x264's constant-rate factor for written videos: its own default. On two clips of
 # ../shared/data (720p and 640x352, preset veryfast) it kept the video stream at 0.9x and 1.2x the
@@ -441,11 +442,6 @@ def luma_histogram(frame):
     luma = frame[..., 0] * 0.299 + frame[..., 1] * 0.587 + frame[..., 2] * 0.114
     counts, _ = np.histogram(luma, bins=HISTOGRAM_BINS, range=(0.0, 256.0))
     return counts / max(1, counts.sum())
-
-
-def histogram_distance(first, second):
-    """Total-variation distance (0: same histogram, 1: disjoint) between two frames' luma histograms."""
-    return float(0.5 * np.abs(luma_histogram(first) - luma_histogram(second)).sum())
 
 
 class SceneCutDetector:

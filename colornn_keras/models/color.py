@@ -10,9 +10,10 @@ import keras
 
 from colornn_keras import backbone
 from colornn_keras import colorspace
+from colornn_keras import defaults
 from colornn_keras import errors
 
-VARIANTS = ("classification", "regression")
+VARIANTS = defaults.VARIANTS
 # (VGG16 tap, decoder filters after adding it), coarse to fine, as in Dahl's residual encoder.
 DECODER_TAPS = (
     ("block4_conv3", 256),
