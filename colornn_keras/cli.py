@@ -260,7 +260,8 @@ def _evaluate_and_print(arguments, evaluate):
     print(json.dumps(results, indent=2))
 
 
-def _load_colorizer(arguments):
+def _load_colorizer(arguments, frames=1):
+    from colornn_keras import engines
     from colornn_keras import inference
     from colornn_keras import precision
     from colornn_keras import pretrained
@@ -284,8 +285,26 @@ def _load_colorizer(arguments):
         color_model, consistency_model = pretrained.load_pretrained(kind, dtype=dtype)
     else:
         color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+    # Keyframes run through the Keras models (propagation reads their layers); `demo` colours one
+    # photo, for which a first run's export would take longer than the photo.
+    engine = "tensorflow" if keyframes else getattr(arguments, "engine", "tensorflow")
+    engine = engines.for_work(engine, (color_model, consistency_model), frames)
+    if not arguments.quiet:
+        _announce_exports(engine, color_model, consistency_model)
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
-                               scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size)
+                               scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
+                               engine=engine)
+
+
+def _announce_exports(engine, *models):
+    """Says so before a model is exported for an engine: once per weights and size, it takes a while."""
+    from colornn_keras import engines
+
+    for model in models:
+        path = engines.pending_export(model, engine)
+        if path is not None:
+            print(f"colornn: exporting {model.name} for {engines.choose(engine, model)[0]}, once (cached as {path}); "
+                  "this takes a minute or so", file=sys.stderr)
 
 
 def _progress(arguments, total):
@@ -345,7 +364,7 @@ def _colorize(arguments):
     if keyframes:  # Bad keyframes too, before the models load.
         inference.check_keyframe_indices(keyframes, total, source)
         keyframes = inference.read_keyframes(keyframes)
-    colorizer = _load_colorizer(arguments)
+    colorizer = _load_colorizer(arguments, total)
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total),
                                 allow_truncated=arguments.allow_truncated, keyframes=keyframes)
     if report.skipped:
@@ -451,6 +470,12 @@ def build_parser():
                                "colours and carries them through the shot, both ways; shots without a keyframe are "
                                "coloured frame by frame")
     _add_colorize_arguments(colorize)
+    colorize.add_argument("--engine", choices=("auto", "tensorflow", "onnxruntime", "openvino"), default="auto",
+                          help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "
+                               "ONNX Runtime, then TensorFlow; TensorFlow for bfloat16, a GPU, or fewer than 600 "
+                               "frames while the model is not exported yet). The others are optional (pip install "
+                               "\"colornn-keras[engines]\"); they export the model once and cache it. An engine "
+                               "that cannot run falls back to TensorFlow; keyframes use TensorFlow")
     colorize.set_defaults(handler=_colorize)
 
     demo = commands.add_parser("demo", help="colorize a real photograph (or your file) turned gray, side by side")

@@ -1,8 +1,9 @@
 """Colorizing images, folders and videos at their full resolution.
 
 The models see luma at their own square size; their U and V are decoded there, resized back to
-the source's size, and joined with the source's own full-resolution Y, so detail comes from the
-original and never from an upscaled model input. Colour input is reduced to its luma first, so
+the source's size (for a video, to its chroma planes' size: videos are coloured in YUV end to
+end), and joined with the source's own full-resolution Y, so detail comes from the original and
+never from an upscaled model input. Colour input is reduced to its luma first, so
 any photo can be tried. A video can also be coloured from keyframes: colour pictures of some of
 its frames, whose colours the consistency model carries through their shots. Every output is
 written atomically and checked before it is put in place: nothing half-written or unreadable is
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from colornn_keras import colorspace
+from colornn_keras import engines
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import propagation
@@ -78,6 +80,10 @@ class Colorizer:
         method: "argmax", "expectation" or "annealed_mean" decoding.
         scene_cut_threshold: luma-histogram jump that resets the video context.
         batch_size: frames per prediction where frames are independent (images, per-frame video).
+        engine: what runs the color and (paper) consistency models' forward pass: "tensorflow"
+            (the Keras models), "onnxruntime", "openvino", or "auto" for the fastest installed;
+            see `colornn_keras.engines`, which exports the models once and falls back to
+            TensorFlow where an engine cannot run. The recurrent models run in TensorFlow.
     """
 
     color_model: object
@@ -85,11 +91,17 @@ class Colorizer:
     method: str = "annealed_mean"
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
     batch_size: int = 8
+    engine: str = "tensorflow"
 
     def __post_init__(self):
         if self.method not in colorspace.DECODING_METHODS:
             raise ValueError(f"method must be one of {colorspace.DECODING_METHODS}, got {self.method!r}.")
         self.model_size = int(self.color_model.input_shape[1])
+        self._color_predictor = engines.predictor(self.color_model, self.engine)
+        self._consistency_predictor = self.consistency_model
+        if self.consistency_model is not None and not isinstance(self.consistency_model,
+                                                                 recurrent_models.RecurrentModels):
+            self._consistency_predictor = engines.predictor(self.consistency_model, self.engine)
 
     def _model_luma(self, luma):
         return _resize_plane(luma[..., 0], (self.model_size, self.model_size))[..., None]
@@ -114,19 +126,62 @@ class Colorizer:
 
     def predict_chroma(self, frames):
         """(full-resolution luma, model-size (U, V)) for independent frames, predicted in batches."""
-        batch = []
-        for frame in frames:
-            batch.append(_luma(frame))
-            if len(batch) == self.batch_size:
-                yield from self._predict_batch(batch)
-                batch = []
-        if batch:
-            yield from self._predict_batch(batch)
+        return self._predict(frames, _luma, lambda frame, luma: luma, sequence=False)
 
-    def _predict_batch(self, lumas):
-        outputs = self.color_model.predict_on_batch(np.stack([self._model_luma(luma) for luma in lumas]))
-        for index, luma in enumerate(lumas):
-            yield luma, self._decode(outputs, index)
+    def _predict(self, items, luma_of, kept, sequence):
+        """(kept(item, luma), model-size (U, V)) for each item in order, where `luma_of(item)` is
+        its full-resolution Y (H, W, 1) in [0, 1]: free-running through the consistency model
+        when `sequence` and there is one (scene cuts reset it to the color model), else frame by
+        frame in batches. Only a batch's items are held."""
+        free_running = sequence and self.consistency_model is not None
+        detector = video.SceneCutDetector(self.scene_cut_threshold)
+        held, cuts = collections.deque(), []
+
+        def model_lumas():
+            for item in items:
+                luma = luma_of(item)
+                if free_running:
+                    cuts.append(detector.is_cut(luma[..., 0] * 255.0))
+                held.append(kept(item, luma))
+                yield self._model_luma(luma)
+
+        for uv in self._predict_uv(model_lumas(), cuts if free_running else None):
+            yield held.popleft(), uv
+
+    def _predict_uv(self, model_lumas, cuts=None):
+        """Model-size (U, V) for model-size lumas in order: frame by frame in batches (`cuts` None)
+        or free-running, `cuts` growing with each luma read (True where one starts a new shot)."""
+        if cuts is None:
+            batch = []
+            for model_luma in model_lumas:
+                batch.append(model_luma)
+                if len(batch) == self.batch_size:
+                    yield from self._predict_batch(batch)
+                    batch = []
+            if batch:
+                yield from self._predict_batch(batch)
+            return
+
+        def cut_stream():
+            while True:
+                yield cuts[-1] if cuts else False
+
+        if isinstance(self.consistency_model, recurrent_models.RecurrentModels):
+            predictions = recurrent_models.predict_recurrent_sequence(
+                self.consistency_model, model_lumas, cuts=cut_stream(), method=self.method)
+        else:
+            predictions = consistency_models.predict_sequence(
+                self._color_predictor, self._consistency_predictor, model_lumas, "free_running", cuts=cut_stream(),
+                method=self.method,
+            )
+        for prediction in predictions:
+            _check_finite(prediction)
+            yield prediction["uv"]
+
+    def _predict_batch(self, model_lumas):
+        outputs = self._color_predictor.predict_on_batch(np.stack(model_lumas))
+        for index in range(len(model_lumas)):
+            yield self._decode(outputs, index)
 
     def colorize_sequence(self, frames):
         """Colours video frames in order: free-running with the consistency model (scene cuts
@@ -136,34 +191,30 @@ class Colorizer:
 
     def predict_chroma_sequence(self, frames):
         """`predict_chroma` for video frames in order, free-running when there is a consistency model."""
-        if self.consistency_model is None:
-            yield from self.predict_chroma(frames)
-            return
-        detector = video.SceneCutDetector(self.scene_cut_threshold)
-        lumas, cuts = [], []
+        return self._predict(frames, _luma, lambda frame, luma: luma, sequence=True)
 
-        def luma_stream():
-            for frame in frames:
-                cuts.append(detector.is_cut(frame))
-                luma = _luma(frame)
-                lumas.append(luma)
-                yield self._model_luma(luma)
+    def predict_chroma_planes(self, planes, yuv_format):
+        """(luma plane, model-size (U, V)) for a YUV video's luma planes (uint8 (H, W), from
+        `video.read_luma_planes`) in order, as `predict_chroma_sequence` does for RGB frames.
 
-        def cut_stream():
-            while True:
-                yield cuts[-1] if cuts else False
+        The model is fed the plane's own luma, whatever the matrix: BT.709's luma differs from
+        the BT.601 luma the model was trained on by a little (see the README's Performance).
+        """
+        return self._predict(planes, lambda plane: yuv_format.luma_to_unit(plane)[..., None],
+                             lambda plane, luma: plane, sequence=True)
 
-        if isinstance(self.consistency_model, recurrent_models.RecurrentModels):
-            predictions = recurrent_models.predict_recurrent_sequence(
-                self.consistency_model, luma_stream(), cuts=cut_stream(), method=self.method)
-        else:
-            predictions = consistency_models.predict_sequence(
-                self.color_model, self.consistency_model, luma_stream(), "free_running", cuts=cut_stream(),
-                method=self.method,
-            )
-        for prediction in predictions:
-            _check_finite(prediction)
-            yield lumas.pop(0), prediction["uv"]
+    def chroma_planes(self, plane, uv_model_size, yuv_format):
+        """The Cb and Cr planes (uint8, 4:2:0) in `yuv_format` that colour a frame's luma plane
+        (uint8 (H, W)) with its model-size (U, V).
+
+        U and V are resized only to the chroma planes' size, (ceil(H / 2), ceil(W / 2)), and
+        fitted to the source's full-resolution luma (`video.YuvFormat.chroma_codes`).
+        """
+        _check_finite(uv_model_size)
+        height, width = plane.shape
+        chroma_size = ((width + 1) // 2, (height + 1) // 2)
+        uv = np.stack([_resize_plane(uv_model_size[..., index], chroma_size) for index in (0, 1)], axis=-1)
+        return yuv_format.chroma_codes(uv, plane)
 
     def keyframe_uv(self, keyframe, frame_size):
         """A keyframe's true (U, V) at model size, as the consistency model's seed.
@@ -349,9 +400,16 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     two passes: the first reads every frame, predicts every frame's colours at model size and
     keeps them; the second reads the frames again and joins them with those colours at full
     resolution. `progress` then counts the first pass's predictions.
+
+    Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
+    end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
+    chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
+    plane as it is (`Colorizer.chroma_planes`). Frame folders, RGB-coded videos and keyframe
+    runs go through RGB frames.
     """
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
+    yuv_format = None if keyframes else info.yuv_format
 
     def read_frames():
         # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
@@ -369,16 +427,23 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
         frames = _as_many_frames(read_frames(), len(chroma), source)
         pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
         progress = None  # Frames were counted as they were predicted.
+    elif yuv_format is not None:
+        planes = _read_ahead(video.read_luma_planes(info, allow_truncated), depth=PIPELINE_DEPTH)
+        pairs = colorizer.predict_chroma_planes(planes, yuv_format)
     else:
         pairs = colorizer.predict_chroma_sequence(read_frames())
-    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None) as writer:
+    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
+                           yuv_format=yuv_format) as writer:
         # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
         # (in TensorFlow, in this thread) and the decoding.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
             pending = collections.deque()
 
             def encode(luma, uv):
-                writer.write(colorizer.join(luma, uv))
+                if yuv_format is None:
+                    writer.write(colorizer.join(luma, uv))
+                else:  # `luma` is the source's luma plane.
+                    writer.write_planes(luma, *colorizer.chroma_planes(luma, uv, yuv_format))
 
             def finish_oldest():
                 pending.popleft().result()  # Re-raises an encoding error here.

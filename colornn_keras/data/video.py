@@ -1,7 +1,12 @@
-"""Videos as streams of RGB frames: reading (files or folders of numbered frames), writing H.264
-mp4 atomically with the source's audio, and detecting scene cuts.
+"""Videos as streams of RGB frames or of YUV planes: reading (files or folders of numbered
+frames), writing H.264 mp4 atomically with the source's audio, and detecting scene cuts.
 
-Reading is a generator over imageio-ffmpeg's pipe, so memory does not grow with the video's
+Colorizing a video file needs only its luma plane, which ffmpeg hands over as the file holds it
+(`read_luma_planes`), and writes planar YUV 4:2:0 (`VideoWriter.write_planes`) in the source's
+colour matrix and range (`YuvFormat`), so the luma goes from the source to x264 untouched. RGB
+frames (`read_frames`, `VideoWriter.write`) serve frame folders, evaluation and training.
+
+Reading is a generator over ffmpeg's pipe, so memory does not grow with the video's
 length. Decoding keeps every frame the container holds (no frame-rate conversion), which is
 what a variable-frame-rate clip needs; `stride` keeps every k-th frame for the paper's
 lower-frame-rate experiment. A damaged input (not a video, no video stream, no frames, cut short)
@@ -23,6 +28,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
+from colornn_keras import colorspace
 from colornn_keras import defaults
 from colornn_keras import errors
 from colornn_keras import files
@@ -64,6 +70,162 @@ class VideoInfo:
     frame_count: int  # Frames in the container (or files in the folder).
     has_audio: bool
     is_frame_folder: bool
+    # How the file's planes code colour, where it is YUV in a matrix `YuvFormat` converts to;
+    # None for frame folders and RGB-coded or other videos, which are read as RGB.
+    yuv_format: "YuvFormat" = None
+
+
+# Colour matrices, as ffmpeg names them, whose Cb and Cr `YuvFormat` writes: their luma weights
+# (K_R, K_B). BT.601 has two names, for 625-line (bt470bg) and 525-line (smpte170m) video.
+# Constant-luminance (bt2020c, ictcp), YCgCo and RGB-coded (gbr) streams are read as RGB instead.
+MATRICES = {
+    "bt709": (0.2126, 0.0722),
+    "bt470bg": (0.299, 0.114),
+    "smpte170m": (0.299, 0.114),
+    "fcc": (0.30, 0.11),
+    "smpte240m": (0.212, 0.087),
+    "bt2020nc": (0.2627, 0.0593),
+}
+# A stream that states no matrix is taken as BT.709 when it is HD and BT.601 otherwise, as
+# players guess (mpv: 1280 pixels wide or more, or more than 576 lines).
+HD_MIN_WIDTH = 1280
+SD_MAX_HEIGHT = 576
+# Pixel formats whose luma is one 8-bit plane, which ffmpeg hands over as the file holds it.
+# Others (10- and 12-bit, packed or semi-planar) are converted to 8-bit planar by ffmpeg first.
+PLANAR_8_BIT = re.compile(r"yuvj?a?(410|411|420|422|440|444)p|gray")
+_YUV_FAMILY = re.compile(r"(yuv|nv\d|p[0-4]\d\d|y2\d\d|xv\d|v210|v30|ayuv|vuy|uyvy|yvyu|gray)")
+_UNSTATED = ("unknown", "reserved", "unspecified")
+# The pixel format, then what ffmpeg says of its range, colour space and field order in
+# brackets: "yuv420p(tv, bt709, progressive), 1280x720" or "yuv420p(bt470bg/bt709/bt709)".
+_STREAM_FORMAT = re.compile(r"Stream #\S+.*?: Video: .*?, ([a-z0-9_]+)(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\))?,\s*\d+x\d+")
+
+
+@dataclasses.dataclass(frozen=True)
+class YuvFormat:
+    """How a video's YUV planes code colour, and how to write colours the same way.
+
+    The color model predicts BT.601 analog U and V (`colorspace`); a video codes Y', Cb and Cr
+    in its own matrix and range. `chroma_codes` turns the model's colours into this format's Cb
+    and Cr for the source's own luma, and `encoder_options` states the format in the written file.
+
+    Attributes:
+        pixel_format: ffmpeg's name of the source's format ("yuv420p", "yuvj420p", "yuv420p10le").
+        matrix: ffmpeg's name of the colour matrix, a key of `MATRICES`: the stream's own, or
+            where it states none, "bt709" for HD and "smpte170m" (BT.601) for SD.
+        full_range: codes use 0-255 ("pc", JPEG) rather than 16-235 and 16-240 ("tv", video's usual).
+        primaries, transfer: ffmpeg's names where the stream states them, else None.
+        matrix_stated: False where the matrix was guessed from the frame size.
+    """
+
+    pixel_format: str
+    matrix: str
+    full_range: bool = False
+    primaries: str = None
+    transfer: str = None
+    matrix_stated: bool = True
+
+    @classmethod
+    def from_header(cls, header, width, height):
+        """The format of the first video stream ffmpeg describes in `header`; None where it is
+        not YUV (RGB-coded, palette) or its matrix is not one of `MATRICES`."""
+        match = _STREAM_FORMAT.search(header)
+        if match is None or not _YUV_FAMILY.match(match[1]):
+            return None
+        pixel_format, tokens = match[1], [token.strip() for token in (match[2] or "").split(",")]
+        colour = next((token for token in tokens if token not in ("tv", "pc", "progressive") and "first" not in token
+                       and token), None)
+        matrix, primaries, transfer = (colour.split("/") if "/" in colour else [colour] * 3) if colour else [None] * 3
+        stated = {name: None if name in _UNSTATED else name for name in (matrix, primaries, transfer)}
+        if stated[matrix] is not None and matrix not in MATRICES:
+            return None
+        guess = "bt709" if width >= HD_MIN_WIDTH or height > SD_MAX_HEIGHT else "smpte170m"
+        return cls(pixel_format, stated[matrix] or guess, "pc" in tokens or pixel_format.startswith("yuvj"),
+                   stated[primaries], stated[transfer], stated[matrix] is not None)
+
+    @property
+    def luma_untouched(self):
+        """True where the luma plane reaches the model and the encoder exactly as the file holds it."""
+        return bool(PLANAR_8_BIT.fullmatch(self.pixel_format))
+
+    def read_filter(self):
+        """ffmpeg's filter chain that leaves the 8-bit luma plane alone: extracted as it is,
+        after a conversion to 8 bits for the formats that need one."""
+        if self.luma_untouched:
+            return "extractplanes=y"
+        # Through a format of the same family: a gray stream stays gray, whose range swscale
+        # would otherwise change on the way to YUV.
+        return f"format={'gray' if self.pixel_format.startswith('gray') else 'yuv420p'},extractplanes=y"
+
+    def luma_to_unit(self, codes):
+        """Luma codes (uint8) as Y in [0, 1], the model's input: (Y' - 16) / 219 for video range."""
+        codes = np.asarray(codes, np.float32)
+        if self.full_range:
+            return codes * np.float32(1 / 255)
+        return np.clip((codes - 16.0) * np.float32(1 / 219), 0.0, 1.0)
+
+    def chroma_codes(self, uv, luma_plane):
+        """Cb and Cr planes (uint8, 4:2:0) in this format for the model's BT.601 (U, V).
+
+        Args:
+            uv: float (ceil(H / 2), ceil(W / 2), 2), U and V at the chroma planes' resolution.
+            luma_plane: the source's luma plane (uint8 (H, W)) in this format.
+
+        U and V stand for the colour differences B - Y and R - Y. Those are re-expressed in this
+        format's matrix for the source's own luma, and scaled toward gray just enough that every
+        channel a player decodes stays in [0, 1], so that colours keep their brightness (as
+        `colorspace.yuv_to_rgb_keeping_luma` does for RGB output). That scale is found for each
+        pixel of a chroma sample's 2x2 and averaged, as 4:2:0 averages the chroma of RGB output:
+        the Cb and Cr of the RGB path, to rounding, where U and V are even over the 2x2.
+        """
+        uv = np.asarray(uv, np.float32)
+        red = uv[..., 1] * np.float32(1 / colorspace.V_SCALE)
+        blue = uv[..., 0] * np.float32(1 / colorspace.U_SCALE)
+        green = (colorspace.WEIGHT_RED * red + colorspace.WEIGHT_BLUE * blue) * np.float32(-1 / colorspace.WEIGHT_GREEN)
+        weight_red, weight_blue = MATRICES[self.matrix]
+        if (weight_red, weight_blue) != (colorspace.WEIGHT_RED, colorspace.WEIGHT_BLUE):
+            # In another matrix these offsets would move that matrix's luma; the luma is the
+            # source's, so what the player adds back to it is the offsets less that move.
+            shift = weight_red * red + (1 - weight_red - weight_blue) * green + weight_blue * blue
+            red, green, blue = red - shift, green - shift, blue - shift
+        scale = self._gamut_scale(np.maximum(np.maximum(red, green), blue),
+                                  np.maximum(np.maximum(-red, -green), -blue), luma_plane)
+        low, high, span = (0, 255, 255) if self.full_range else (16, 240, 224)
+        return tuple(np.clip(np.round(128 + span * scale * offset / (2 * (1 - weight))), low, high).astype(np.uint8)
+                     for offset, weight in ((blue, weight_blue), (red, weight_red)))
+
+    def _gamut_scale(self, rise, fall, luma_plane):
+        """For each chroma sample, the mean over its 2x2 pixels of the largest s <= 1 that keeps
+        Y + s * offset in [0, 1] in every channel: min(1, (1 - Y) / rise, Y / fall), where `rise`
+        and `fall` are the largest offset up and down of the three channels."""
+        plane = np.asarray(luma_plane)
+        height, width = plane.shape
+        if height % 2 or width % 2:
+            plane = np.pad(plane, ((0, height % 2), (0, width % 2)), mode="edge")
+        quads = (plane[0::2, 0::2], plane[0::2, 1::2], plane[1::2, 0::2], plane[1::2, 1::2])
+        # A tiny floor makes the bound of a colour that does not move that way huge, not infinite.
+        rise, fall = np.maximum(rise, np.float32(1e-12)), np.maximum(fall, np.float32(1e-12))
+        scale = np.ones(rise.shape, np.float32)
+        # Only where a pixel of the 2x2 would leave [0, 1] at full colour is there anything to
+        # fit: most samples of most frames, found from the 2x2's darkest and brightest pixel
+        # without a full-resolution float plane.
+        darkest = self.luma_to_unit(np.minimum(np.minimum(quads[0], quads[1]), np.minimum(quads[2], quads[3])))
+        brightest = self.luma_to_unit(np.maximum(np.maximum(quads[0], quads[1]), np.maximum(quads[2], quads[3])))
+        rows, columns = np.nonzero((darkest < fall) | (brightest > 1 - rise))
+        if rows.size:
+            lumas = self.luma_to_unit(np.stack([quad[rows, columns] for quad in quads], axis=-1))
+            up, down = rise[rows, columns, None], fall[rows, columns, None]
+            scale[rows, columns] = np.minimum(np.minimum((1 - lumas) / up, lumas / down), 1).mean(axis=-1)
+        return scale
+
+    def encoder_options(self):
+        """ffmpeg's options that state this format (matrix, range, and the primaries and
+        transfer where the source states them) on a stream."""
+        options = ["-colorspace", self.matrix, "-color_range", "pc" if self.full_range else "tv"]
+        if self.primaries:
+            options += ["-color_primaries", self.primaries]
+        if self.transfer:
+            options += ["-color_trc", self.transfer]
+        return options
 
 
 def is_video_file(path):
@@ -264,7 +426,8 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
     fps = float(metadata["fps"])
     _check_complete(path, scan, fps, allow_truncated)
     width, height = metadata["size"]
-    return VideoInfo(str(path), fps, width, height, scan.frames, bool(scan.streams("Audio")), False)
+    return VideoInfo(str(path), fps, width, height, scan.frames, bool(scan.streams("Audio")), False,
+                     YuvFormat.from_header(scan.header, width, height))
 
 
 def read_frames(path, stride=1, max_frames=None, expected_frames=None, allow_truncated=False):
@@ -317,6 +480,52 @@ def _read_video_file(path, expected_frames=None, allow_truncated=False):
         warnings.warn(f"{message}; kept those.", errors.ColorNNWarning, stacklevel=2)
 
 
+def read_luma_planes(info, allow_truncated=False):
+    """Yields the luma plane (H, W) uint8 of every frame of a YUV video file, as the file holds it.
+
+    Only the luma is decoded into the pipe: colorizing replaces the chroma. 8-bit planar formats
+    (`YuvFormat.luma_untouched`) arrive bit for bit; others are converted to 8 bits by ffmpeg.
+
+    Args:
+        info: the file's `VideoInfo` (from `probe`), with a `yuv_format`.
+        allow_truncated: a file that decodes to fewer frames than `info.frame_count` is an
+            `InputError` at the end, or a warning with this, as with `read_frames`.
+    """
+    if info.yuv_format is None:
+        raise ValueError(f"{info.path} is not read as YUV planes (VideoInfo.yuv_format is None).")
+    path, width, height = info.path, info.width, info.height
+    # Every decoded frame as it is (no frame-rate conversion), like `read_frames`.
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+               "-map", "0:v:0", "-vf", info.yuv_format.read_filter(), "-fps_mode", "passthrough",
+               "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    frame_bytes = width * height
+    with tempfile.TemporaryFile() as log:
+        # Its own process group: a Ctrl-C meant for us must not end the decoder mid-frame first.
+        decoder = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+        decoded = 0
+        try:
+            while buffer := decoder.stdout.read(frame_bytes):
+                if len(buffer) < frame_bytes:
+                    raise errors.InputError(f"{path} stops decoding after frame {decoded}: it is damaged or truncated.")
+                yield np.frombuffer(buffer, np.uint8).reshape(height, width)
+                decoded += 1
+            returncode = decoder.wait()
+        finally:  # Also when the consumer stops early: the decoder must not outlive the reading.
+            if decoder.poll() is None:
+                decoder.kill()
+                decoder.wait()
+            decoder.stdout.close()
+        if decoded == 0 and returncode != 0:
+            log.seek(0)
+            lines = log.read().decode(errors="replace").strip().splitlines() or [f"ffmpeg exit status {returncode}"]
+            raise errors.InputError(f"{path} is not a readable video: {lines[0]}.")
+    if info.frame_count is not None and decoded < info.frame_count:
+        message = f"{path} decodes to {decoded} of the {info.frame_count} frames it holds"
+        if not allow_truncated:
+            raise errors.InputError(f"{message}: it is damaged; pass --allow-truncated to keep what decodes.")
+        warnings.warn(f"{message}; kept those.", errors.ColorNNWarning, stacklevel=2)
+
+
 def audio_codec(path):
     """The codec of a file's first audio stream, as ffmpeg names it ("aac", "mp3", ...), or None."""
     result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
@@ -326,7 +535,8 @@ def audio_codec(path):
 
 
 class VideoWriter:
-    """Writes RGB frames to an H.264 mp4, atomically, optionally with another file's audio.
+    """Writes RGB frames or YUV 4:2:0 planes to an H.264 mp4, atomically, optionally with another
+    file's audio.
 
     Frames go to a temporary file beside the target. It is renamed into place only when the
     writer closes without an error, the encoder (ffmpeg) exits cleanly, and the file decodes to
@@ -338,15 +548,21 @@ class VideoWriter:
     closer to the frames sent). The audio of `audio_from` is copied as it is where the mp4 holds
     its codec (`MP4_AUDIO_CODECS`), else re-encoded to AAC.
 
+    RGB frames (`write`) are converted to BT.601 video-range YUV 4:2:0 by ffmpeg. With a
+    `yuv_format`, the writer takes planes instead (`write_planes`), which x264 encodes as they
+    are, and the file states that format's matrix and range (and primaries and transfer where
+    it has them).
+
     Example:
         with VideoWriter("out.mp4", fps=29.97, audio_from="in.mp4") as writer:
             for frame in frames:
                 writer.write(frame)
     """
 
-    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset="veryfast"):
+    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset="veryfast", yuv_format=None):
         self.path = pathlib.Path(path)
         self.fps, self.audio_from, self.crf, self.preset = float(fps), audio_from, crf, preset
+        self.yuv_format = yuv_format
         self._temporary = None
         self._encoder = None
         self._encoder_log = None
@@ -359,35 +575,65 @@ class VideoWriter:
         return self
 
     def _encoder_command(self):
-        """ffmpeg reading raw RGB frames on stdin, writing H.264 and the source's audio."""
+        """ffmpeg reading raw RGB frames or YUV planes on stdin, writing H.264 and the source's audio."""
         fps = fractions.Fraction(self.fps).limit_denominator()
+        # Planes are stated in their format on the way in as well as out: what differs between
+        # the two, ffmpeg would convert.
+        if self.yuv_format is not None:
+            source = encoded = ["-pix_fmt", "yuv420p", *self.yuv_format.encoder_options()]
+        else:
+            source, encoded = ["-pix_fmt", "rgb24"], ["-pix_fmt", "yuv420p"]
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-nostdin", "-v", "error", "-f", "rawvideo",
-                   "-pix_fmt", "rgb24", "-s", f"{self._size[0]}x{self._size[1]}", "-r", str(fps), "-i", "-"]
+                   *source, "-s", f"{self._size[0]}x{self._size[1]}", "-r", str(fps), "-i", "-"]
         if self.audio_from:
             copied = audio_codec(self.audio_from) in MP4_AUDIO_CODECS
             audio = ["-c:a", "copy"] if copied else ["-c:a", "aac", "-b:a", REENCODED_AUDIO_BITRATE]
             command += ["-i", str(self.audio_from), "-map", "0:v:0", "-map", "1:a:0", *audio]
-        return [*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(self.crf), "-preset", self.preset,
+        return [*command, "-c:v", "libx264", *encoded, "-crf", str(self.crf), "-preset", self.preset,
                 "-movflags", "+faststart", "-f", "mp4", str(self._temporary)]
 
     def write(self, frame):
+        """Adds an RGB uint8 frame (H, W, 3)."""
+        if self.yuv_format is not None:
+            raise ValueError("This writer takes YUV planes (it has a yuv_format): use write_planes.")
         frame = np.asarray(frame)
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"Frames must be RGB uint8 (H, W, 3); got {frame.dtype} {frame.shape}.")
         height, width = frame.shape[:2]
         padded = np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+        self._send([padded], (padded.shape[1], padded.shape[0]))
+
+    def write_planes(self, luma, cb, cr):
+        """Adds a frame as YUV 4:2:0 planes in the writer's `yuv_format`: luma (H, W) uint8, Cb and
+        Cr (ceil(H / 2), ceil(W / 2)) uint8. An odd-sized luma is padded by its edge pixels."""
+        if self.yuv_format is None:
+            raise ValueError("This writer takes RGB frames (it has no yuv_format): use write.")
+        luma, cb, cr = (np.asarray(plane) for plane in (luma, cb, cr))
+        height, width = luma.shape
+        chroma_shape = ((height + 1) // 2, (width + 1) // 2)
+        if any(plane.dtype != np.uint8 for plane in (luma, cb, cr)) or cb.shape != chroma_shape or cr.shape != chroma_shape:
+            raise ValueError(f"Planes must be uint8, a luma (H, W) and Cb, Cr of {chroma_shape}; got luma "
+                             f"{luma.dtype} {luma.shape}, Cb {cb.dtype} {cb.shape}, Cr {cr.dtype} {cr.shape}.")
+        if height % 2 or width % 2:
+            luma = np.pad(luma, ((0, height % 2), (0, width % 2)), mode="edge")
+        self._send([luma, cb, cr], (luma.shape[1], luma.shape[0]))
+
+    def _send(self, arrays, size):
+        """Hands one frame's arrays, in order, to the encoder, started at the first frame."""
         if self._encoder is None:
-            self._size = (padded.shape[1], padded.shape[0])
+            self._size = size
             # The encoder's messages go to a file, read only to explain a failure; its own process
             # group keeps a Ctrl-C meant for us from cutting it short before we remove its file.
             self._encoder_log = tempfile.TemporaryFile()
             self._encoder = subprocess.Popen(self._encoder_command(), stdin=subprocess.PIPE,
                                              stdout=subprocess.DEVNULL, stderr=self._encoder_log,
                                              start_new_session=True)
-        elif (padded.shape[1], padded.shape[0]) != self._size:
-            raise ValueError(f"Frame size changed from {self._size} to {(padded.shape[1], padded.shape[0])}.")
+        elif size != self._size:
+            raise ValueError(f"Frame size changed from {self._size} to {size}.")
         try:
-            self._encoder.stdin.write(np.ascontiguousarray(padded).tobytes())
+            for array in arrays:
+                # The pipe takes any contiguous buffer: no copy into bytes first.
+                self._encoder.stdin.write(memoryview(np.ascontiguousarray(array)).cast("B"))
         except OSError:  # The encoder has stopped (a full disk, for one): say why.
             raise self._encoder_failure() from None
         self.frames_written += 1
@@ -438,8 +684,9 @@ class VideoWriter:
 
 
 def luma_histogram(frame):
-    """Normalized 64-bin histogram of a frame's BT.601 luma."""
-    luma = frame[..., 0] * 0.299 + frame[..., 1] * 0.587 + frame[..., 2] * 0.114
+    """Normalized 64-bin histogram of a frame's luma: BT.601 luma of an RGB frame (H, W, 3), or a
+    luma plane (H, W) given on the same 0-255 scale."""
+    luma = frame if frame.ndim == 2 else frame[..., 0] * 0.299 + frame[..., 1] * 0.587 + frame[..., 2] * 0.114
     counts, _ = np.histogram(luma, bins=HISTOGRAM_BINS, range=(0.0, 256.0))
     return counts / max(1, counts.sum())
 

@@ -248,3 +248,284 @@ def test_scene_cut_triggers_on_a_cut_and_not_on_a_pan():
     other_shot = (255 - make_scene((48, 64), seed=99)) // 2 + 100  # A brighter, different scene.
     assert detector.is_cut(other_shot)
     assert not detector.is_cut(other_shot)
+
+
+# --- YUV planes: the source's luma untouched, colours in its own matrix and range ----------------
+
+HEADER = "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'clip.mp4':\n  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), {}, {} [SAR 1:1 DAR 16:9], 1185 kb/s, 30 fps\n"
+
+
+@pytest.mark.parametrize(
+    "description, size, expected",
+    [
+        ("yuv420p(tv, bt709, progressive)", "1280x720", ("yuv420p", "bt709", False, "bt709", "bt709", True)),
+        # No matrix stated: BT.709 for HD, BT.601 for SD, as players guess.
+        ("yuv420p(progressive)", "1280x720", ("yuv420p", "bt709", False, None, None, False)),
+        ("yuv420p", "640x352", ("yuv420p", "smpte170m", False, None, None, False)),
+        ("yuvj420p(pc, bt470bg/unknown/unknown, progressive)", "640x480",
+         ("yuvj420p", "bt470bg", True, None, None, True)),
+        ("yuv420p10le(tv, bt2020nc/bt2020/smpte2084)", "3840x2160",
+         ("yuv420p10le", "bt2020nc", False, "bt2020", "smpte2084", True)),
+        ("yuv420p(tv, smpte170m, top coded first (swapped))", "720x480",
+         ("yuv420p", "smpte170m", False, "smpte170m", "smpte170m", True)),
+        ("gray(progressive)", "720x576", ("gray", "smpte170m", False, None, None, False)),
+    ],
+)
+def test_the_yuv_format_is_read_from_the_stream(description, size, expected):
+    width, height = map(int, size.split("x"))
+    found = video.YuvFormat.from_header(HEADER.format(description, size), width, height)
+    assert (found.pixel_format, found.matrix, found.full_range, found.primaries, found.transfer,
+            found.matrix_stated) == expected
+
+
+@pytest.mark.parametrize("description", ["gbrp(pc, gbr/unknown/unknown, progressive)", "rgb24", "pal8",
+                                         "yuv420p(tv, bt2020c)", "yuv444p(tv, ycgco)"])
+def test_rgb_and_other_matrices_are_read_as_rgb(description):
+    assert video.YuvFormat.from_header(HEADER.format(description, "640x480"), 640, 480) is None
+
+
+def _lossless_clip(path, planes, pixel_format, tags=(), codec_format=None):
+    """An H.264 clip (x264 lossless, -qp 0) holding exactly `planes` [(Y, Cb, Cr) uint8] in `pixel_format`."""
+    height, width = planes[0][0].shape
+    data = b"".join(plane.tobytes() for frame in planes for plane in frame)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", pixel_format,
+                    "-s", f"{width}x{height}", "-r", "10", *tags, "-i", "-", "-c:v", "libx264", "-qp", "0",
+                    "-pix_fmt", codec_format or pixel_format, *tags, str(path)], input=data, check=True, timeout=60)
+    return path
+
+
+def _random_planes(count, size, chroma_size, seed=0, full_range=False):
+    rng = np.random.default_rng(seed)
+    low, high = (0, 256) if full_range else (16, 236)
+    return [(rng.integers(low, high, size, dtype=np.uint8), rng.integers(16, 241, chroma_size, dtype=np.uint8),
+             rng.integers(16, 241, chroma_size, dtype=np.uint8)) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    "pixel_format, chroma, tags",
+    [
+        ("yuv420p", (24, 33), ()),
+        ("yuv420p", (24, 33), ("-colorspace", "bt709", "-color_range", "tv")),
+        ("yuvj420p", (24, 33), ()),
+        ("yuv422p", (48, 33), ()),
+        ("yuv444p", (48, 66), ()),
+    ],
+)
+def test_8_bit_luma_planes_arrive_bit_for_bit(tmp_path, pixel_format, chroma, tags):
+    planes = _random_planes(4, (48, 66), chroma, full_range=pixel_format.startswith("yuvj"))
+    info = video.probe(_lossless_clip(tmp_path / "clip.mp4", planes, pixel_format, tags))
+    assert info.yuv_format.luma_untouched and info.yuv_format.full_range == pixel_format.startswith("yuvj")
+    read = list(video.read_luma_planes(info))
+    assert len(read) == 4
+    for plane, (luma, _, _) in zip(read, planes):
+        np.testing.assert_array_equal(plane, luma)
+
+
+def test_a_10_bit_luma_is_converted_to_8_bits_in_its_own_range(tmp_path):
+    planes = _random_planes(2, (48, 66), (24, 33))
+    clip = _lossless_clip(tmp_path / "clip.mp4", planes, "yuv420p", codec_format="yuv420p10le")
+    info = video.probe(clip)
+    assert info.yuv_format.pixel_format == "yuv420p10le" and not info.yuv_format.luma_untouched
+    for plane, (luma, _, _) in zip(video.read_luma_planes(info), planes):
+        np.testing.assert_array_equal(plane, luma)  # 8-bit values scaled to 10 bits come back as they were.
+
+
+@pytest.mark.parametrize("yuv_format", [
+    video.YuvFormat("yuv420p", "bt709", primaries="bt709", transfer="bt709"),
+    video.YuvFormat("yuvj420p", "smpte170m", full_range=True),
+])
+def test_written_planes_reach_the_file_untouched_and_state_their_format(tmp_path, yuv_format):
+    planes = _random_planes(3, (51, 67), (26, 34), full_range=yuv_format.full_range)
+    with video.VideoWriter(tmp_path / "out.mp4", fps=10, crf=0, yuv_format=yuv_format) as writer:  # x264 lossless.
+        for frame in planes:
+            writer.write_planes(*frame)
+    info = video.probe(tmp_path / "out.mp4")
+    assert (info.frame_count, info.width, info.height) == (3, 68, 52)  # Padded to even sides.
+    written = info.yuv_format
+    assert (written.matrix, written.full_range, written.primaries, written.matrix_stated) == (
+        yuv_format.matrix, yuv_format.full_range, yuv_format.primaries, True)
+    for plane, (luma, _, _) in zip(video.read_luma_planes(info), planes):
+        np.testing.assert_array_equal(plane[:51, :67], luma)
+    decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "out.mp4"),
+                              "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
+    frame_bytes = 68 * 52 + 2 * 34 * 26
+    for index, (_, cb, cr) in enumerate(planes):
+        chroma = np.frombuffer(decoded, np.uint8, 2 * 34 * 26, index * frame_bytes + 68 * 52).reshape(2, 26, 34)
+        np.testing.assert_array_equal(chroma[0], cb)
+        np.testing.assert_array_equal(chroma[1], cr)
+
+
+def test_a_writer_takes_one_kind_of_frame_and_checks_planes(tmp_path):
+    planar = video.VideoWriter(tmp_path / "planes.mp4", fps=10, yuv_format=video.YuvFormat("yuv420p", "bt709"))
+    luma, cb = np.zeros((48, 64), np.uint8), np.zeros((24, 32), np.uint8)
+    with pytest.raises(ValueError, match="use write_planes"):
+        planar.write(np.zeros((48, 64, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"Cb, Cr of \(24, 32\)"):
+        planar.write_planes(luma, cb, np.zeros((24, 31), np.uint8))
+    with pytest.raises(ValueError, match="use write"):
+        video.VideoWriter(tmp_path / "rgb.mp4", fps=10).write_planes(luma, cb, cb)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_plane_reader_reports_damage_as_the_frame_reader_does(tmp_path, monkeypatch):
+    info = video.probe(_write(tmp_path / "clip.mp4", _moving_frames(6)))
+    assert len(list(video.read_luma_planes(info))) == 6
+    info.frame_count = 9  # As a file that holds 9 frames but decodes to 6 reads.
+    with pytest.raises(errors.InputError, match="clip.mp4 decodes to 6 of the 9 frames it holds"):
+        list(video.read_luma_planes(info))
+    with pytest.warns(errors.ColorNNWarning, match="decodes to 6 of the 9 frames it holds; kept those"):
+        assert len(list(video.read_luma_planes(info, allow_truncated=True))) == 6
+    # A reader left early stops its decoder.
+    decoders = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(video.subprocess, "Popen", lambda *a, **k: decoders.append(real_popen(*a, **k)) or decoders[-1])
+    reader = video.read_luma_planes(info)
+    next(reader)
+    reader.close()
+    assert len(decoders) == 1 and decoders[0].poll() is not None
+
+
+def test_the_plane_reader_streams_without_holding_the_video(tmp_path):
+    info = video.probe(_write(tmp_path / "long.mp4", _moving_frames(150, size=(96, 128))))
+    tracemalloc.start()
+    count = sum(1 for _ in video.read_luma_planes(info))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 150 and peak < 20 * 96 * 128  # The whole video would be 150 planes.
+
+
+def _rgb_path_chroma(rgb, yuv_format):
+    """Cb and Cr codes of RGB uint8 output, as an encoder computes them in `yuv_format` without
+    rounding, averaged over each 2x2 (4:2:0)."""
+    weight_red, weight_blue = video.MATRICES[yuv_format.matrix]
+    rgb = rgb.astype(np.float64) / 255
+    luma = weight_red * rgb[..., 0] + (1 - weight_red - weight_blue) * rgb[..., 1] + weight_blue * rgb[..., 2]
+    span = 255 if yuv_format.full_range else 224
+    planes = []
+    for difference, weight in ((rgb[..., 2] - luma, weight_blue), (rgb[..., 0] - luma, weight_red)):
+        plane = 128 + span * difference / (2 * (1 - weight))
+        planes.append(plane.reshape(plane.shape[0] // 2, 2, plane.shape[1] // 2, 2).mean(axis=(1, 3)))
+    return planes
+
+
+class _ModelSize:
+    """Stands for a 32x32 color model where only the Colorizer's joining is tested."""
+
+    input_shape = (None, 32, 32, 1)
+
+
+def _smooth_uv(amplitude, size=32):
+    """Smooth model-size colours, as the model's decoded (U, V) are."""
+    rows, columns = np.meshgrid(np.linspace(0, 3, size), np.linspace(0, 3, size), indexing="ij")
+    return amplitude * np.stack([np.sin(rows + columns), np.cos(2 * rows - columns)], axis=-1).astype(np.float32)
+
+
+def _luma_plane(yuv_format, seed=4, brightness=(0.0, 1.0)):
+    """A scene's luma plane in `yuv_format`, its Y squeezed into `brightness`."""
+    from colornn_keras import colorspace
+
+    low, span = (0, 255) if yuv_format.full_range else (16, 219)
+    luma = colorspace.rgb_to_luma(make_scene((96, 128), seed=seed) / 255.0)[..., 0]
+    luma = brightness[0] + (brightness[1] - brightness[0]) * luma
+    return np.round(low + span * luma).astype(np.uint8)
+
+
+@pytest.mark.parametrize("yuv_format, amplitude, brightness", [
+    # BT.601, the model's own: colours saturated enough that dark and bright pixels need fitting
+    # into the gamut, which both paths do alike.
+    (video.YuvFormat("yuv420p", "smpte170m"), 0.35, (0.0, 1.0)),
+    # Other matrices fit colours to the gamut their decoder shows, the RGB path to BT.601's: the
+    # two apply alike to colours inside both, here the model's usual saturation on mid-tones.
+    (video.YuvFormat("yuv420p", "bt709"), 0.12, (0.25, 0.8)),
+    (video.YuvFormat("yuvj420p", "bt709", full_range=True), 0.12, (0.25, 0.8)),
+])
+def test_chroma_planes_are_the_rgb_path_s_within_one_code_value(yuv_format, amplitude, brightness):
+    from colornn_keras import inference
+
+    colorizer = inference.Colorizer(_ModelSize())
+    luma_plane, uv = _luma_plane(yuv_format, brightness=brightness), _smooth_uv(amplitude)
+    rgb = colorizer.join(yuv_format.luma_to_unit(luma_plane)[..., None], uv)
+    got = colorizer.chroma_planes(luma_plane, uv, yuv_format)
+    for plane, reference in zip(got, _rgb_path_chroma(rgb, yuv_format)):
+        assert plane.shape == (48, 64) and plane.dtype == np.uint8
+        assert np.abs(plane.astype(float) - np.round(reference)).max() <= 1
+    gray = colorizer.chroma_planes(luma_plane, np.zeros_like(uv), yuv_format)
+    assert all((plane == 128).all() for plane in gray)
+
+
+def test_bt709_chroma_decodes_in_gamut_around_the_source_s_luma():
+    from colornn_keras import inference
+
+    yuv_format = video.YuvFormat("yuv420p", "bt709")
+    # Black to white, even over each 2x2 (whose pixels share one Cb and Cr), with saturated colours.
+    rows, columns = np.meshgrid(np.linspace(0, 1, 48), np.linspace(0, 1, 64), indexing="ij")
+    luma_plane = np.repeat(np.repeat(np.round(16 + 219 * (rows + columns) / 2), 2, axis=0), 2, axis=1).astype(np.uint8)
+    cb, cr = (np.repeat(np.repeat(plane.astype(float), 2, axis=0), 2, axis=1)
+              for plane in inference.Colorizer(_ModelSize()).chroma_planes(luma_plane, _smooth_uv(0.35), yuv_format))
+    # A BT.709 decoder's RGB from the source's luma and these Cb, Cr: in gamut, to the rounding of
+    # Cb and Cr to code values, so a player clips no channel and the luma is what it shows.
+    luma, cb, cr = (luma_plane - 16) / 219, (cb - 128) / 224, (cr - 128) / 224
+    red, blue = luma + 1.5748 * cr, luma + 1.8556 * cb
+    green = (luma - 0.2126 * red - 0.0722 * blue) / 0.7152
+    rgb = np.stack([red, green, blue], axis=-1)
+    assert rgb.min() > -0.01 and rgb.max() < 1.01
+    assert np.abs(cb).max() > 0.15 and np.abs(cr).max() > 0.15  # Colourful, not made gray to fit.
+
+
+class _Reddish:
+    """A 32x32 color model that predicts one reddish colour everywhere, in an instant."""
+
+    input_shape = (None, 32, 32, 1)
+
+    def predict_on_batch(self, luma):
+        bins = np.zeros((len(luma), 32, 32, 30), np.float32)
+        return {"u": bins + np.eye(30, dtype=np.float32)[12], "v": bins + np.eye(30, dtype=np.float32)[22]}
+
+
+def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
+    """Through the whole of `colorize`: the luma planes sent to x264 are the source's, and with
+    x264 lossless so are the output's; fps, frame count and audio are kept, the matrix stated."""
+    import functools
+
+    from colornn_keras import inference
+
+    planes = _random_planes(5, (48, 66), (24, 33), seed=3)
+    silent = _lossless_clip(tmp_path / "silent.mp4", planes, "yuv420p", ("-colorspace", "bt709"))
+    source = tmp_path / "clip.mp4"
+    _ffmpeg("-i", str(silent), "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "copy", "-c:a", "aac",
+            "-shortest", str(source))
+    sent = []
+    lossless = functools.partial(video.VideoWriter, crf=0)
+    monkeypatch.setattr(video, "VideoWriter", lossless)
+    real_write_planes = video.VideoWriter.func.write_planes
+    monkeypatch.setattr(video.VideoWriter.func, "write_planes",
+                        lambda writer, luma, cb, cr: sent.append(luma.copy()) or real_write_planes(writer, luma, cb, cr))
+
+    report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=2), source, tmp_path / "out.mp4")
+    assert report.frames == len(sent) == 5
+    info = video.probe(tmp_path / "out.mp4")
+    assert (info.frame_count, info.fps, info.has_audio, info.yuv_format.matrix) == (5, 10.0, True, "bt709")
+    for piped, written, (luma, _, _) in zip(sent, video.read_luma_planes(info), planes):
+        np.testing.assert_array_equal(piped, luma)
+        np.testing.assert_array_equal(written, luma)
+    decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "out.mp4"),
+                              "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+                             capture_output=True, check=True).stdout
+    red_difference = np.frombuffer(decoded, np.uint8)[48 * 66 + 24 * 33 :]
+    assert red_difference.mean() > 150  # Coloured: V bin 22 of 30 is well above gray's 128.
+
+
+def test_colorizing_a_video_in_yuv_holds_a_few_frames_however_long(tmp_path):
+    from colornn_keras import inference
+
+    peaks = []
+    for frames in (30, 120):
+        source = _write(tmp_path / f"clip_{frames}.mp4", _moving_frames(frames, size=(96, 128)))
+        tracemalloc.start()
+        report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=4), source,
+                                    tmp_path / f"out_{frames}.mp4")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert report.frames == frames
+    # Flat in the length (measured: 1.9 and 2.0 MB), far from 120 frames of float luma (5.9 MB).
+    assert peaks[1] < 1.3 * peaks[0] and peaks[1] < 120 * 96 * 128 * 4 / 2
