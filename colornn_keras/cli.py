@@ -470,7 +470,7 @@ def build_parser():
                                "colours and carries them through the shot, both ways; shots without a keyframe are "
                                "coloured frame by frame")
     _add_colorize_arguments(colorize)
-    colorize.add_argument("--engine", choices=("auto", "tensorflow", "onnxruntime", "openvino"), default="auto",
+    colorize.add_argument("--engine", choices=defaults.ENGINES, default="auto",
                           help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "
                                "ONNX Runtime, then TensorFlow; TensorFlow for bfloat16, a GPU, or fewer than 600 "
                                "frames while the model is not exported yet). The others are optional (pip install "

@@ -35,6 +35,9 @@ PAPER_CLIP_SPLIT = (7, 3, 3)
 # colornn_keras.data.video
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
 
+# colornn_keras.engines
+ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")
+
 # colornn_keras.training
 SCHEDULES = ("constant", "cosine")
 OPTIMIZERS = ("adam", "adamw")

@@ -30,10 +30,11 @@ import warnings
 import numpy as np
 
 from colornn_keras import backbone
+from colornn_keras import defaults
 from colornn_keras import errors
 from colornn_keras import files
 
-ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")
+ENGINES = defaults.ENGINES
 # "auto" takes the first of these that is installed. On a 2-core AMD EPYC (AVX2, no AVX-512),
 # one thread each, the color model at 128x128 computed 6.4-6.5 images per CPU-second with
 # OpenVINO, 5.6-6.3 with ONNX Runtime and 5.0-5.6 with TensorFlow (batch 8 and 1).

@@ -20,6 +20,7 @@ DEFINED_IN = {
     "AUGMENTATIONS": "colornn_keras.data.images",
     "PAPER_CLIP_SPLIT": "colornn_keras.data.clips",
     "DEFAULT_SCENE_CUT_THRESHOLD": "colornn_keras.data.video",
+    "ENGINES": "colornn_keras.engines",
 }
 
 
