@@ -1,15 +1,31 @@
-"""End-to-end video colorization speed: decode, predict, upsample, encode, audio.
+"""End-to-end video colorization speed against the model alone, per model size and engine.
 
-Makes a synthetic 720p and 1080p clip with a sound track (ffmpeg's test source; no dataset
-needed), colorizes each with `colornn_keras.inference`, and prints frames/s and the process's
-peak resident memory for each precision, batch size and mode. Each configuration runs in its
-own process, so peak memory is that configuration's. The models have the real ImageNet VGG16
-and an untrained decoder: speed does not depend on the decoder's values. Usage:
+Makes synthetic clips with a sound track (ffmpeg's test source; no dataset needed), colours each
+with `colornn_keras.inference.colorize` (decode the luma planes, predict at model size, decode
+the bins, resize U and V to the chroma planes, encode H.264, copy the audio), and prints, in one
+run:
 
-    python benchmarks/colorize_speed.py [--image-size 224] [--frames 48] [--batches 1 4 8 16]
+- the CPU (model name, the flags that decide the fast paths: AVX2, AVX-512, AMX), its cores and
+  the load average before and after: compare rows of one run only;
+- for each model size and engine: the model alone (the color model's forward pass on model-size
+  input, as many frames as a clip, in batches of `--batch-size`) in frames/s;
+- for each clip (720p, 1080p): end-to-end frames/s, its ratio to the model alone, and the peak
+  resident memory of the process that coloured it;
+- with `--memory-check`, the first clip again at three times its length, whose peak memory
+  should not grow.
+
+Each measurement runs in its own process, so peak memory is that measurement's. At 128 the model
+is the shipped `colornn_water_128`; at other sizes the real ImageNet VGG16 with a decoder of
+fixed seed (speed does not depend on its values; the seed keeps an engine's cached export valid
+from one run to the next). Exporting a model for an engine, once, is not timed. The results are
+appended to benchmarks/results/colorize_speed.md unless `--no-record`. Usage:
+
+    python benchmarks/colorize_speed.py [--sizes 128 224] [--engines auto tensorflow] [--frames 96]
+        [--clips 720p 1080p] [--batch-size 8] [--precision auto] [--memory-check] [--no-record]
 """
 
 import argparse
+import datetime
 import json
 import os
 import pathlib
@@ -20,6 +36,29 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CLIPS = {"720p": (1280, 720), "1080p": (1920, 1080)}
+RESULTS = pathlib.Path(__file__).parent / "results" / "colorize_speed.md"
+# CPU flags that name the fast paths of the engines: AVX2, AVX-512 (with VNNI and BF16) and AMX.
+CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
+# The end-to-end rate should stay within this fraction of the model alone (the rest overlaps it).
+TARGET_RATIO = 0.85
+
+
+def cpu_description():
+    """'<model name>; flags: ...; <n> cores' from /proc/cpuinfo (where there is one)."""
+    model, flags = "unknown CPU", set()
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model == "unknown CPU":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    present = [flag for flag in CPU_FLAGS if flag in flags]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{model}; flags: {', '.join(present) or 'none of ' + ', '.join(CPU_FLAGS)}; {cores} cores"
 
 
 def make_clip(path, width, height, frames, fps=30):
@@ -34,79 +73,134 @@ def make_clip(path, width, height, frames, fps=30):
     )
 
 
-def run_one(clip, image_size, precision_name, batch_size, mode):
-    """Colorizes `clip` once (after a short warm-up) and returns frames/s and peak memory."""
-    from colornn_keras import inference, precision
-    from colornn_keras.models import color, consistency
+def build_color_model(image_size, dtype="float32"):
+    """The shipped model at its size; elsewhere the ImageNet VGG16 with a fixed-seed decoder."""
+    import keras
 
-    dtype = precision.resolve_dtype_policy(precision_name)
-    color_model = color.build_color_model(image_size=image_size, dtype=dtype)
-    if mode == "model_only":
-        return _model_only(color_model, clip, image_size, batch_size)
-    consistency_model = consistency.build_consistency_model(color_model) if mode == "free_running" else None
-    colorizer = inference.Colorizer(color_model, consistency_model, batch_size=batch_size)
-    warm = list(colorizer.colorize_frames([__import__("numpy").zeros((64, 64, 3), "uint8")] * batch_size))
-    del warm
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        report = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4")
-        seconds = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"frames_per_second": report.frames / seconds, "peak_mib": peak_mib, "frames": report.frames}
+    from colornn_keras import presets
+    from colornn_keras.models import color
+
+    shipped = presets.default_preset("color")
+    if presets.preset_entry(shipped).get("image_size") == image_size:
+        return presets.load_preset(shipped, kind="color", dtype=dtype)
+    keras.utils.set_random_seed(0)
+    return color.ColorModel(image_size=image_size, dtype=dtype)
 
 
-def _model_only(color_model, clip, image_size, batch_size):
-    """The ceiling: the color model's predictions alone, on model-size luma, as many as the clip has frames."""
+def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None):
+    """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up."""
     import numpy as np
 
-    from colornn_keras.data import video
+    from colornn_keras import inference
+    from colornn_keras import precision
 
-    frames = video.probe(clip).frame_count
+    model = build_color_model(image_size, precision.resolve_dtype_policy(precision_name))
+    colorizer = inference.Colorizer(model, batch_size=batch_size, engine=engine)
+    chosen = colorizer._color_predictor.engine
     luma = np.random.default_rng(0).random((batch_size, image_size, image_size, 1), dtype=np.float32)
-    color_model.predict_on_batch(luma)
-    batches = max(1, round(frames / batch_size))
-    start = time.perf_counter()
-    for _ in range(batches):
-        color_model.predict_on_batch(luma)
-    seconds = time.perf_counter() - start
+    colorizer._color_predictor.predict_on_batch(luma)  # Warm-up: tracing, first allocations.
+    if clip is None:
+        batches = max(1, round(frames / batch_size))
+        start = time.perf_counter()
+        for _ in range(batches):
+            colorizer._color_predictor.predict_on_batch(luma)
+        seconds, count = time.perf_counter() - start, batches * batch_size
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4").frames
+            seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"frames_per_second": batches * batch_size / seconds, "peak_mib": peak_mib, "frames": batches * batch_size}
+    return {"engine": chosen, "frames_per_second": count / seconds, "frames": count, "peak_mib": peak_mib}
+
+
+def _measure(*arguments):
+    result = subprocess.run([sys.executable, __file__, "--one", *map(str, arguments)], capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"measuring {arguments} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _load():
+    return "{:.1f}".format(os.getloadavg()[0]) if hasattr(os, "getloadavg") else "unknown"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--frames", type=int, default=48)
-    parser.add_argument("--batches", type=int, nargs="+", default=[1, 4, 8, 16])
-    parser.add_argument("--only-bfloat16", action="store_true", help="skip the float32 rows")
-    parser.add_argument("--one", nargs=5, metavar=("CLIP", "SIZE", "PRECISION", "BATCH", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 224], help="model input sizes")
+    parser.add_argument("--engines", nargs="+", default=["auto", "tensorflow"],
+                        choices=("auto", "tensorflow", "onnxruntime", "openvino"))
+    parser.add_argument("--frames", type=int, default=96, help="frames per clip (and for the model alone)")
+    parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                        help="the models' precision, as colorize's --precision (auto: bfloat16 where the CPU has "
+                             "AMX or AVX-512 BF16, which only TensorFlow runs)")
+    parser.add_argument("--memory-check", action="store_true",
+                        help="colour the first clip again at three times its length: peak memory should not grow")
+    parser.add_argument("--no-record", action="store_true", help=f"do not append the results to {RESULTS}")
+    parser.add_argument("--one", nargs=6, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
-        clip, size, precision_name, batch, mode = arguments.one
-        print(json.dumps(run_one(clip, int(size), precision_name, int(batch), mode)))
+        size, engine, batch, precision_name, clip, frames = arguments.one
+        result = run_one(int(size), engine, int(batch), precision_name, None if clip == "-" else clip, int(frames))
+        print(json.dumps(result))
         return
 
-    print(f"CPU cores: {os.cpu_count()}; model size {arguments.image_size}; {arguments.frames}-frame clips with audio")
-    print("| clip | precision | batch | mode | frames/s | peak memory (MiB) |")
-    print("|---|---|---:|---|---:|---:|")
+    lines = []
+
+    def say(line=""):
+        print(line, flush=True)
+        lines.append(line)
+
+    say(f"CPU: {cpu_description()}; load average {_load()} at the start")
+    say(f"{arguments.frames}-frame clips at 30 fps with AAC audio; batch {arguments.batch_size}; precision "
+        f"{arguments.precision}; x264 veryfast CRF 23")
+    say()
+    say("| model size | engine | clip | frames/s | model alone, frames/s | ratio | peak memory (MiB) |")
+    say("|---:|---|---|---:|---:|---:|---:|")
+    model_alone = {}
     with tempfile.TemporaryDirectory() as folder:
         clips = {}
-        for name, (width, height) in {"720p": (1280, 720), "1080p": (1920, 1080)}.items():
+        for name in arguments.clips:
             clips[name] = pathlib.Path(folder) / f"{name}.mp4"
-            make_clip(clips[name], width, height, arguments.frames)
-        configurations = [("720p", "bfloat16", batch, "per_frame") for batch in arguments.batches]
-        if not arguments.only_bfloat16:
-            configurations += [("720p", "float32", batch, "per_frame") for batch in arguments.batches]
-        configurations += [("720p", "bfloat16", 1, "free_running"), ("1080p", "bfloat16", 8, "per_frame"),
-                           ("1080p", "bfloat16", 1, "free_running"), ("720p", "bfloat16", 8, "model_only")]
-        for clip, precision_name, batch, mode in configurations:
-            result = subprocess.run(
-                [sys.executable, __file__, "--one", str(clips[clip]), str(arguments.image_size), precision_name,
-                 str(batch), mode], capture_output=True, text=True, check=True,
-            )
-            figures = json.loads(result.stdout.strip().splitlines()[-1])
-            print(f"| {clip} | {precision_name} | {batch} | {mode} | {figures['frames_per_second']:.1f} | "
-                  f"{figures['peak_mib']:.0f} |", flush=True)
+            make_clip(clips[name], *CLIPS[name], arguments.frames)
+        for size in arguments.sizes:
+            for engine in arguments.engines:
+                alone = _measure(size, engine, arguments.batch_size, arguments.precision, "-", arguments.frames)
+                model_alone[size, engine] = alone
+                label = engine if alone["engine"] == engine else f"{engine} ({alone['engine']})"
+                for name in arguments.clips:
+                    result = _measure(size, engine, arguments.batch_size, arguments.precision, clips[name],
+                                      arguments.frames)
+                    ratio = result["frames_per_second"] / alone["frames_per_second"]
+                    say(f"| {size} | {label} | {name} | {result['frames_per_second']:.1f} | "
+                        f"{alone['frames_per_second']:.1f} | {ratio:.2f}{'' if ratio >= TARGET_RATIO else ' (low)'} | "
+                        f"{result['peak_mib']:.0f} |")
+        if arguments.memory_check:
+            name, size, engine = arguments.clips[0], arguments.sizes[0], arguments.engines[0]
+            longer = pathlib.Path(folder) / f"{name}_long.mp4"
+            make_clip(longer, *CLIPS[name], 3 * arguments.frames)
+            result = _measure(size, engine, arguments.batch_size, arguments.precision, longer, 3 * arguments.frames)
+            say(f"| {size} | {engine} | {name}, {3 * arguments.frames} frames | {result['frames_per_second']:.1f} | "
+                f"| | {result['peak_mib']:.0f} |")
+    say()
+    for size in arguments.sizes:
+        if (size, "auto") in model_alone and (size, "tensorflow") in model_alone:
+            auto, tensorflow = model_alone[size, "auto"], model_alone[size, "tensorflow"]
+            say(f"Model alone at {size}: auto ({auto['engine']}) {auto['frames_per_second']:.1f} frames/s, "
+                f"TensorFlow {tensorflow['frames_per_second']:.1f}: "
+                f"{auto['frames_per_second'] / tensorflow['frames_per_second']:.2f}x.")
+    say(f"Load average {_load()} at the end.")
+    if not arguments.no_record:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=pathlib.Path(__file__).parent).stdout.strip() or "unknown"
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        with RESULTS.open("a") as record:
+            record.write(f"\n# benchmarks/colorize_speed.py {' '.join(sys.argv[1:])} at commit {commit}, {when}\n")
+            record.write("\n".join(lines) + "\n")
+        print(f"Appended to {RESULTS}.")
 
 
 if __name__ == "__main__":
