@@ -36,8 +36,9 @@ from colornn_keras import files
 
 ENGINES = defaults.ENGINES
 # "auto" takes the first of these that is installed. On a 2-core AMD EPYC (AVX2, no AVX-512),
-# one thread each, the color model at 128x128 computed 6.4-6.5 images per CPU-second with
-# OpenVINO, 5.6-6.3 with ONNX Runtime and 5.0-5.6 with TensorFlow (batch 8 and 1).
+# busy, the color model computed 5.7-6.1 images per CPU-second with OpenVINO, 5.4-5.5 with ONNX
+# Runtime and 5.0-5.3 with TensorFlow at 128x128, and 1.9, 1.8-1.9 and 1.6-1.8 at 224x224
+# (batch 1 and 8; benchmarks/results/engine_speed.md).
 AUTO_PREFERENCE = ("openvino", "onnxruntime", "tensorflow")
 # Exporting a model takes 12-15 s for the 128x128 color model on the 2-core EPYC (busy), and the
 # engines gain 15-30% on TensorFlow's 0.1-0.2 s a frame there: the export pays off after several
