@@ -548,7 +548,8 @@ class VideoWriter:
     closer to the frames sent). The audio of `audio_from` is copied as it is where the mp4 holds
     its codec (`MP4_AUDIO_CODECS`), else re-encoded to AAC.
 
-    RGB frames (`write`) are converted to BT.601 video-range YUV 4:2:0 by ffmpeg. With a
+    RGB frames (`write`) are converted to BT.601 video-range YUV 4:2:0 by ffmpeg, and the file
+    says so. With a
     `yuv_format`, the writer takes planes instead (`write_planes`), which x264 encodes as they
     are, and the file states that format's matrix and range (and primaries and transfer where
     it has them).
@@ -582,7 +583,10 @@ class VideoWriter:
         if self.yuv_format is not None:
             source = encoded = ["-pix_fmt", "yuv420p", *self.yuv_format.encoder_options()]
         else:
-            source, encoded = ["-pix_fmt", "rgb24"], ["-pix_fmt", "yuv420p"]
+            # ffmpeg converts RGB with BT.601's matrix at every size; the file says so, or players
+            # would take an HD one for BT.709.
+            source, encoded = ["-pix_fmt", "rgb24"], ["-pix_fmt", "yuv420p", "-colorspace", "smpte170m",
+                                                      "-color_range", "tv"]
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-nostdin", "-v", "error", "-f", "rawvideo",
                    *source, "-s", f"{self._size[0]}x{self._size[1]}", "-r", str(fps), "-i", "-"]
         if self.audio_from:

@@ -529,3 +529,12 @@ def test_colorizing_a_video_in_yuv_holds_a_few_frames_however_long(tmp_path):
         assert report.frames == frames
     # Flat in the length (measured: 1.9 and 2.0 MB), far from 120 frames of float luma (5.9 MB).
     assert peaks[1] < 1.3 * peaks[0] and peaks[1] < 120 * 96 * 128 * 4 / 2
+
+
+def test_rgb_frames_are_written_in_bt601_and_the_file_says_so(tmp_path):
+    green = np.zeros((720, 1280, 3), np.uint8)
+    green[..., 1] = 255
+    info = video.probe(_write(tmp_path / "green.mp4", [green]))
+    assert (info.yuv_format.matrix, info.yuv_format.matrix_stated) == ("smpte170m", True)  # HD, yet BT.601: stated.
+    # BT.601's luma of pure green, 16 + 219 * 0.587 = 144.6 (BT.709's would be 172.6).
+    assert abs(float(next(video.read_luma_planes(info)).mean()) - 144.6) < 1
