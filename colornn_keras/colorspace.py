@@ -224,9 +224,24 @@ def decode_distribution(probabilities, axis, method="annealed_mean", temperature
     if method == "argmax":
         return ops.take(centers, ops.argmax(probabilities, axis=-1))
     if method == "annealed_mean":
+        if ops is _NumpyOps:
+            return _annealed_mean(probabilities, centers, temperature)
         # softmax(log p / T) is p ** (1/T) renormalized, computed stably.
         probabilities = ops.softmax(ops.log(ops.maximum(probabilities, 1e-12)) / temperature, axis=-1)
     return ops.reduce_sum(probabilities * centers, axis=-1) / ops.reduce_sum(probabilities, axis=-1)
+
+
+def _annealed_mean(probabilities, centers, temperature):
+    """The annealed mean of NumPy distributions as above, in place and with one matrix product,
+    about twice as fast on a video frame's distributions (colorizing decodes every frame's)."""
+    weights = np.log(np.maximum(probabilities, probabilities.dtype.type(1e-12)))
+    # The likeliest bin holds at least 1 / num_bins, whose weight (1 / num_bins) ** (1/T) stays far
+    # above float32's smallest unless T is tiny; then (p / max p) ** (1/T) keeps it at 1.
+    if np.log(len(centers)) / temperature > 60:
+        weights -= weights.max(axis=-1, keepdims=True)
+    weights *= weights.dtype.type(1 / temperature)
+    np.exp(weights, out=weights)
+    return (weights @ centers.astype(weights.dtype)) / weights.sum(axis=-1)
 
 
 def decode_uv(probabilities, method="annealed_mean", temperature=DEFAULT_TEMPERATURE):
