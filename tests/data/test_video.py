@@ -515,6 +515,30 @@ def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
     assert red_difference.mean() > 150  # Coloured: V bin 22 of 30 is well above gray's 128.
 
 
+class _Bluish:
+    """A consistency model that predicts one bluish colour whatever it is given."""
+
+    def predict_on_batch(self, inputs):
+        bins = np.zeros((1, 32, 32, 30), np.float32)
+        return {"u": bins + np.eye(30, dtype=np.float32)[25], "v": bins + np.eye(30, dtype=np.float32)[8]}
+
+
+def test_a_video_is_coloured_free_running_through_its_planes(tmp_path):
+    from colornn_keras import inference
+
+    shots = _moving_frames(4) + [255 - frame for frame in _moving_frames(3)]  # A cut before frame 4.
+    source = _write(tmp_path / "clip.mp4", shots)
+    report = inference.colorize(inference.Colorizer(_Reddish(), _Bluish()), source, tmp_path / "out.mp4")
+    assert report.frames == 7
+    decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "out.mp4"),
+                              "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
+    frame_bytes, luma_bytes, chroma_bytes = 48 * 64 * 3 // 2, 48 * 64, 24 * 32
+    red_differences = [np.frombuffer(decoded, np.uint8, chroma_bytes, index * frame_bytes + luma_bytes + chroma_bytes)
+                       .mean() for index in range(7)]
+    # Each shot's first frame from the color model (reddish), the others from the consistency model.
+    assert [difference > 128 for difference in red_differences] == [True, False, False, False, True, False, False]
+
+
 def test_colorizing_a_video_in_yuv_holds_a_few_frames_however_long(tmp_path):
     from colornn_keras import inference
 
