@@ -9,10 +9,13 @@ import sys
 from colornn_keras import cli
 from colornn_keras import defaults
 
-# Where each of the command line's light copies is defined in the library.
+# Where each of the values the command line shows is used in the library.
 DEFINED_IN = {
     "DEFAULT_NUM_BINS": "colornn_keras.colorspace",
     "DECODING_METHODS": "colornn_keras.colorspace",
+    "VARIANTS": "colornn_keras.models.color",
+    "PRECISIONS": "colornn_keras.precision",
+    "STRATEGIES": "colornn_keras.distribution",
     "PAPER_SPLIT": "colornn_keras.data.images",
     "DEFAULT_GRAYSCALE_THRESHOLD": "colornn_keras.data.images",
     "PAPER_SETS": "colornn_keras.data.images",
@@ -21,6 +24,9 @@ DEFINED_IN = {
     "PAPER_CLIP_SPLIT": "colornn_keras.data.clips",
     "DEFAULT_SCENE_CUT_THRESHOLD": "colornn_keras.data.video",
     "ENGINES": "colornn_keras.engines",
+    "SCHEDULES": "colornn_keras.training.configs",
+    "OPTIMIZERS": "colornn_keras.training.configs",
+    "CONSISTENCY_MODELS": "colornn_keras.training.configs",
 }
 
 
@@ -31,11 +37,28 @@ def _python(code, **environment):
                           env={**env, **environment})
 
 
-def test_every_default_the_command_line_copies_equals_the_library_s():
-    copied = sorted(name for name in vars(defaults) if name.isupper())
-    assert copied == sorted(DEFINED_IN)
+def test_the_library_takes_every_default_the_command_line_shows_from_defaults():
+    assert sorted(name for name in vars(defaults) if name.isupper()) == sorted(DEFINED_IN)
     for name, module in DEFINED_IN.items():
-        assert getattr(defaults, name) == getattr(importlib.import_module(module), name), name
+        # The same object, not an equal copy: one definition, whatever either side changes.
+        assert getattr(importlib.import_module(module), name) is getattr(defaults, name), f"{module}.{name}"
+
+
+def test_the_command_line_s_run_settings_default_to_the_library_s(monkeypatch):
+    import dataclasses
+
+    from colornn_keras import training
+
+    given = {}
+    monkeypatch.setattr(training, "train_color_model", lambda config, **_: given.setdefault("color", config))
+    monkeypatch.setattr(training, "train_consistency_model", lambda config, **_: given.setdefault("video", config))
+    monkeypatch.setattr(cli, "_check_run", lambda run_dir: None)
+    monkeypatch.setattr(cli, "_import_tensorflow", lambda verbose: None)
+    cli.main(["train", "color", "--data", "photos"])
+    cli.main(["train", "consistency", "--videos", "clips", "--color-run", "run"])
+    library = (training.ColorTrainingConfig(data="photos"), training.ConsistencyTrainingConfig(videos="clips", color_run="run"))
+    for parsed, default in zip((given["color"], given["video"]), library):
+        assert dataclasses.asdict(parsed) == dataclasses.asdict(default)
 
 
 def test_help_argument_errors_and_presets_do_not_import_tensorflow():

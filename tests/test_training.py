@@ -91,12 +91,12 @@ def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
     data = json.loads((run_dir / "data.json").read_text())
     files = [path for part in data["splits"].values() for path in part["files"]] + data["grayscale_excluded"]
     assert files and not any(pathlib.Path(path).is_absolute() for path in files)
-    _, split, _ = training._read_run(run_dir)
+    _, split, _ = training.read_color_run(run_dir)
     assert all(pathlib.Path(path).is_file() for part in split.values() for path in part)
     for part in data["splits"].values():
         part["files"] = [str(image_folder / path) for path in part["files"]]
     experiments.write_json(run_dir / "data.json", data)
-    assert training._read_run(run_dir)[1] == split
+    assert training.read_color_run(run_dir)[1] == split
     recomputed = training.evaluate_run(run_dir)
     for part in ("train", "val", "test"):
         for key in ("loss", "u_accuracy", "v_accuracy"):

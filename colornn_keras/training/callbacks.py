@@ -1,0 +1,193 @@
+"""The callbacks every training run has: its history, its best epoch, its limits, its backup.
+
+Together they make a run that can be killed at any point and resumed (`keras.callbacks.BackupAndRestore`)
+with each epoch recorded once, and that ends cleanly, with its best epoch kept, when a time budget
+or a STOP file says so.
+"""
+
+import json
+import pathlib
+import shutil
+import time
+
+import keras
+
+from colornn_keras import experiments
+from colornn_keras.models import checkpoints
+
+BEST_WEIGHTS_FILE = "best.trained.h5"
+BACKUP_DIR = "backup"
+STOP_FILE = "STOP"
+
+
+class LearningRateLogger(keras.callbacks.Callback):
+    """Adds the optimizer's current rate to each epoch's logs (so history.csv has it)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Writes history.csv after every epoch, keyed by epoch, so a resumed run records each epoch once."""
+
+    def __init__(self, path, initial_epoch=0):
+        super().__init__()
+        self.path = pathlib.Path(path)
+        self.initial_epoch = initial_epoch
+        self.rows = []
+
+    def on_train_begin(self, logs=None):
+        # Epochs at or after the restored one are redone, so their old rows are dropped.
+        self.rows = [row for row in experiments.read_history(self.path) if row["epoch"] < self.initial_epoch]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}
+        row["seconds"] = time.perf_counter() - self.epoch_start
+        self.rows = [old for old in self.rows if old["epoch"] != epoch] + [row]
+        experiments.write_history(self.path, self.rows)
+
+
+class RunLimits(keras.callbacks.Callback):
+    """Ends training at an epoch boundary when the time budget would be exceeded by another
+    epoch, or when a file named STOP appears in the run folder (`touch RUN_DIR/STOP`).
+
+    For machines that cannot run the paper's 100 epochs: the run still ends cleanly with its
+    best epoch kept and recorded, and `metrics.json` says what ended it (`stopped_by`).
+    """
+
+    def __init__(self, run_dir, max_minutes=None):
+        super().__init__()
+        self.stop_file = pathlib.Path(run_dir) / STOP_FILE
+        self.max_seconds = None if max_minutes is None else max_minutes * 60.0
+        self.reason = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        if self.stop_file.exists():
+            self.reason = "stop file"
+        elif self.max_seconds is not None and now - self.start + (now - self.epoch_start) > self.max_seconds:
+            self.reason = "time budget"
+        if self.reason:
+            self.model.stop_training = True
+
+
+class TrainingPaused(Exception):
+    """Raised by `PauseAt` between epochs: the run is unfinished and continues with `resume_run`."""
+
+
+class PauseAt(keras.callbacks.Callback):
+    """Pauses training (raises `TrainingPaused`) before an epoch that would end after `deadline`.
+
+    Unlike `RunLimits`, which ends a run for good, a paused run keeps its backup and no metrics,
+    so a protocol too long for one sitting (the paper's, on a CPU) goes on over several. It acts
+    at an epoch's *beginning*, after every callback has recorded and backed up the epoch before.
+    The first epoch always runs, so that every sitting makes progress.
+    """
+
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline  # A `time.time()` value.
+        self.epoch_seconds = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        now = time.time()
+        if self.epoch_seconds is not None and now + self.epoch_seconds > self.deadline:
+            raise TrainingPaused(f"paused before epoch {epoch + 1}: the time budget would be exceeded")
+        self.epoch_start = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds = time.time() - self.epoch_start
+
+
+class BestEpochKeeper(keras.callbacks.Callback):
+    """Early stopping on `monitor` that keeps the best epoch's trained weights in a file.
+
+    Unlike `EarlyStopping(restore_best_weights=True)`, its state survives a restart: the best
+    value and the epochs waited are derived from the recorded history of the epochs before
+    `initial_epoch`, and the best weights live on disk.
+    """
+
+    def __init__(self, weights_path, history_path, monitor="val_loss", patience=10, initial_epoch=0):
+        super().__init__()
+        self.weights_path = pathlib.Path(weights_path)
+        self.history_path = pathlib.Path(history_path)
+        self.monitor, self.patience, self.initial_epoch = monitor, patience, initial_epoch
+        self.best, self.best_epoch, self.wait = float("inf"), None, 0
+        self.non_finite_epoch = None
+
+    def on_train_begin(self, logs=None):
+        for row in experiments.read_history(self.history_path):
+            if row["epoch"] < self.initial_epoch and self.monitor in row:
+                self._update(row["epoch"], row[self.monitor], save=False)
+
+    def _update(self, epoch, value, save):
+        if value < self.best:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if save:
+                checkpoints.save_trained_part(self.model, self.weights_path)
+        else:
+            self.wait += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self.monitor not in logs:
+            raise ValueError(f"Early stopping monitors {self.monitor!r}, which this fit does not log.")
+        if checkpoints.non_finite_weights(self.model):
+            # A diverged run: a NaN weight can hide behind a ReLU and leave the loss finite, so the
+            # weights themselves are checked. The last finite best epoch stays the kept one.
+            self.non_finite_epoch = epoch
+            self.model.stop_training = True
+            return
+        self._update(epoch, float(logs[self.monitor]), save=True)
+        if self.wait >= self.patience:
+            self.model.stop_training = True
+
+    def stopped_by(self, limits, epochs_limit_reason="epoch limit"):
+        """Why training ended, for metrics.json; an error if no finite epoch was ever kept."""
+        if self.non_finite_epoch is not None and self.best_epoch is None:
+            raise checkpoints.NonFiniteWeightsError(
+                f"Training diverged: the weights hold NaN or infinity after epoch {self.non_finite_epoch + 1}, "
+                "before any epoch could be kept; nothing was saved. Lower the learning rate.")
+        if self.non_finite_epoch is not None:
+            return f"non-finite weights after epoch {self.non_finite_epoch + 1}"
+        return limits.reason or ("early stopping" if self.wait >= self.patience else epochs_limit_reason)
+
+
+def restored_epoch(backup_dir):
+    """The epoch `keras.callbacks.BackupAndRestore` will resume from (0 for a fresh run)."""
+    metadata = pathlib.Path(backup_dir) / "training_metadata.json"
+    if not metadata.is_file():
+        return 0
+    return int(json.loads(metadata.read_text())["epoch"])
+
+
+def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
+    """The callbacks of every run: history, best epoch, limits, backup.
+
+    The backup comes last so that it saves an epoch only once that epoch is recorded.
+    """
+    checkpoint_dir = pathlib.Path(run_dir) / experiments.CHECKPOINTS_DIR
+    backup_dir = checkpoint_dir / BACKUP_DIR
+    initial_epoch = restored_epoch(backup_dir)
+    history_path = pathlib.Path(run_dir) / experiments.HISTORY_FILE
+    return [
+        HistoryRecorder(history_path, initial_epoch),
+        BestEpochKeeper(checkpoint_dir / BEST_WEIGHTS_FILE, history_path, monitor, patience, initial_epoch),
+        RunLimits(run_dir, max_minutes),
+        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
+    ]
+
+
+def remove_resume_state(run_dir):
+    """The run is complete and recorded: the 30 MB resume backup and any STOP file have done their job."""
+    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    (run_dir / STOP_FILE).unlink(missing_ok=True)

@@ -1,0 +1,182 @@
+"""The consistency models' training procedure (`colornn train consistency`) and its run folders.
+
+`train_consistency_model` trains the paper's consistency model (or the recurrent one) on video clips
+split by clip, over a recorded color run's model, and records the video table: the paper's model in
+its three modes, or the recurrent model beside the color model alone. `load_consistency_run` and
+`evaluate_consistency_run` read a finished run back.
+"""
+
+import dataclasses
+import pathlib
+
+import keras
+
+from colornn_keras import errors
+from colornn_keras import evaluation
+from colornn_keras import experiments
+from colornn_keras.data import clips
+from colornn_keras.data import images
+from colornn_keras.models import checkpoints
+from colornn_keras.models import color as color_models
+from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import recurrent as recurrent_models
+from colornn_keras.training.callbacks import remove_resume_state
+from colornn_keras.training.callbacks import training_callbacks
+from colornn_keras.training.color import compile_color_model
+from colornn_keras.training.color import load_run_model
+from colornn_keras.training.configs import ConsistencyTrainingConfig
+
+CONSISTENCY_TRAINED_PART_FILE = "consistency_model.trained.h5"
+RECURRENT_TRAINED_PART_FILE = "recurrent_model.trained.h5"
+
+
+def _trained_part_file(config):
+    return RECURRENT_TRAINED_PART_FILE if config.model == "recurrent" else CONSISTENCY_TRAINED_PART_FILE
+
+
+def _build_consistency(color_model, config):
+    """The run's model: a `ConsistencyModel`, or a `RecurrentConsistencyModel` (its sequence graph trains)."""
+    if config.model == "recurrent":
+        return recurrent_models.RecurrentConsistencyModel(color_model, config.window, config.hidden_filters, config.filters)
+    return consistency_models.ConsistencyModel(color_model, config.context_filters, config.filters)
+
+
+def train_consistency_model(config, verbose="auto", callbacks=()):
+    """Trains the consistency model on clips over a recorded color run's model; returns the run folder."""
+    found = clips.find_clips(config.videos)
+    split = images.split_files(found, config.split, config.seed)
+    color_model, color_config = load_run_model(config.color_run)
+    run_dir = experiments.create_run_dir(config.runs_root, config.name)
+    dtype_policy = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy.name
+    experiments.write_json(run_dir / experiments.CONFIG_FILE, {
+        "kind": "consistency", **dataclasses.asdict(config),
+        "image_size": color_config.image_size, "num_bins": color_config.num_bins,
+        "precision_used": experiments.precision_used(dtype_policy),
+    })
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
+    experiments.write_json(run_dir / experiments.DATA_FILE, {
+        "videos": str(config.videos), "clips_found": len(found),
+        "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
+                   for part, files in split.items()},
+    })
+    return fit_consistency(run_dir, config, color_model, color_config.image_size, split, verbose, callbacks)
+
+
+def _clip_name(path):
+    """`clip_folder/file.mp4`: clips are often one file per folder, so the folder names them."""
+    return f"{pathlib.Path(path).parent.name}/{pathlib.Path(path).name}"
+
+
+def _load_clips(files, image_size, config):
+    return [clips.load_clip(path, image_size, config.stride, config.max_frames_per_clip) for path in files]
+
+
+def fit_consistency(run_dir, config, color_model, image_size, split, verbose, extra_callbacks=()):
+    """Trains a consistency model in `run_dir` (a new run, or a killed one resumed from its backup),
+    keeps its best validation epoch and records its video tables; returns `run_dir`."""
+    model = _build_consistency(color_model, config)
+    # Recurrent: gradients through time can explode, so their norm is clipped.
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
+    trainable = compile_color_model(model, config.learning_rate, optimizer=optimizer)
+    num_bins = color_models.num_bins_of(color_model)
+    loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
+    keras.utils.set_random_seed(config.seed)
+    # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
+    callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
+    keeper, limits = callbacks[1], callbacks[2]
+    if config.model == "recurrent":
+        # Truncated back-propagation through time: windows of k frames, the state from zero in each.
+        train_data = clips.make_window_dataset(loaded["train"], config.window, config.batch_size, num_bins,
+                                               training=True, seed=config.seed)
+        val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins)
+    else:
+        train_pairs = clips.FramePairs(loaded["train"])
+        if config.scheduled_sampling > 0:
+            callbacks.insert(0, keras.callbacks.LambdaCallback(
+                on_epoch_begin=lambda epoch, logs: train_pairs.refresh_predictions(color_model, model, config.decoding)))
+        train_data = train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
+                                         sampling_probability=config.scheduled_sampling)
+        val_data = clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins)
+    trainable.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                  callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False)
+    stopped_by = keeper.stopped_by(limits)
+    checkpoints.load_trained_part(trainable, keeper.weights_path)
+    checkpoints.save_trained_part(trainable, run_dir / _trained_part_file(config))
+    evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
+    results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
+    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+        "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
+        "stopped_by": stopped_by,
+        **experiments.code_changes(run_dir),
+        **results,
+    })
+    experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
+    if "test" in loaded and config.model == "paper":
+        evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / experiments.SAMPLES_DIR,
+                                          "figure5_test_clip0", method=config.decoding)
+    remove_resume_state(run_dir)
+    return run_dir
+
+
+def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part, keyframes=False):
+    """The video table of each part ("val", "test", ...) of loaded clips: the paper's model in its
+    three modes, or the recurrent model beside the color model alone; with `keyframes`, also the
+    paper's model seeded with each clip's first true colours and the two propagation baselines."""
+    if config.model == "recurrent":
+        predictors = {**evaluation.consistency_predictors(color_model, None, config.decoding, ("per_frame",)),
+                      "recurrent": lambda luma, true_uv, cuts: recurrent_models.predict_recurrent_sequence(
+                          model, luma, cuts, config.decoding)}
+    else:
+        predictors = evaluation.consistency_predictors(color_model, model, config.decoding)
+        if keyframes:
+            predictors.update(evaluation.keyframe_predictors(color_model, model, config.decoding))
+    return {
+        part: {**evaluation.evaluate_sequences(
+            predictors, clips_by_part[part], [_clip_name(path) for path in files],
+            color_models.num_bins_of(color_model), config.scene_cut_threshold), "decoding": config.decoding}
+        for part, files in files_by_part.items()
+    }
+
+
+def read_consistency_run(run_dir):
+    """(config, image size, {part: clip paths}) recorded in a consistency run folder."""
+    run_dir = pathlib.Path(run_dir)
+    if not (run_dir / experiments.CONFIG_FILE).is_file():
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
+    if recorded.get("kind") != "consistency":
+        raise errors.RunRecordError(f"{run_dir} is not a consistency-model run.")
+    experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ConsistencyTrainingConfig,
+                               ("kind", "image_size", "num_bins"))
+    recorded.pop("kind")
+    image_size = recorded.pop("image_size")
+    recorded.pop("num_bins")
+    recorded.pop("precision_used", None)
+    data = experiments.read_json(run_dir / experiments.DATA_FILE)
+    split = {part: experiments.resolved_paths(record["clips"], recorded["videos"])
+             for part, record in data["splits"].items()}
+    return ConsistencyTrainingConfig(**recorded), image_size, split
+
+
+def load_consistency_run(run_dir):
+    """(color model, consistency model, config) of a finished consistency run."""
+    run_dir = pathlib.Path(run_dir)
+    config, _, _ = read_consistency_run(run_dir)
+    color_model, _ = load_run_model(config.color_run)
+    model = _build_consistency(color_model, config)
+    checkpoints.load_trained_part(model, run_dir / _trained_part_file(config))
+    return color_model, model, config
+
+
+def evaluate_consistency_run(run_dir, videos=None, keyframes=False, parts=("val", "test")):
+    """Recomputes a consistency run's three-mode table on its `parts` clips, or on every clip under
+    `videos`; `keyframes` adds the seeded mode and its baselines (`evaluation.keyframe_predictors`)."""
+    color_model, model, config = load_consistency_run(run_dir)
+    _, image_size, split = read_consistency_run(run_dir)
+    if videos is None:
+        split = {part: split[part] for part in parts if split[part]}
+    else:
+        split = {"all": clips.find_clips(videos)}
+    loaded = {part: _load_clips(files, image_size, config) for part, files in split.items()}
+    return _three_mode_tables(color_model, model, config, split, loaded, keyframes)

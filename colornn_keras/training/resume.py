@@ -1,0 +1,43 @@
+"""Resuming a run of either kind that was killed or paused, from its last finished epoch."""
+
+import pathlib
+import time
+
+from colornn_keras import distribution
+from colornn_keras import errors
+from colornn_keras import experiments
+from colornn_keras.training import color
+from colornn_keras.training import consistency
+from colornn_keras.training.callbacks import BACKUP_DIR
+from colornn_keras.training.callbacks import restored_epoch
+
+
+def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
+    """Continues a killed run from its last finished epoch, on the split it recorded.
+
+    `max_minutes` sets a new time budget for this continuation; it is recorded under
+    "resumed" in environment.json beside the time of the restart.
+    """
+    run_dir = pathlib.Path(run_dir)
+    if (run_dir / experiments.METRICS_FILE).is_file():
+        raise errors.RunRecordError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
+    if not (run_dir / experiments.CONFIG_FILE).is_file():
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
+    environment.setdefault("resumed", []).append({
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": restored_epoch(
+            run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR), "max_minutes": max_minutes,
+        **{key: value for key, value in experiments.code_record().items() if key in ("git_commit", "git_diff_sha256")},
+    })
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
+    if experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind") == "consistency":
+        config, image_size, split = consistency.read_consistency_run(run_dir)
+        if max_minutes is not None:
+            config.max_minutes = max_minutes
+        color_model, _ = color.load_run_model(config.color_run)
+        return consistency.fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
+    config, split, dtype_policy = color.read_color_run(run_dir)
+    if max_minutes is not None:
+        config.max_minutes = max_minutes
+    return color.fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks,
+                           distribution.strategy_from(config.distribute))
