@@ -282,9 +282,9 @@ def _load_colorizer(arguments, frames=1):
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
     elif keyframes or arguments.consistency or arguments.model in ("consistency", "recurrent"):
         kind = "consistency" if keyframes or arguments.consistency else arguments.model
-        color_model, consistency_model = pretrained.load_pretrained(kind, dtype=dtype)
+        color_model, consistency_model = pretrained.load_shipped(kind, arguments.weights, dtype=dtype)
     else:
-        color_model, consistency_model = pretrained.load_pretrained("color", dtype=dtype), None
+        color_model, consistency_model = pretrained.load_shipped("color", arguments.weights, dtype=dtype), None
     # Keyframes run through the Keras models (propagation reads their layers); `demo` colours one
     # photo, for which a first run's export would take longer than the photo.
     engine = "tensorflow" if keyframes else getattr(arguments, "engine", "tensorflow")
@@ -398,6 +398,9 @@ def _add_colorize_arguments(parser):
     parser.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
                         help="videos: the shipped model to use (consistency = --consistency; recurrent: the "
                              "ConvLSTM model, where colornn_keras/weights/ ships one)")
+    parser.add_argument("--weights", metavar="PRESET",
+                        help="a shipped preset instead of the default one (`colornn presets` lists them); "
+                             "'paper' is the paper-protocol color model, colornn_water_128")
     parser.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
     parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
