@@ -272,7 +272,8 @@ def _load_colorizer(arguments, frames=1):
         if run_dir:
             _check_run(run_dir)
     keyframes = getattr(arguments, "keyframe", None)
-    if keyframes and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
+    by_model = bool(keyframes) and getattr(arguments, "keyframe_propagation", "flow") == "model"
+    if by_model and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
         # Keyframes seed the paper's consistency model, which is built on its own color model.
         raise _usage_error("--keyframe uses the consistency model: the shipped one, or --consistency-run RUN; "
                            f"not {'--color-run' if arguments.color_run else '--model recurrent'}.")
@@ -280,8 +281,8 @@ def _load_colorizer(arguments, frames=1):
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
-    elif keyframes or arguments.consistency or arguments.model in ("consistency", "recurrent"):
-        kind = "consistency" if keyframes or arguments.consistency else arguments.model
+    elif by_model or arguments.consistency or arguments.model in ("consistency", "recurrent"):
+        kind = "consistency" if by_model or arguments.consistency else arguments.model
         color_model, consistency_model = pretrained.load_shipped(kind, arguments.weights, dtype=dtype)
     else:
         color_model, consistency_model = pretrained.load_shipped("color", arguments.weights, dtype=dtype), None
@@ -293,7 +294,7 @@ def _load_colorizer(arguments, frames=1):
         _announce_exports(engine, color_model, consistency_model)
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
                                scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
-                               engine=engine)
+                               engine=engine, keyframe_propagation=getattr(arguments, "keyframe_propagation", "flow"))
 
 
 def _announce_exports(engine, *models):
@@ -469,9 +470,11 @@ def build_parser():
     colorize.add_argument("-o", "--output", help="output file or folder (default: <input>_colorized)")
     colorize.add_argument("--keyframe", action="append", metavar="INDEX:IMAGE",
                           help="videos: IMAGE is a colour picture of frame INDEX (counted from 0), any size; "
-                               "repeatable. The consistency model (shipped, or --consistency-run) is seeded with its "
-                               "colours and carries them through the shot, both ways; shots without a keyframe are "
-                               "coloured frame by frame")
+                               "repeatable. Its colours are carried through its shot, both ways (see "
+                               "--keyframe-propagation); shots without a keyframe are coloured frame by frame")
+    colorize.add_argument("--keyframe-propagation", choices=("flow", "model"), default="flow",
+                          help="flow: along optical flow (default: better on every test clip measured); model: the "
+                               "consistency model (shipped, or --consistency-run) seeded with the keyframes' colours")
     _add_colorize_arguments(colorize)
     colorize.add_argument("--engine", choices=defaults.ENGINES, default="auto",
                           help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "

@@ -68,6 +68,12 @@ def check_image_size(width, height, source):
                                 "downscale it first.")
 
 
+# How keyframes' colours reach the other frames of their shot: carried along optical flow, or by
+# the consistency model seeded with them (experiments/2026-11-30_keyframe_propagation_128: flow
+# was better on every test clip).
+KEYFRAME_PROPAGATIONS = ("flow", "model")
+
+
 @dataclasses.dataclass
 class Colorizer:
     """Colours frames with a color model, and with a consistency model for videos.
@@ -84,6 +90,8 @@ class Colorizer:
             (the Keras models), "onnxruntime", "openvino", or "auto" for the fastest installed;
             see `colornn_keras.engines`, which exports the models once and falls back to
             TensorFlow where an engine cannot run. The recurrent models run in TensorFlow.
+        keyframe_propagation: "flow" (keyframes' colours carried along optical flow, the default)
+            or "model" (the consistency model seeded with them), see `KEYFRAME_PROPAGATIONS`.
     """
 
     color_model: object
@@ -92,6 +100,7 @@ class Colorizer:
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
     batch_size: int = 8
     engine: str = "tensorflow"
+    keyframe_propagation: str = "flow"
 
     def __post_init__(self):
         if self.method not in colorspace.DECODING_METHODS:
@@ -231,7 +240,13 @@ class Colorizer:
         return np.stack([_resize_plane(yuv[..., index], size) for index in (1, 2)], axis=-1)
 
     def check_keyframe_model(self):
-        """A `ColorNNError` unless this Colorizer has the (paper) consistency model keyframes seed."""
+        """A `ColorNNError` unless this Colorizer can propagate keyframes: along optical flow any
+        can; by model, only with the (paper) consistency model the keyframes seed."""
+        if self.keyframe_propagation not in KEYFRAME_PROPAGATIONS:
+            raise errors.ColorNNError(f"keyframe_propagation must be one of {KEYFRAME_PROPAGATIONS}, "
+                                      f"got {self.keyframe_propagation!r}.")
+        if self.keyframe_propagation == "flow":
+            return
         if self.consistency_model is None or isinstance(self.consistency_model, recurrent_models.RecurrentModels):
             kind = "no consistency model" if self.consistency_model is None else "a recurrent model"
             raise errors.ColorNNError(f"Keyframes need the consistency model, which is seeded with their colours; "
@@ -271,8 +286,13 @@ class Colorizer:
             if progress is not None:
                 progress(1)
 
-        predictions = propagation.propagate(self.color_model, self.consistency_model, lumas, seeds, cuts,
-                                            self.method, distributions=False, on_frame=on_frame)
+        if self.keyframe_propagation == "flow":
+            predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method)
+            for prediction in predictions:
+                on_frame(prediction)
+        else:
+            predictions = propagation.propagate(self.color_model, self.consistency_model, lumas, seeds, cuts,
+                                                self.method, distributions=False, on_frame=on_frame)
         return [prediction["uv"] for prediction in predictions]
 
     def colorize_sequence_with_keyframes(self, frames, keyframes):

@@ -319,6 +319,10 @@ def test_colorize_with_keyframes(weights_folder, tmp_path, capsys):
                      f"0:{folder / '00000.png'}", "-o", str(target), "--quiet"]) == 0
     assert capsys.readouterr().err == ""  # No warning: the keyframes are colourful and of the frames' shape.
     assert video.probe(target).frame_count == 6
+    # The same by the consistency model instead of optical flow.
+    assert cli.main(["colorize", str(folder), "--keyframe", f"3:{tmp_path / 'key.png'}", "--keyframe-propagation",
+                     "model", "-o", str(tmp_path / "by_model.mp4"), "--quiet"]) == 0
+    assert video.probe(tmp_path / "by_model.mp4").frame_count == 6
 
 
 @pytest.mark.parametrize(
@@ -356,6 +360,6 @@ def test_keyframes_on_a_photo_or_twice_for_one_frame_are_refused(tmp_path, capsy
                      "--quiet"]) == cli.EXIT_USER_ERROR
     assert "--keyframe gives frame 1 twice" in _one_line_error(capsys, "error")
     assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--model", "recurrent",
-                     "--quiet"]) == cli.EXIT_USER_ERROR
+                     "--keyframe-propagation", "model", "--quiet"]) == cli.EXIT_USER_ERROR
     assert "--keyframe uses the consistency model" in _one_line_error(capsys, "error")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["frames", "photo.png"]

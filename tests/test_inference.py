@@ -1,3 +1,4 @@
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -271,11 +272,12 @@ def _video_modes(colorizer, recurrent_colorizer, frames):
         "per_frame": (inference.Colorizer(colorizer.color_model, batch_size=4), None),
         "consistency": (colorizer, None),
         "recurrent": (recurrent_colorizer, None),
-        "keyframe": (colorizer, {4: frames[4]}),
+        "keyframe": (dataclasses.replace(colorizer, keyframe_propagation="model"), {4: frames[4]}),
+        "keyframe_flow": (inference.Colorizer(colorizer.color_model), {4: frames[4]}),
     }
 
 
-@pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe"])
+@pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe", "keyframe_flow"])
 def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_colorizer, tmp_path, mode):
     frames = _colourful_clip()
     mode_colorizer, keyframes = _video_modes(colorizer, recurrent_colorizer, frames)[mode]
@@ -289,7 +291,7 @@ def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_col
         # The source's own luma at full resolution: only rounding to uint8 moves it (a NaN
         # prediction would have made the frame black).
         assert np.abs(_luma(output) - _luma(frame)).max() <= 1.0 / 255 + 1e-6
-    if mode == "keyframe":  # The keyframe's own frame takes its true colours (at model size).
+    if mode.startswith("keyframe"):  # The keyframe's own frame takes its true colours (at model size).
         assert np.abs(_uv(outputs[4]) - _uv(frames[4])).mean() < 0.2 * np.abs(_uv(frames[4])).mean()
 
     # The same through files: numbered PNG frames in, an mp4 out (x264 loses a little luma).
@@ -336,7 +338,7 @@ def test_keyframes_colour_their_shot_both_ways_and_reseed(colorizer):
     cut_frames = [255 - frame for frame in _colourful_clip(count=3, seed=5)]  # Frames 8-10: another shot.
     red = np.zeros((74, 102, 3), np.uint8)  # Twice the frames' size: it is resized to them.
     red[..., 0] = 200
-    carrier = inference.Colorizer(colorizer.color_model, _CarryContext())
+    carrier = inference.Colorizer(colorizer.color_model, _CarryContext(), keyframe_propagation="model")
     outputs = list(carrier.colorize_sequence_with_keyframes(frames + cut_frames, {2: frames[2], 5: red}))
     gray_error = np.abs(_uv(frames[2])).mean()
     for index in range(5):  # Before keyframe 2 (run backwards) and after it, up to keyframe 5.
@@ -368,7 +370,7 @@ def test_keyframes_are_checked(colorizer, tmp_path):
         with pytest.raises(error_type, match=message) as failure:
             inference.colorize(colorizer, clip, tmp_path / "out.mp4", keyframes=keyframes)
         assert len(str(failure.value).splitlines()) == 1
-    without_consistency = inference.Colorizer(colorizer.color_model)
+    without_consistency = inference.Colorizer(colorizer.color_model, keyframe_propagation="model")
     with pytest.raises(errors.ColorNNError, match="Keyframes need the consistency model"):
         inference.colorize(without_consistency, source, tmp_path / "out.mp4", keyframes={0: frames[0]})
     with pytest.warns(errors.ColorNNWarning, match="Keyframe 0 has almost no colour: it seeds gray"):
@@ -403,9 +405,26 @@ def test_non_finite_predictions_are_refused_not_written_black(colorizer, tmp_pat
         # The color model is sound where the consistency model is tested alone.
         color_model = _NonFinite() if mode == "per_frame" else colorizer.color_model
         consistency_model = None if mode == "per_frame" else _NonFinite()
-        nan_colorizer = inference.Colorizer(color_model, consistency_model, method=method)
+        nan_colorizer = inference.Colorizer(color_model, consistency_model, method=method, keyframe_propagation="model")
         keyframes = {1: frames[1]} if mode == "keyframe" else None
     before = sorted(path.name for path in tmp_path.iterdir())
     with pytest.raises(RuntimeError, match="non-finite colours"):
         inference.colorize(nan_colorizer, source, tmp_path / f"out{source.suffix or '.mp4'}", keyframes=keyframes)
     assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+def test_keyframes_travel_along_optical_flow_by_default(colorizer):
+    # A colourful texture panning right: the keyframe's colours, carried along the flow, stay
+    # far closer to the truth than the color model's own guess, on every later frame.
+    from tests.test_propagation import _panning_texture
+
+    frames = list(_panning_texture(count=8, size=(48, 64)))
+    assert inference.Colorizer(colorizer.color_model).keyframe_propagation == "flow"
+    flowed = list(inference.Colorizer(colorizer.color_model).colorize_sequence_with_keyframes(frames, {0: frames[0]}))
+    automatic = list(inference.Colorizer(colorizer.color_model).colorize_sequence(frames))
+    for index in range(1, 8):
+        flow_error = np.abs(_uv(flowed[index]) - _uv(frames[index])).mean()
+        assert flow_error < 0.5 * np.abs(_uv(automatic[index]) - _uv(frames[index])).mean(), index
+    with pytest.raises(errors.ColorNNError, match="keyframe_propagation must be one of"):
+        list(inference.Colorizer(colorizer.color_model, keyframe_propagation="magic")
+             .colorize_sequence_with_keyframes(frames, {0: frames[0]}))

@@ -100,3 +100,14 @@ def test_the_keyframe_modes_are_scored_from_the_first_frame_on():
     assert results["overall"]["hold_keyframe"]["loss"] is None  # A baseline has no distributions.
     assert results["overall"]["seeded"]["loss"] is not None
     assert results["overall"]["flow_keyframe"]["auc"] > results["overall"]["hold_keyframe"]["auc"]
+
+
+def test_flow_propagation_keeps_to_its_shot_and_leaves_other_shots_automatic():
+    frames = _panning_texture(count=6, size=(24, 32))
+    luma, true_uv = clips.split_yuv(frames)
+    cuts = [False, False, False, True, False, False]  # Shots: frames 0-2 and 3-5.
+    outputs = propagation.propagate_along_flow(_Gray(), list(luma), {1: true_uv[1]}, cuts)
+    np.testing.assert_array_equal(outputs[1]["uv"], true_uv[1])
+    assert np.abs(outputs[0]["uv"] - true_uv[0]).mean() < 0.5 * np.abs(true_uv[0]).mean()  # Backwards.
+    for index in (3, 4, 5):  # No keyframe in the second shot: the color model (gray here).
+        np.testing.assert_allclose(outputs[index]["uv"], 0.0, atol=0.03)
