@@ -223,3 +223,23 @@ def frozen_features_model(color_model, user):
                                  name="color_features_model")
     features_model.trainable = False
     return features_model
+
+
+class VideoModel(keras.Model):
+    """The base of the video models, which stand on a trained color model (frozen inside them): it
+    is kept as `.color_model` and serialized with them; `preset_kind` names their presets' kind."""
+
+    preset_kind = None
+
+    @classmethod
+    def from_config(cls, config):
+        config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}
+        return cls(**config)
+
+    @classmethod
+    def from_preset(cls, preset, dtype=None):
+        """A shipped model of this kind by name (`colornn presets` lists them), with its color
+        model (`.color_model`), their weights checked."""
+        from colornn_keras import presets
+
+        return presets.load_preset(preset, kind=cls.preset_kind, dtype=dtype)

@@ -17,7 +17,7 @@ CONTEXT_INPUT = "previous_uv"
 
 
 @keras.saving.register_keras_serializable(package="colornn_keras")
-class ConsistencyModel(keras.Model):
+class ConsistencyModel(color_models.VideoModel):
     """The consistency model: a frame's U and V bins from its luma and the previous frame's colours.
 
     Gupta & Kannan, ColorNN Book (Stanford CS229), section 3.2. A trained color model supplies
@@ -41,6 +41,8 @@ class ConsistencyModel(keras.Model):
     >>> tuple(model.get_layer("v").output.shape)
     (None, 32, 32, 12)
     """
+
+    preset_kind = "consistency"
 
     def __init__(self, color_model, context_filters=32, filters=64, name="consistency_model", **kwargs):
         # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
@@ -79,19 +81,6 @@ class ConsistencyModel(keras.Model):
             "filters": self.filters,
             "name": self.name,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}
-        return cls(**config)
-
-    @classmethod
-    def from_preset(cls, preset, dtype=None):
-        """A shipped consistency model by name (`colornn presets` lists them), with its color model
-        (`.color_model`), their weights checked."""
-        from colornn_keras import presets
-
-        return presets.load_preset(preset, kind="consistency", dtype=dtype)
 
 
 def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):

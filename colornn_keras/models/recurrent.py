@@ -24,7 +24,7 @@ MEMORY_LAYER = "memory"
 
 
 @keras.saving.register_keras_serializable(package="colornn_keras")
-class RecurrentConsistencyModel(keras.Model):
+class RecurrentConsistencyModel(color_models.VideoModel):
     """The recurrent consistency model: a ConvLSTM memory over a frozen color model's features.
 
     Beyond the paper (its closing call for "truly recurrent architectures", ColorNN Book,
@@ -50,6 +50,8 @@ class RecurrentConsistencyModel(keras.Model):
     >>> tuple(model.output["u"].shape), tuple(model.step.output["hidden"].shape)
     ((None, 3, 32, 32, 12), (None, 32, 32, 8))
     """
+
+    preset_kind = "recurrent"
 
     def __init__(self, color_model, window=8, hidden_filters=32, filters=64, name="recurrent_model", **kwargs):
         features_model = color_models.frozen_features_model(color_model, "recurrent model")
@@ -109,18 +111,6 @@ class RecurrentConsistencyModel(keras.Model):
             "filters": self.filters,
             "name": self.name,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}
-        return cls(**config)
-
-    @classmethod
-    def from_preset(cls, preset, dtype=None):
-        """A shipped recurrent model by name (`colornn presets` lists them; none ships today)."""
-        from colornn_keras import presets
-
-        return presets.load_preset(preset, kind="recurrent", dtype=dtype)
 
 
 # The earlier name, when the two graphs were a dataclass of two models (`.sequence` is now the
