@@ -44,9 +44,22 @@ def test_rebalanced_crossentropy_weights_each_pixel_by_its_true_bin():
     assert isinstance(restored, rebalancing.RebalancedCrossentropy) and restored.bin_weights == bin_weights
 
 
+class _LossSpy(keras.callbacks.Callback):
+    """Keeps the losses the run's model was compiled with."""
+
+    def on_train_begin(self, logs=None):
+        self.losses = self.model.loss
+
+
 def test_a_rebalanced_run_records_its_bin_counts_weights_and_histogram(image_folder, tmp_path):
-    run_dir = training.train_color_model(_config(image_folder, tmp_path, rebalance=0.5, epochs=1), verbose=0)
+    spy = _LossSpy()
+    run_dir = training.train_color_model(_config(image_folder, tmp_path, rebalance=0.5, epochs=1), verbose=0,
+                                         callbacks=[spy])
     record = experiments.read_json(run_dir / training.BIN_WEIGHTS_FILE)
+    # The run trains on the rebalanced loss, weighted by exactly the recorded weights.
+    for axis in ("u", "v"):
+        assert isinstance(spy.losses[axis], rebalancing.RebalancedCrossentropy)
+        np.testing.assert_allclose(spy.losses[axis].bin_weights, record["weights"][axis])
     assert record["mix"] == 0.5 and len(record["weights"]["u"]) == 30
     assert sum(record["counts"]["v"]) > 0 and (run_dir / training.BIN_HISTOGRAM_FILE).is_file()
     assert (run_dir / experiments.METRICS_FILE).is_file()

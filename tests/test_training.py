@@ -76,8 +76,12 @@ def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_f
     assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0]
     assert not (run_dir / "metrics.json").exists()
     training.resume_run(run_dir, verbose=0)
-    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0, 1, 2]
-    assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 3
+    history = experiments.read_history(run_dir / "history.csv")
+    assert [row["epoch"] for row in history] == [0, 1, 2]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 3
+    # The kept epoch is the best of all three, those before the restart included.
+    assert metrics["kept_epoch"] == 1 + min(range(3), key=lambda epoch: history[epoch]["val_loss"])
     with pytest.raises(ValueError, match="has finished"):
         training.resume_run(run_dir, verbose=0)
 
@@ -319,3 +323,12 @@ def test_a_run_record_with_an_unknown_setting_is_refused_from_python_too(tmp_pat
                                                  "image_size": 32, "num_bins": 30, "warp": 1})
     with pytest.raises(errors.RunRecordError, match="does not know: warp"):
         training.evaluate_consistency_run(run)
+
+
+def test_the_time_budget_ends_a_run_at_an_epoch_boundary_and_is_recorded(image_folder, tmp_path):
+    # A budget shorter than one epoch: the first epoch always finishes, then the run ends, kept and scored.
+    run_dir = training.train_color_model(_config(image_folder, tmp_path, epochs=5, max_minutes=0.001, num_samples=0),
+                                         verbose=0)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["stopped_by"] == "time budget" and metrics["epochs_run"] == 1 and metrics["kept_epoch"] == 1
+    assert (run_dir / training.TRAINED_PART_FILE).is_file()

@@ -52,6 +52,9 @@ def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weigh
     luma, true_uv = clips.split_yuv(clip)
     expected_first = colorspace.decode_distribution(color_model.predict_on_batch(luma[:1])["u"], "u", "annealed_mean")
     np.testing.assert_allclose(predicted[0, ..., 0], expected_first[0], atol=1e-5)
+    from_truth = model.predict_on_batch({"luma": luma[2:3], consistency.CONTEXT_INPUT: true_uv[1:2]})
+    expected_third = colorspace.decode_distribution(from_truth["u"], "u", "annealed_mean")
+    np.testing.assert_allclose(predicted[2, ..., 0], expected_third[0], atol=1e-5)
     own = next(iter(pairs.dataset(batch_size=3, num_bins=12, sampling_probability=1.0)))[0]["previous_uv"]
     np.testing.assert_allclose(own, predicted[:3], atol=1e-6)
     truth = next(iter(pairs.dataset(batch_size=3, num_bins=12, sampling_probability=0.0)))[0]["previous_uv"]
