@@ -58,6 +58,28 @@ def test_demo_writes_the_side_by_side_offline(weights_folder, tmp_path, capsys):
     assert cli.main(["demo", "-o", str(tmp_path / "demo"), "--quiet"]) == cli.EXIT_USER_ERROR  # No overwrite.
 
 
+def test_demo_on_a_clip_writes_the_colorized_and_side_by_side_videos(weights_folder, tmp_path):
+    import numpy as np
+
+    from colornn_keras import colorspace
+    from colornn_keras.data import video
+    from tests.conftest import panning_frames
+
+    frames = panning_frames(8, size=(48, 64))
+    with video.VideoWriter(tmp_path / "clip.mp4", fps=10) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert cli.main(["demo", str(tmp_path / "clip.mp4"), "-o", str(tmp_path / "demo"), "--quiet"]) == 0
+    assert sorted(path.name for path in (tmp_path / "demo").iterdir()) == ["colorized.mp4", "side_by_side.mp4"]
+    colorized = list(video.read_frames(tmp_path / "demo" / "colorized.mp4"))
+    side_by_side = list(video.read_frames(tmp_path / "demo" / "side_by_side.mp4"))
+    assert len(colorized) == len(side_by_side) == 8
+    assert colorized[0].shape == (48, 64, 3) and side_by_side[0].shape[1] > 2 * 64
+    # The colorized clip keeps the clip's own luma (but for what x264 loses twice).
+    luma = [colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0) for frame in (colorized[3], frames[3])]
+    assert np.abs(luma[0] - luma[1]).mean() < 4.0 / 255
+
+
 def test_colorize_errors_are_one_line_with_exit_2_and_leave_nothing(weights_folder, tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("hello")
     before = set(tmp_path.iterdir())
