@@ -194,13 +194,19 @@ def main():
                 f"{auto['frames_per_second'] / tensorflow['frames_per_second']:.2f}x.")
     say(f"Load average {_load()} at the end.")
     if not arguments.no_record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=pathlib.Path(__file__).parent).stdout.strip() or "unknown"
-        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        with RESULTS.open("a") as record:
-            record.write(f"\n# benchmarks/colorize_speed.py {' '.join(sys.argv[1:])} at commit {commit}, {when}\n")
-            record.write("\n".join(lines) + "\n")
-        print(f"Appended to {RESULTS}.")
+        append_record(RESULTS, lines)
+
+
+def append_record(results, lines):
+    """Appends a run's printed lines to a results file, under a heading naming the command, the
+    commit and the time (UTC)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=pathlib.Path(__file__).parent).stdout.strip() or "unknown"
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with results.open("a") as record:
+        record.write(f"\n# benchmarks/{pathlib.Path(sys.argv[0]).name} {' '.join(sys.argv[1:])} at commit {commit}, {when}\n")
+        record.write("\n".join(lines) + "\n")
+    print(f"Appended to {results}.")
 
 
 if __name__ == "__main__":

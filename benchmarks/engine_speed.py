@@ -14,11 +14,9 @@ benchmarks/results/engine_speed.md unless `--no-record`. Usage:
 """
 
 import argparse
-import datetime
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import time
 
@@ -85,13 +83,7 @@ def main():
                     f"{batch / statistics.median(cpu[name]):.1f} | {difference[name]:.1e} |")
     say(f"Load average {os.getloadavg()[0]:.1f} at the end.")
     if not arguments.no_record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=pathlib.Path(__file__).parent).stdout.strip() or "unknown"
-        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        with RESULTS.open("a") as record:
-            record.write(f"\n# benchmarks/engine_speed.py {' '.join(sys.argv[1:])} at commit {commit}, {when}\n")
-            record.write("\n".join(lines) + "\n")
-        print(f"Appended to {RESULTS}.")
+        colorize_speed.append_record(RESULTS, lines)
 
 
 if __name__ == "__main__":
