@@ -231,6 +231,16 @@ class VideoModel(keras.Model):
 
     preset_kind = None
 
+    def _keep_color_model(self, color_model, num_bins):
+        # Not tracked as a layer: the color model's own heads are not in this graph, and as a
+        # tracked layer their weights would count among this model's (trainable) weights.
+        object.__setattr__(self, "color_model", color_model)
+        self.num_bins = num_bins
+        self.variant = "classification"
+
+    def get_config(self):
+        return {"color_model": keras.saving.serialize_keras_object(self.color_model), "name": self.name}
+
     @classmethod
     def from_config(cls, config):
         config = {**config, "color_model": keras.saving.deserialize_keras_object(config["color_model"])}

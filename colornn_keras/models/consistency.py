@@ -66,20 +66,15 @@ class ConsistencyModel(color_models.VideoModel):
         super().__init__(inputs={"luma": luma, CONTEXT_INPUT: previous_uv}, outputs=outputs, name=name, **kwargs)
 
         # === Config ===
-        # Not tracked as a layer: the color model's own heads are not in this graph, and as a
-        # tracked layer their weights would count among this model's (trainable) weights.
-        object.__setattr__(self, "color_model", color_model)
+        self._keep_color_model(color_model, num_bins)
         self.context_filters = context_filters
         self.filters = filters
-        self.num_bins = num_bins
-        self.variant = "classification"
 
     def get_config(self):
         return {
-            "color_model": keras.saving.serialize_keras_object(self.color_model),
+            **super().get_config(),
             "context_filters": self.context_filters,
             "filters": self.filters,
-            "name": self.name,
         }
 
 

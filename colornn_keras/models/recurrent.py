@@ -96,20 +96,17 @@ class RecurrentConsistencyModel(color_models.VideoModel):
         # Neither is tracked as a layer: the step graph's layers are this model's own, and the
         # color model's heads are not in this graph (tracked, they would count among its weights).
         object.__setattr__(self, "step", step)
-        object.__setattr__(self, "color_model", color_model)
+        self._keep_color_model(color_model, num_bins)
         self.window = window
         self.hidden_filters = hidden_filters
         self.filters = filters
-        self.num_bins = num_bins
-        self.variant = "classification"
 
     def get_config(self):
         return {
-            "color_model": keras.saving.serialize_keras_object(self.color_model),
+            **super().get_config(),
             "window": self.window,
             "hidden_filters": self.hidden_filters,
             "filters": self.filters,
-            "name": self.name,
         }
 
 
