@@ -10,7 +10,9 @@ color model frame by frame).
 
 Two classical baselines make the numbers meaningful: holding the keyframe's (U, V) for every
 frame, and carrying it along dense optical flow (OpenCV's DIS) computed on the luma, each frame
-keeping its own luma.
+keeping its own luma. `propagate_guided` carries the colours along the same flow through a
+`FlowGuidedModel`, which falls back on the color model where the flow fails; without a keyframe
+it is an automatic mode, started from the color model's first frame.
 """
 
 import numpy as np
@@ -177,3 +179,76 @@ def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method=
             outputs.extend(consistency_models.predict_sequence(color_model, None, luma_frames[start:end], "per_frame",
                                                                method=method))
     return outputs
+
+
+def _warp_luma(luma, flow):
+    return _warp(luma, flow)[..., None]
+
+
+def guide_inputs(luma, previous_luma, previous_uv, color_uv):
+    """A `FlowGuidedModel`'s inputs for a batch of frames: the previous frames' luma and colours
+    warped to them along DIS flow (from each frame to the one before it), beside their own luma
+    and the color model's colours. All arrays are batches (B, H, W, C) at model size."""
+    flows = [_dis_flow(now, before) for now, before in zip(luma, previous_luma)]
+    return {
+        "luma": np.asarray(luma, np.float32),
+        "warped_luma": np.stack([_warp_luma(before, flow) for before, flow in zip(previous_luma, flows)]),
+        "warped_uv": np.stack([_warp(uv, flow) for uv, flow in zip(previous_uv, flows)]),
+        "color_uv": np.asarray(color_uv, np.float32),
+    }
+
+
+def guided_step(model, luma, previous_luma, previous_uv, color_uv):
+    """One step of a `FlowGuidedModel` on a batch (see `guide_inputs`); returns (B, H, W, 2)."""
+    return np.asarray(model.predict_on_batch(guide_inputs(luma, previous_luma, previous_uv, color_uv)), np.float32)
+
+
+def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
+    """(U, V) of `luma_frames` in order, from the frame before them (`seed_luma`, `seed_uv`)."""
+    previous_luma, previous_uv = seed_luma, np.asarray(seed_uv, np.float32)
+    for luma, color_uv in zip(luma_frames, color_uv_frames):
+        previous_uv = guided_step(model, [luma], [previous_luma], [previous_uv], [color_uv])[0]
+        previous_luma = luma
+        yield previous_uv
+
+
+def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None):
+    """Colours a clip with a `FlowGuidedModel`; returns a list of {"uv"} per frame.
+
+    A shot with keyframes is coloured from them as in `propagate` (forward from each, backwards
+    from the first); a shot without is coloured automatically: its first frame takes the color
+    model's colours, and each later frame is guided from the one before.
+
+    Args:
+        model: a trained `FlowGuidedModel`.
+        luma_frames: (H, W, 1) luma arrays at the color model's size, the whole clip.
+        color_uv_frames: the color model's decoded (H, W, 2) colours of each frame.
+        keyframes: {frame index: (H, W, 2) true (U, V)}; None or {}: the automatic mode.
+        cuts: booleans, True where a frame starts a new shot; None: one shot.
+    """
+    luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
+    color_uv_frames = [np.asarray(uv, np.float32) for uv in color_uv_frames]
+    if len(color_uv_frames) != len(luma_frames):
+        raise ValueError(f"{len(luma_frames)} frames of luma but {len(color_uv_frames)} of the color model's colours.")
+    keyframes = keyframes or {}
+    _check_keyframes(keyframes, len(luma_frames))
+    cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
+    uv_frames = [None] * len(luma_frames)
+    for start, end in shots(cuts):
+        seeds = sorted(index for index in keyframes if start <= index < end)
+        if not seeds:  # Automatic: the color model's first frame, carried and corrected from there.
+            uv_frames[start] = color_uv_frames[start]
+            uv_frames[start + 1 : end] = list(_guided_run(model, luma_frames[start + 1 : end],
+                                                          color_uv_frames[start + 1 : end],
+                                                          luma_frames[start], color_uv_frames[start]))
+            continue
+        for seed, stop in zip(seeds, seeds[1:] + [end]):
+            uv_frames[seed] = np.asarray(keyframes[seed], np.float32)
+            uv_frames[seed + 1 : stop] = list(_guided_run(model, luma_frames[seed + 1 : stop],
+                                                          color_uv_frames[seed + 1 : stop],
+                                                          luma_frames[seed], keyframes[seed]))
+        first = seeds[0]
+        backwards = list(_guided_run(model, luma_frames[start:first][::-1], color_uv_frames[start:first][::-1],
+                                     luma_frames[first], keyframes[first]))
+        uv_frames[start:first] = backwards[::-1]
+    return [{"uv": uv} for uv in uv_frames]

@@ -130,3 +130,50 @@ class ConsistencyTrainingConfig:
         if self.decoding not in colorspace.DECODING_METHODS:
             raise errors.ColorNNError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
         self.split = tuple(self.split)
+
+
+GUIDED_STARTS = ("keyframe", "color_model")
+
+
+@dataclasses.dataclass
+class FlowGuidedTrainingConfig:
+    """Every setting of a flow-guided propagator run (beyond the paper; `training/flow_guided.py`).
+
+    `start` says what its roll-outs start from, i.e. what the model is for: "keyframe" (true
+    colours, as `colorize --keyframe` gives) or "color_model" (the color model's colours: the
+    automatic mode). Clips are split as a consistency run with the same `split` and `seed` splits them.
+    """
+
+    videos: str
+    color_run: str
+    name: str = "flow_guided"
+    start: str = "keyframe"
+    rounds: int = 3
+    epochs_per_round: int = 2
+    rollout_length: int = 100
+    rollout_stride: int = 50
+    sample_every: int = 2
+    crop_size: int = 64
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    filters: int = 32
+    split: tuple = clips.PAPER_CLIP_SPLIT
+    seed: int = 0
+    max_frames_per_clip: int = None
+    decoding: str = "annealed_mean"
+    scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
+    max_minutes: float = None
+    runs_root: str = "experiments"
+
+    def __post_init__(self):
+        if self.start not in GUIDED_STARTS:
+            raise errors.ColorNNError(f"start must be one of {GUIDED_STARTS}, got {self.start!r}.")
+        for field in ("rounds", "epochs_per_round", "rollout_length", "rollout_stride", "sample_every", "crop_size",
+                      "batch_size", "filters"):
+            if int(getattr(self, field)) < 1:
+                raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+        if not self.learning_rate > 0:
+            raise errors.ColorNNError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+        if self.decoding not in colorspace.DECODING_METHODS:
+            raise errors.ColorNNError(f"decoding must be one of {colorspace.DECODING_METHODS}, got {self.decoding!r}.")
+        self.split = tuple(self.split)

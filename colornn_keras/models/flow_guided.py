@@ -1,0 +1,79 @@
+"""The flow-guided propagator: the previous frame's colours warped by optical flow, corrected.
+
+Beyond the paper. Its consistency model is fed the previous frame's (U', V') where they were, and
+has to learn motion itself; on real footage, seeded with a keyframe's true colours, it drifts
+within a few dozen frames, while simply carrying those colours along optical flow holds them
+(experiments/2026-11-30_keyframe_propagation_128). Here the flow is given: the previous colours
+enter already warped to the current frame (OpenCV DIS flow on the luma, outside the graph), with
+the previous luma warped the same way, so that the network sees where the flow failed (the two
+lumas disagree: occlusions, new content). It outputs a per-pixel gate between the warped colours
+(plus a small correction) and the color model's own colours for the frame:
+
+    uv = gate * (warped_uv + correction) + (1 - gate) * color_uv
+
+The gate starts near 1 and the correction at 0, so an untrained model is the optical-flow
+baseline; training (on roll-outs of its own output, `training/flow_guided.py`) teaches it where
+to fall back on the color model.
+"""
+
+import keras
+
+DEFAULT_GATE_BIAS = 4.0  # sigmoid(4) = 0.982: an untrained model nearly carries the colours along the flow.
+INPUTS = ("luma", "warped_luma", "warped_uv", "color_uv")
+
+
+@keras.saving.register_keras_serializable(package="colornn_keras")
+class FlowGuidedModel(keras.Model):
+    """A frame's (U, V) from its luma, the previous frame's luma and colours warped to it, and the
+    color model's colours for it.
+
+    Args:
+        filters: int, channels of the three convolutions (dilated 1, 2 and 4: a 15-pixel view).
+            Defaults to 32.
+        gate_bias: float, the gate's initial logit (large: start as the flow baseline). Defaults
+            to 4.0.
+        name: str, the model's name.
+
+    Inputs {"luma", "warped_luma": (B, H, W, 1), "warped_uv", "color_uv": (B, H, W, 2)}, all
+    continuous (luma in [0, 1], U and V as BT.601 analog values); output (B, H, W, 2) (U, V).
+
+    Examples:
+    >>> model = FlowGuidedModel(filters=8)
+    >>> import numpy as np
+    >>> inputs = {name: np.zeros((1, 16, 16, 2 if name.endswith("uv") else 1), "float32") for name in INPUTS}
+    >>> tuple(model.predict_on_batch(inputs).shape)
+    (1, 16, 16, 2)
+    """
+
+    def __init__(self, filters=32, gate_bias=DEFAULT_GATE_BIAS, name="flow_guided_model", **kwargs):
+        # === Functional Model ===
+        luma = keras.Input((None, None, 1), name="luma")
+        warped_luma = keras.Input((None, None, 1), name="warped_luma")
+        warped_uv = keras.Input((None, None, 2), name="warped_uv")
+        color_uv = keras.Input((None, None, 2), name="color_uv")
+        # Where the warped luma differs from the frame's own, the flow failed there.
+        mismatch = keras.layers.Lambda(lambda pair: keras.ops.abs(pair[0] - pair[1]), name="luma_mismatch")(
+            [luma, warped_luma])
+        x = keras.layers.Concatenate(name="join")([luma, warped_luma, mismatch, warped_uv, color_uv])
+        for index, dilation in enumerate((1, 2, 4), start=1):
+            x = keras.layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, activation="relu",
+                                    name=f"guide_conv{index}")(x)
+        gate = keras.layers.Conv2D(1, 1, activation="sigmoid", kernel_initializer="zeros",
+                                   bias_initializer=keras.initializers.Constant(gate_bias), name="gate")(x)
+        correction = keras.layers.Conv2D(2, 1, kernel_initializer="zeros", name="correction")(x)
+        carried = keras.layers.Add(name="corrected")([warped_uv, correction])
+        uv = keras.layers.Lambda(lambda parts: parts[0] * parts[1] + (1.0 - parts[0]) * parts[2], name="uv")(
+            [gate, carried, color_uv])
+        super().__init__(inputs={"luma": luma, "warped_luma": warped_luma, "warped_uv": warped_uv,
+                                 "color_uv": color_uv}, outputs=uv, name=name, **kwargs)
+
+        # === Config ===
+        self.filters = filters
+        self.gate_bias = gate_bias
+
+    def get_config(self):
+        return {"filters": self.filters, "gate_bias": self.gate_bias, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
