@@ -156,6 +156,46 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--hidden-filters", type=int, default=32, help="recurrent: channels of the ConvLSTM state")
 
 
+def _add_flow_guided_training_arguments(parser):
+    parser.add_argument("--videos", required=True, help="folder of clips: video files or folders of numbered frames")
+    parser.add_argument("--color-run", required=True, help="run folder of the trained color model (its colours are the fallback)")
+    parser.add_argument("--name", default="flow_guided", help="run name: the folder is experiments/<date>_<name>")
+    parser.add_argument("--runs-root", default="experiments", help="where run folders are created")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, shuffling and initialization")
+    parser.add_argument("--max-minutes", type=float, help="start no new round after this much time")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--start", choices=defaults.GUIDED_STARTS, default="keyframe",
+                        help="what roll-outs start from: keyframe (true colours: for --keyframe) or color_model "
+                             "(the color model's: the automatic mode)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of roll-outs of the current model, then fit")
+    parser.add_argument("--epochs-per-round", type=int, default=2)
+    parser.add_argument("--rollout-length", type=int, default=100, help="frames each roll-out runs on its own output")
+    parser.add_argument("--rollout-stride", type=int, default=50, help="frames between roll-out starts")
+    parser.add_argument("--crop-size", type=int, default=64, help="side of the random training crops")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--filters", type=int, default=32)
+    parser.add_argument("--split", type=float, nargs=3, default=defaults.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
+                        help="clips for train/val/test, split by clip as `train consistency` splits them")
+    parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
+
+
+def _train_flow_guided(arguments):
+    from colornn_keras.training import configs
+    from colornn_keras.training import flow_guided
+
+    _check_run(arguments.color_run)
+    config = configs.FlowGuidedTrainingConfig(
+        videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, start=arguments.start,
+        rounds=arguments.rounds, epochs_per_round=arguments.epochs_per_round,
+        rollout_length=arguments.rollout_length, rollout_stride=arguments.rollout_stride,
+        crop_size=arguments.crop_size, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+        filters=arguments.filters, split=_split_sizes(arguments.split), seed=arguments.seed,
+        max_frames_per_clip=arguments.max_frames, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root)
+    run_dir = flow_guided.train_flow_guided_model(config, verbose=0 if arguments.quiet else 2)
+    print(f"Run recorded in {run_dir}")
+
+
 def _split_sizes(values):
     if all(float(value).is_integer() and value >= 1 for value in values):
         return tuple(int(value) for value in values)
@@ -463,6 +503,10 @@ def build_parser():
     train_consistency = train_models.add_parser("consistency", help="the consistency model on video clips")
     _add_consistency_training_arguments(train_consistency)
     train_consistency.set_defaults(handler=_train_consistency)
+    train_guided = train_models.add_parser(
+        "flow-guided", help="the flow-guided propagator (beyond the paper) on video clips, over a color run")
+    _add_flow_guided_training_arguments(train_guided)
+    train_guided.set_defaults(handler=_train_flow_guided)
 
     colorize = commands.add_parser(
         "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames")

@@ -32,6 +32,9 @@ AUGMENTATIONS = ("crop_flip", "resized_crop")
 # colornn_keras.data.clips
 PAPER_CLIP_SPLIT = (7, 3, 3)
 
+# colornn_keras.training.flow_guided: what its roll-outs start from.
+GUIDED_STARTS = ("keyframe", "color_model")
+
 # colornn_keras.data.video
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
 

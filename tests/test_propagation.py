@@ -111,3 +111,33 @@ def test_flow_propagation_keeps_to_its_shot_and_leaves_other_shots_automatic():
     assert np.abs(outputs[0]["uv"] - true_uv[0]).mean() < 0.5 * np.abs(true_uv[0]).mean()  # Backwards.
     for index in (3, 4, 5):  # No keyframe in the second shot: the color model (gray here).
         np.testing.assert_allclose(outputs[index]["uv"], 0.0, atol=0.03)
+
+
+def test_the_guided_propagator_with_its_gate_shut_is_the_flow_baseline_both_ways():
+    from colornn_keras.models import flow_guided
+
+    frames = _panning_texture(count=8, size=(40, 48), step=2)
+    luma, true_uv = clips.split_yuv(np.stack(frames))
+    color_uv = np.zeros_like(true_uv)
+    carrier = flow_guided.FlowGuidedModel(filters=4, gate_bias=30.0)
+    guided = propagation.propagate_guided(carrier, luma, color_uv, {3: true_uv[3]})
+    flow = propagation.flow_keyframe(luma, {3: true_uv[3]})
+    np.testing.assert_array_equal(guided[3]["uv"], true_uv[3])
+    for index in range(8):  # Forward after frame 3 and backwards before it, as the flow baseline.
+        np.testing.assert_allclose(guided[index]["uv"], flow[index]["uv"], atol=1e-5)
+
+
+def test_the_guided_propagator_falls_back_on_the_color_model_where_its_gate_opens_and_without_keyframes():
+    from colornn_keras.models import flow_guided
+
+    frames = _panning_texture(count=6, size=(24, 32))
+    luma, true_uv = clips.split_yuv(np.stack(frames))
+    color_uv = np.full_like(true_uv, 0.1)
+    cuts = [False, False, False, True, False, False]  # Shots 0-2 (keyframe 1) and 3-5 (none: automatic).
+    opened = flow_guided.FlowGuidedModel(filters=4, gate_bias=-30.0)  # Gate 0: the color model's colours.
+    outputs = propagation.propagate_guided(opened, luma, color_uv, {1: true_uv[1]}, cuts)
+    np.testing.assert_array_equal(outputs[1]["uv"], true_uv[1])
+    for index in (0, 2, 3, 4, 5):
+        np.testing.assert_allclose(outputs[index]["uv"], 0.1, atol=1e-6)
+    with pytest.raises(ValueError, match="6 frames of luma but 5"):
+        propagation.propagate_guided(opened, luma, color_uv[:5])

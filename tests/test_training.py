@@ -332,3 +332,81 @@ def test_the_time_budget_ends_a_run_at_an_epoch_boundary_and_is_recorded(image_f
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["stopped_by"] == "time budget" and metrics["epochs_run"] == 1 and metrics["kept_epoch"] == 1
     assert (run_dir / training.TRAINED_PART_FILE).is_file()
+
+
+def _prepared_clip(count=7, size=(24, 32)):
+    import numpy as np
+
+    from colornn_keras.data import clips
+    from tests.conftest import panning_frames
+
+    luma, true_uv = clips.split_yuv(np.stack(panning_frames(count, size=size)))
+    return {"luma": luma, "true_uv": true_uv, "color_uv": np.zeros_like(true_uv)}
+
+
+def test_rollouts_start_from_the_chosen_colours_and_continue_on_the_models_own_output():
+    import numpy as np
+
+    from colornn_keras import propagation
+    from colornn_keras.models import flow_guided as flow_guided_models
+    from colornn_keras.training import flow_guided
+
+    clip = _prepared_clip()
+    model = flow_guided_models.FlowGuidedModel(filters=4, gate_bias=-30.0)  # Outputs the color model's (zeros).
+    inputs, targets = flow_guided.rollout_examples(model, clip, "keyframe", length=3, stride=3, sample_every=1)
+    # Roll-outs from frames 0 and 3 (of 7): steps 1-3 of each, all inside the clip.
+    assert len(targets) == 6
+    np.testing.assert_allclose(targets.astype("float32"), clip["true_uv"][[1, 4, 2, 5, 3, 6]], atol=2e-3)
+    first = propagation.guide_inputs(clip["luma"][[1]], clip["luma"][[0]], clip["true_uv"][[0]], clip["color_uv"][[1]])
+    np.testing.assert_allclose(inputs["warped_uv"][0].astype("float32"), first["warped_uv"][0], atol=2e-3)
+    # From step 2 on, the previous colours are the model's own (zeros here), not the truth.
+    np.testing.assert_array_equal(inputs["warped_uv"][2:], 0)
+    automatic, _ = flow_guided.rollout_examples(model, clip, "color_model", length=1, stride=3, sample_every=1)
+    np.testing.assert_array_equal(automatic["warped_uv"], 0)  # Started from the color model's colours.
+
+
+def test_training_crops_keep_the_inputs_and_the_target_aligned():
+    import numpy as np
+
+    from colornn_keras.training import flow_guided
+
+    rng = np.random.default_rng(0)
+    luma = rng.uniform(0, 1, (5, 20, 24, 1)).astype("float16")
+    inputs = {"luma": luma, "warped_luma": luma, "warped_uv": np.repeat(luma, 2, -1),
+              "color_uv": -np.repeat(luma, 2, -1)}
+    targets = np.repeat(luma, 2, -1) * 2
+    for batch, target in flow_guided.examples_dataset(inputs, targets, crop_size=8, batch_size=5, seed=0):
+        assert tuple(target.shape) == (5, 8, 8, 2)
+        np.testing.assert_allclose(np.asarray(target), 2 * np.repeat(np.asarray(batch["luma"]), 2, -1), atol=1e-3)
+        np.testing.assert_allclose(np.asarray(batch["color_uv"]), -np.asarray(batch["warped_uv"]))
+
+
+def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baselines(image_folder, clip_folder, tmp_path):
+    import numpy as np
+
+    from colornn_keras.training import configs
+    from colornn_keras.training import flow_guided
+
+    color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
+    config = configs.FlowGuidedTrainingConfig(
+        videos=str(clip_folder), color_run=str(color_run), name="tiny_guided", rounds=2, epochs_per_round=1,
+        rollout_length=3, rollout_stride=2, sample_every=1, crop_size=16, batch_size=4, filters=4,
+        split=(3, 1, 1), runs_root=str(tmp_path / "experiments"))
+    run_dir = flow_guided.train_flow_guided_model(config, verbose=0)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert [record["round"] for record in metrics["rounds"]] == [0, 1, 2]
+    assert metrics["rounds"][2]["examples"] > metrics["rounds"][1]["examples"] > 0  # Aggregated.
+    assert metrics["kept_round"] == max(metrics["rounds"], key=lambda record: record["val_auc"])["round"]
+    for part in ("val", "test"):
+        overall = metrics[part]["overall"]
+        for mode in ("per_frame", "flow_keyframe", "guided_keyframe", "guided_automatic"):
+            assert 0 <= overall[mode]["auc"] <= 1 and np.isfinite(overall[mode]["warp_error"])
+    # The saved weights are the kept round's: the validation score recomputes from them.
+    color_model, model, recorded = flow_guided.load_flow_guided_run(run_dir)
+    clips_found = json.loads((run_dir / "data.json").read_text())["splits"]["val"]["clips"]
+    from colornn_keras.data import clips
+
+    prepared = [flow_guided.prepare_clip(color_model, clips.load_clip(clip_folder / path, 32), recorded["decoding"])
+                for path in clips_found]
+    kept = metrics["rounds"][metrics["kept_round"]]["val_auc"]
+    assert flow_guided.validation_auc(model, prepared, keyframed=True) == pytest.approx(kept, abs=1e-6)

@@ -132,7 +132,7 @@ class ConsistencyTrainingConfig:
         self.split = tuple(self.split)
 
 
-GUIDED_STARTS = ("keyframe", "color_model")
+GUIDED_STARTS = defaults.GUIDED_STARTS
 
 
 @dataclasses.dataclass

@@ -195,7 +195,7 @@ def train_flow_guided_model(config, verbose="auto"):
                 gathered_targets = np.concatenate([gathered_targets, targets])
         dataset = examples_dataset(gathered_inputs, gathered_targets, config.crop_size, config.batch_size,
                                    config.seed + round_index)
-        model.fit(dataset, epochs=config.epochs_per_round, callbacks=[history_logger], verbose=verbose)
+        model.fit(dataset, epochs=config.epochs_per_round, callbacks=[history_logger], verbose=verbose, shuffle=False)
         score = validation_auc(model, prepared["val"], keyframed)
         rounds.append({"round": round_index, "examples": len(gathered_targets), "val_auc": score})
         experiments.write_json(run_dir / ROUNDS_FILE, rounds)
