@@ -420,6 +420,7 @@ def runs_table(run_dirs):
     color --split-from RUN --output FILE`, the two fixed test splits side by side."""
     kinds = {"color": [], "consistency": []}
     evaluations = []
+    video_kinds = ("consistency", "flow_guided")  # Their metrics.json hold the same video tables.
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
         if run_dir.is_file() and run_dir.suffix == ".json":
@@ -427,7 +428,18 @@ def runs_table(run_dirs):
             continue
         if not (run_dir / METRICS_FILE).is_file():
             raise errors.RunRecordError(f"{run_dir} has no {METRICS_FILE}: not a finished run.")
-        kinds[read_json(run_dir / CONFIG_FILE).get("kind", "color")].append(run_dir)
+        kind = read_json(run_dir / CONFIG_FILE).get("kind", "color")
+        if kind not in ("color", *video_kinds):
+            raise errors.RunRecordError(f"{run_dir / CONFIG_FILE} records kind {kind!r}, which `colornn table` does not know.")
+        kinds["consistency" if kind in video_kinds else "color"].append(run_dir)
+    try:
+        return _tables(kinds, evaluations)
+    except KeyError as error:
+        raise errors.RunRecordError(f"A run's {METRICS_FILE} lacks {error}: it was recorded by another version, "
+                                    "or is not finished.") from error
+
+
+def _tables(kinds, evaluations):
     tables = []
     if kinds["color"]:
         tables.append(color_runs_table(kinds["color"]))

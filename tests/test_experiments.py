@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from colornn_keras import errors
 from colornn_keras import experiments
 
 
@@ -152,3 +153,27 @@ def test_the_held_out_table_shows_both_test_splits_at_the_temperature_chosen_on_
     # An evaluation JSON given to `colornn table` is a row too, decoded at the default T = 0.38.
     assert "| old_model | wide test (5) | 31.0% (28.0%) | 40.0% (24.0%) | 0.820 | 25.60 | 22.4 (36.1) | annealed mean, T = 0.38 |" \
         in experiments.runs_table([evaluation])
+
+
+def test_a_run_record_lacking_a_measure_or_of_an_unknown_kind_is_named_in_one_line(tmp_path):
+    run = _fake_color_run(tmp_path, "old")
+    metrics = json.loads((run / "metrics.json").read_text())
+    del metrics["test"]["gray_baseline_u_accuracy"]
+    experiments.write_json(run / "metrics.json", metrics)
+    with pytest.raises(errors.RunRecordError, match="lacks 'gray_baseline_u_accuracy'"):
+        experiments.runs_table([run])
+    other = _fake_color_run(tmp_path, "other")
+    experiments.write_json(other / "config.json", {"kind": "mystery"})
+    with pytest.raises(errors.RunRecordError, match="kind 'mystery'"):
+        experiments.runs_table([other])
+
+
+def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
+    run = tmp_path / "guided"
+    run.mkdir()
+    row = {"loss": None, "u_accuracy": 0.7, "v_accuracy": 0.8, "auc": 0.95, "warp_error": 0.0008, "cdc": 0.001}
+    experiments.write_json(run / "config.json", {"kind": "flow_guided"})
+    experiments.write_json(run / "metrics.json", {"test": {"overall": {
+        "guided_keyframe": row, "ground_truth": {"warp_error": 0.0008, "cdc": 0.001},
+        "gray_baseline": {"u_accuracy": 0.5, "v_accuracy": 0.3}}}})
+    assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in experiments.runs_table([run])
