@@ -61,9 +61,14 @@ def _check_run(run_dir):
     if not path.is_file():
         return  # The library says that this is not a run folder.
     recorded = experiments.read_json(path)
-    if isinstance(recorded, dict) and recorded.get("kind") == "consistency":
-        # A consistency run records its color model's size and bins beside its own settings.
-        experiments.check_settings(path, recorded, training.ConsistencyTrainingConfig,
+    video_settings = {"consistency": training.ConsistencyTrainingConfig}
+    if isinstance(recorded, dict) and recorded.get("kind") == "flow_guided":
+        from colornn_keras.training import configs
+
+        video_settings["flow_guided"] = configs.FlowGuidedTrainingConfig
+    if isinstance(recorded, dict) and recorded.get("kind") in video_settings:
+        # A video run records its color model's size and bins beside its own settings.
+        experiments.check_settings(path, recorded, video_settings[recorded["kind"]],
                                    ("kind", "image_size", "num_bins"))
         if recorded.get("color_run"):
             _check_run(recorded["color_run"])
@@ -178,6 +183,7 @@ def _add_flow_guided_training_arguments(parser):
     parser.add_argument("--split", type=float, nargs=3, default=defaults.PAPER_CLIP_SPLIT, metavar=("TRAIN", "VAL", "TEST"),
                         help="clips for train/val/test, split by clip as `train consistency` splits them")
     parser.add_argument("--max-frames", type=int, help="use at most this many frames of each clip")
+    parser.add_argument("--cache-dir", help="keep the color model's colours of each clip here, for later runs")
 
 
 def _train_flow_guided(arguments):
@@ -192,7 +198,8 @@ def _train_flow_guided(arguments):
         crop_size=arguments.crop_size, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
         filters=arguments.filters, split=_split_sizes(arguments.split), seed=arguments.seed,
         max_frames_per_clip=arguments.max_frames, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root)
-    run_dir = flow_guided.train_flow_guided_model(config, verbose=0 if arguments.quiet else 2)
+    run_dir = flow_guided.train_flow_guided_model(config, verbose=0 if arguments.quiet else 2,
+                                                  cache_dir=arguments.cache_dir)
     print(f"Run recorded in {run_dir}")
 
 
@@ -317,7 +324,18 @@ def _load_colorizer(arguments, frames=1):
         # Keyframes seed the paper's consistency model, which is built on its own color model.
         raise _usage_error("--keyframe uses the consistency model: the shipped one, or --consistency-run RUN; "
                            f"not {'--color-run' if arguments.color_run else '--model recurrent'}.")
-    if arguments.consistency_run:
+    guided = bool(keyframes) and getattr(arguments, "keyframe_propagation", "flow") == "guided"
+    flow_guided_run = getattr(arguments, "flow_guided_run", None)
+    if guided != bool(flow_guided_run):
+        raise _usage_error("--keyframe-propagation guided and --flow-guided-run RUN go together (with --keyframe).")
+    flow_guided_model = None
+    if guided:
+        from colornn_keras.training import flow_guided
+
+        _check_run(flow_guided_run)
+        color_model, flow_guided_model, _ = flow_guided.load_flow_guided_run(flow_guided_run)
+        consistency_model = None
+    elif arguments.consistency_run:
         color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
     elif arguments.color_run:
         color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
@@ -334,7 +352,8 @@ def _load_colorizer(arguments, frames=1):
         _announce_exports(engine, color_model, consistency_model)
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
                                scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
-                               engine=engine, keyframe_propagation=getattr(arguments, "keyframe_propagation", "flow"))
+                               engine=engine, keyframe_propagation=getattr(arguments, "keyframe_propagation", "flow"),
+                               flow_guided_model=flow_guided_model)
 
 
 def _announce_exports(engine, *models):
@@ -516,9 +535,13 @@ def build_parser():
                           help="videos: IMAGE is a colour picture of frame INDEX (counted from 0), any size; "
                                "repeatable. Its colours are carried through its shot, both ways (see "
                                "--keyframe-propagation); shots without a keyframe are coloured frame by frame")
-    colorize.add_argument("--keyframe-propagation", choices=("flow", "model"), default="flow",
-                          help="flow: along optical flow (default: better on every test clip measured); model: the "
-                               "consistency model (shipped, or --consistency-run) seeded with the keyframes' colours")
+    colorize.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"), default="flow",
+                          help="flow: along optical flow (default); model: the consistency model (shipped, or "
+                               "--consistency-run) seeded with the keyframes' colours; guided: along the flow through "
+                               "the flow-guided model of --flow-guided-run, which falls back on its color model where "
+                               "the flow fails")
+    colorize.add_argument("--flow-guided-run", metavar="RUN",
+                          help="a `colornn train flow-guided` run folder, for --keyframe-propagation guided")
     _add_colorize_arguments(colorize)
     colorize.add_argument("--engine", choices=defaults.ENGINES, default="auto",
                           help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "

@@ -68,10 +68,10 @@ def check_image_size(width, height, source):
                                 "downscale it first.")
 
 
-# How keyframes' colours reach the other frames of their shot: carried along optical flow, or by
-# the consistency model seeded with them (experiments/2026-11-30_keyframe_propagation_128: flow
-# was better on every test clip).
-KEYFRAME_PROPAGATIONS = ("flow", "model")
+# How keyframes' colours reach the other frames of their shot: carried along optical flow, by the
+# consistency model seeded with them (experiments/2026-11-30_keyframe_propagation_128: flow was
+# better on every test clip), or along the flow through a trained `FlowGuidedModel`.
+KEYFRAME_PROPAGATIONS = ("flow", "model", "guided")
 
 
 @dataclasses.dataclass
@@ -90,8 +90,11 @@ class Colorizer:
             (the Keras models), "onnxruntime", "openvino", or "auto" for the fastest installed;
             see `colornn_keras.engines`, which exports the models once and falls back to
             TensorFlow where an engine cannot run. The recurrent models run in TensorFlow.
-        keyframe_propagation: "flow" (keyframes' colours carried along optical flow, the default)
-            or "model" (the consistency model seeded with them), see `KEYFRAME_PROPAGATIONS`.
+        keyframe_propagation: "flow" (keyframes' colours carried along optical flow, the default),
+            "model" (the consistency model seeded with them) or "guided" (carried along the flow by
+            `flow_guided_model`, which falls back on the color model where the flow fails), see
+            `KEYFRAME_PROPAGATIONS`.
+        flow_guided_model: a trained `FlowGuidedModel`, for "guided".
     """
 
     color_model: object
@@ -101,6 +104,7 @@ class Colorizer:
     batch_size: int = 8
     engine: str = "tensorflow"
     keyframe_propagation: str = "flow"
+    flow_guided_model: object = None
 
     def __post_init__(self):
         if self.method not in colorspace.DECODING_METHODS:
@@ -247,6 +251,11 @@ class Colorizer:
                                       f"got {self.keyframe_propagation!r}.")
         if self.keyframe_propagation == "flow":
             return
+        if self.keyframe_propagation == "guided":
+            if self.flow_guided_model is None:
+                raise errors.ColorNNError("Guided keyframe propagation needs a trained flow-guided model "
+                                          "(flow_guided_model; on the command line --flow-guided-run RUN).")
+            return
         if self.consistency_model is None or isinstance(self.consistency_model, recurrent_models.RecurrentModels):
             kind = "no consistency model" if self.consistency_model is None else "a recurrent model"
             raise errors.ColorNNError(f"Keyframes need the consistency model, which is seeded with their colours; "
@@ -288,6 +297,11 @@ class Colorizer:
 
         if self.keyframe_propagation == "flow":
             predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method)
+            for prediction in predictions:
+                on_frame(prediction)
+        elif self.keyframe_propagation == "guided":
+            color_uv = list(self._predict_uv(iter(lumas)))
+            predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, seeds, cuts)
             for prediction in predictions:
                 on_frame(prediction)
         else:

@@ -347,6 +347,52 @@ def test_colorize_with_keyframes(weights_folder, tmp_path, capsys):
     assert video.probe(tmp_path / "by_model.mp4").frame_count == 6
 
 
+def _flow_guided_run(image_folder, tmp_path, gate_bias):
+    """A flow-guided run folder over a tiny trained color run, its model untrained with `gate_bias`."""
+    import dataclasses
+
+    from colornn_keras import experiments
+    from colornn_keras import training
+    from colornn_keras.models import checkpoints
+    from colornn_keras.models import flow_guided as flow_guided_models
+    from colornn_keras.training import configs
+    from colornn_keras.training import flow_guided
+
+    color_run = training.train_color_model(training.ColorTrainingConfig(
+        data=str(image_folder), image_size=32, batch_size=4, epochs=1, split=(6, 3, 3), num_samples=0,
+        precision="float32", runs_root=str(tmp_path / "experiments")), verbose=0)
+    run = tmp_path / "guided_run"
+    run.mkdir()
+    config = configs.FlowGuidedTrainingConfig(videos=str(tmp_path), color_run=str(color_run), filters=4)
+    experiments.write_json(run / "config.json", {"kind": "flow_guided", **dataclasses.asdict(config),
+                                                 "image_size": 32, "num_bins": 30})
+    checkpoints.save_trained_part(flow_guided_models.FlowGuidedModel(4, gate_bias=gate_bias),
+                                  run / flow_guided.FLOW_GUIDED_TRAINED_PART_FILE)
+    return run
+
+
+def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, image_folder, tmp_path, capsys):
+    import numpy as np
+
+    from colornn_keras.data import video
+
+    folder, _ = _frames(tmp_path / "frames")
+    run = _flow_guided_run(image_folder, tmp_path, gate_bias=30.0)  # Its gate shut: the flow baseline.
+    keyframe = ["--keyframe", f"0:{folder / '00000.png'}", "--quiet"]
+    assert cli.main(["colorize", str(folder), *keyframe, "--keyframe-propagation", "guided", "--flow-guided-run",
+                     str(run), "-o", str(tmp_path / "guided.mp4")]) == 0
+    assert cli.main(["colorize", str(folder), *keyframe, "-o", str(tmp_path / "flow.mp4")]) == 0
+    guided = np.stack(list(video.read_frames(tmp_path / "guided.mp4"))).astype(float)
+    flow = np.stack(list(video.read_frames(tmp_path / "flow.mp4"))).astype(float)
+    assert guided.shape == flow.shape == (6, 38, 52, 3)  # Odd sides padded to even ones by x264's 4:2:0.
+    assert np.abs(guided - flow).mean() < 1.0  # The same colours carried along the same flow.
+    capsys.readouterr()
+    assert cli.main(["colorize", str(folder), *keyframe, "--keyframe-propagation", "guided",
+                     "-o", str(tmp_path / "none.mp4")]) == 2
+    assert "--flow-guided-run" in capsys.readouterr().err
+    assert not (tmp_path / "none.mp4").exists()
+
+
 @pytest.mark.parametrize(
     "keyframe, label, message",
     [

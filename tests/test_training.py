@@ -406,7 +406,7 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
     clips_found = json.loads((run_dir / "data.json").read_text())["splits"]["val"]["clips"]
     from colornn_keras.data import clips
 
-    prepared = [flow_guided.prepare_clip(color_model, clips.load_clip(clip_folder / path, 32), recorded["decoding"])
+    prepared = [flow_guided.prepare_clip(color_model, clips.load_clip(clip_folder / path, 32), recorded.decoding)
                 for path in clips_found]
     kept = metrics["rounds"][metrics["kept_round"]]["val_auc"]
     assert flow_guided.validation_auc(model, prepared, keyframed=True) == pytest.approx(kept, abs=1e-6)

@@ -21,12 +21,14 @@ from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import evaluation
 from colornn_keras import experiments
+from colornn_keras import files
 from colornn_keras import metrics
 from colornn_keras import propagation
 from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.models import checkpoints
 from colornn_keras.models import flow_guided as flow_guided_models
+from colornn_keras.training import configs
 from colornn_keras.training.color import load_run_model
 
 FLOW_GUIDED_TRAINED_PART_FILE = "flow_guided_model.trained.h5"
@@ -47,6 +49,36 @@ def prepare_clip(color_model, frames, method):
     """{"luma", "true_uv", "color_uv"} of a clip's uint8 RGB frames at model size."""
     luma, true_uv = clips.split_yuv(frames)
     return {"luma": luma, "true_uv": true_uv, "color_uv": color_model_colours(color_model, luma, method)}
+
+
+def prepared_clips(color_model, paths, image_size, method, max_frames=None, cache_dir=None):
+    """(uint8 RGB frames, `prepare_clip` record) of each clip. With `cache_dir`, each clip's record is
+    kept there (an .npz named by the clip, the size, frames, decoding and color model's weights),
+    so that runs over the same clips and color model skip the color model's pass."""
+    import hashlib
+
+    loaded = []
+    for path in paths:
+        frames = clips.load_clip(path, image_size, 1, max_frames)
+        cached = None
+        if cache_dir is not None:
+            digest = hashlib.sha256()
+            for part in (str(pathlib.Path(path).resolve()), image_size, max_frames, method, frames.tobytes()):
+                digest.update(str(part).encode() if not isinstance(part, bytes) else part)
+            for weight in color_model.weights:
+                digest.update(np.asarray(weight.numpy()).tobytes())
+            cached = pathlib.Path(cache_dir) / f"{pathlib.Path(path).stem}_{digest.hexdigest()[:16]}.npz"
+            if cached.is_file():
+                with np.load(cached) as record:
+                    loaded.append((frames, {name: record[name] for name in record.files}))
+                continue
+        prepared = prepare_clip(color_model, frames, method)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with files.atomic_write(cached) as temporary, open(temporary, "wb") as file:
+                np.savez(file, **prepared)
+        loaded.append((frames, prepared))
+    return loaded
 
 
 def rollout_examples(model, clip, start, length, stride, sample_every):
@@ -151,8 +183,9 @@ def video_tables(model, colours, frames_by_part, names_by_part, num_bins, scene_
             for part in frames_by_part}
 
 
-def train_flow_guided_model(config, verbose="auto"):
-    """Trains a `FlowGuidedModel` over a recorded color run's model; returns the run folder."""
+def train_flow_guided_model(config, verbose="auto", cache_dir=None):
+    """Trains a `FlowGuidedModel` over a recorded color run's model; returns the run folder.
+    `cache_dir`: where to keep the color model's colours of each clip between runs (`prepared_clips`)."""
     started = time.monotonic()
     found = clips.find_clips(config.videos)
     split = images.split_files(found, config.split, config.seed)
@@ -171,10 +204,11 @@ def train_flow_guided_model(config, verbose="auto"):
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
                    for part, files in split.items()},
     })
-    frames = {part: [clips.load_clip(path, color_config.image_size, 1, config.max_frames_per_clip) for path in files]
+    loaded = {part: prepared_clips(color_model, files, color_config.image_size, config.decoding,
+                                   config.max_frames_per_clip, cache_dir)
               for part, files in split.items() if files}
-    prepared = {part: [prepare_clip(color_model, clip, config.decoding) for clip in part_frames]
-                for part, part_frames in frames.items()}
+    frames = {part: [clip_frames for clip_frames, _ in clips_loaded] for part, clips_loaded in loaded.items()}
+    prepared = {part: [record for _, record in clips_loaded] for part, clips_loaded in loaded.items()}
 
     keras.utils.set_random_seed(config.seed)
     model = flow_guided_models.FlowGuidedModel(config.filters)
@@ -220,15 +254,27 @@ def train_flow_guided_model(config, verbose="auto"):
     return run_dir
 
 
+def read_flow_guided_run(run_dir):
+    """The `FlowGuidedTrainingConfig` recorded in a flow-guided run folder."""
+    run_dir = pathlib.Path(run_dir)
+    path = run_dir / experiments.CONFIG_FILE
+    if not path.is_file():
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
+    recorded = experiments.read_json(path)
+    if not isinstance(recorded, dict) or recorded.get("kind") != "flow_guided":
+        raise errors.RunRecordError(f"{run_dir} is not a flow-guided run.")
+    not_settings = ("kind", "image_size", "num_bins")
+    experiments.check_settings(path, recorded, configs.FlowGuidedTrainingConfig, not_settings)
+    return configs.FlowGuidedTrainingConfig(**{key: value for key, value in recorded.items() if key not in not_settings})
+
+
 def load_flow_guided_run(run_dir):
     """(color model, flow-guided model, config) of a finished flow-guided run."""
-    run_dir = pathlib.Path(run_dir)
-    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    if recorded.get("kind") != "flow_guided":
-        raise errors.RunRecordError(f"{run_dir} is not a flow-guided run (its config.json says {recorded.get('kind')!r}).")
-    color_model, _ = load_run_model(recorded["color_run"])
-    model = flow_guided_models.FlowGuidedModel(recorded.get("filters", 32))
-    checkpoints.load_trained_part(model, run_dir / FLOW_GUIDED_TRAINED_PART_FILE)
-    return color_model, model, recorded
-
-
+    config = read_flow_guided_run(run_dir)
+    weights = pathlib.Path(run_dir) / FLOW_GUIDED_TRAINED_PART_FILE
+    if not weights.is_file():
+        raise errors.RunRecordError(f"Run {run_dir} has no trained weights ({FLOW_GUIDED_TRAINED_PART_FILE}); has it finished?")
+    color_model, _ = load_run_model(config.color_run)
+    model = flow_guided_models.FlowGuidedModel(config.filters)
+    checkpoints.load_trained_part(model, weights)
+    return color_model, model, config
