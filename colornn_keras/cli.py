@@ -319,17 +319,22 @@ def _load_colorizer(arguments, frames=1):
         if run_dir:
             _check_run(run_dir)
     keyframes = getattr(arguments, "keyframe", None)
-    by_model = bool(keyframes) and getattr(arguments, "keyframe_propagation", "flow") == "model"
+    flow_guided_run = getattr(arguments, "flow_guided_run", None)
+    propagation = getattr(arguments, "keyframe_propagation", None) or ("guided" if flow_guided_run else "flow")
+    by_model = bool(keyframes) and propagation == "model"
     if by_model and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
         # Keyframes seed the paper's consistency model, which is built on its own color model.
         raise _usage_error("--keyframe uses the consistency model: the shipped one, or --consistency-run RUN; "
                            f"not {'--color-run' if arguments.color_run else '--model recurrent'}.")
-    guided = bool(keyframes) and getattr(arguments, "keyframe_propagation", "flow") == "guided"
-    flow_guided_run = getattr(arguments, "flow_guided_run", None)
-    if guided != bool(flow_guided_run):
-        raise _usage_error("--keyframe-propagation guided and --flow-guided-run RUN go together (with --keyframe).")
+    if (propagation == "guided") != bool(flow_guided_run):
+        raise _usage_error("--flow-guided-run RUN carries keyframes itself: --keyframe-propagation guided needs it, "
+                           "and it does not combine with flow or model.")
+    if flow_guided_run and (arguments.consistency or arguments.consistency_run or arguments.color_run
+                            or arguments.model != "color"):
+        raise _usage_error("--flow-guided-run RUN brings its own color model: it does not combine with "
+                           "--consistency, --consistency-run, --color-run or --model.")
     flow_guided_model = None
-    if guided:
+    if flow_guided_run:
         from colornn_keras.training import flow_guided
 
         _check_run(flow_guided_run)
@@ -352,8 +357,7 @@ def _load_colorizer(arguments, frames=1):
         _announce_exports(engine, color_model, consistency_model)
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
                                scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
-                               engine=engine, keyframe_propagation=getattr(arguments, "keyframe_propagation", "flow"),
-                               flow_guided_model=flow_guided_model)
+                               engine=engine, keyframe_propagation=propagation, flow_guided_model=flow_guided_model)
 
 
 def _announce_exports(engine, *models):
@@ -535,13 +539,15 @@ def build_parser():
                           help="videos: IMAGE is a colour picture of frame INDEX (counted from 0), any size; "
                                "repeatable. Its colours are carried through its shot, both ways (see "
                                "--keyframe-propagation); shots without a keyframe are coloured frame by frame")
-    colorize.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"), default="flow",
-                          help="flow: along optical flow (default); model: the consistency model (shipped, or "
+    colorize.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"),
+                          help="flow: along optical flow (the default); model: the consistency model (shipped, or "
                                "--consistency-run) seeded with the keyframes' colours; guided: along the flow through "
-                               "the flow-guided model of --flow-guided-run, which falls back on its color model where "
-                               "the flow fails")
+                               "the flow-guided model of --flow-guided-run (its default), which falls back on its "
+                               "color model where the flow fails")
     colorize.add_argument("--flow-guided-run", metavar="RUN",
-                          help="a `colornn train flow-guided` run folder, for --keyframe-propagation guided")
+                          help="videos: colour with the models of this `colornn train flow-guided` run: keyframes "
+                               "carried by it, and shots without one automatically (the color model's first frame, "
+                               "then each frame guided from the one before)")
     _add_colorize_arguments(colorize)
     colorize.add_argument("--engine", choices=defaults.ENGINES, default="auto",
                           help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "

@@ -15,6 +15,7 @@ never written.
 import collections
 import concurrent.futures
 import dataclasses
+import itertools
 import os
 import pathlib
 import queue
@@ -94,7 +95,9 @@ class Colorizer:
             "model" (the consistency model seeded with them) or "guided" (carried along the flow by
             `flow_guided_model`, which falls back on the color model where the flow fails), see
             `KEYFRAME_PROPAGATIONS`.
-        flow_guided_model: a trained `FlowGuidedModel`, for "guided".
+        flow_guided_model: a trained `FlowGuidedModel`: keyframes are carried by it ("guided"),
+            and videos without a consistency model are coloured automatically by it: each shot's
+            first frame by the color model, each later one guided from the one before.
     """
 
     color_model: object
@@ -146,7 +149,7 @@ class Colorizer:
         its full-resolution Y (H, W, 1) in [0, 1]: free-running through the consistency model
         when `sequence` and there is one (scene cuts reset it to the color model), else frame by
         frame in batches. Only a batch's items are held."""
-        free_running = sequence and self.consistency_model is not None
+        free_running = sequence and (self.consistency_model is not None or self.flow_guided_model is not None)
         detector = video.SceneCutDetector(self.scene_cut_threshold)
         held, cuts = collections.deque(), []
 
@@ -175,6 +178,10 @@ class Colorizer:
                 yield from self._predict_batch(batch)
             return
 
+        if self.flow_guided_model is not None and self.consistency_model is None:
+            yield from self._predict_guided(model_lumas, cuts)
+            return
+
         def cut_stream():
             while True:
                 yield cuts[-1] if cuts else False
@@ -190,6 +197,28 @@ class Colorizer:
         for prediction in predictions:
             _check_finite(prediction)
             yield prediction["uv"]
+
+    def _predict_guided(self, model_lumas, cuts):
+        """The automatic flow-guided mode: the color model in batches, each frame then guided
+        from the previous one's colours (`propagation.guided_step`); a cut starts afresh."""
+        previous_luma = previous_uv = None
+        index = 0
+        batch = []
+        for model_luma in itertools.chain(model_lumas, [None]):
+            if model_luma is not None:
+                batch.append(model_luma)
+                if len(batch) < self.batch_size:
+                    continue
+            for luma, color_uv in zip(batch, self._predict_batch(batch) if batch else []):
+                if previous_uv is None or cuts[index]:
+                    uv = color_uv
+                else:
+                    uv = propagation.guided_step(self.flow_guided_model, [luma], [previous_luma], [previous_uv],
+                                                 [color_uv])[0]
+                _check_finite(uv)
+                yield uv
+                previous_luma, previous_uv, index = luma, uv, index + 1
+            batch = []
 
     def _predict_batch(self, model_lumas):
         outputs = self._color_predictor.predict_on_batch(np.stack(model_lumas))

@@ -391,6 +391,14 @@ def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, ima
                      "-o", str(tmp_path / "none.mp4")]) == 2
     assert "--flow-guided-run" in capsys.readouterr().err
     assert not (tmp_path / "none.mp4").exists()
+    # Without keyframes the run's model colours the clip automatically (its gate shut here: frame
+    # 0's colours carried along the flow); it brings its own color model, so --consistency is refused.
+    assert cli.main(["colorize", str(folder), "--flow-guided-run", str(run), "-o", str(tmp_path / "auto.mp4"),
+                     "--quiet"]) == 0
+    assert video.probe(tmp_path / "auto.mp4").frame_count == 6
+    assert cli.main(["colorize", str(folder), "--flow-guided-run", str(run), "--consistency", "-o",
+                     str(tmp_path / "both.mp4"), "--quiet"]) == 2
+    assert "brings its own color model" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -277,10 +277,20 @@ def _video_modes(colorizer, recurrent_colorizer, frames):
         "recurrent": (recurrent_colorizer, None),
         "keyframe": (dataclasses.replace(colorizer, keyframe_propagation="model"), {4: frames[4]}),
         "keyframe_flow": (inference.Colorizer(colorizer.color_model), {4: frames[4]}),
+        "guided": (_guided_colorizer(colorizer, gate_bias=0.0), None),
+        "keyframe_guided": (_guided_colorizer(colorizer, gate_bias=0.0), {4: frames[4]}),
     }
 
 
-@pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe", "keyframe_flow"])
+def _guided_colorizer(colorizer, gate_bias):
+    from colornn_keras.models import flow_guided
+
+    return inference.Colorizer(colorizer.color_model, batch_size=4, keyframe_propagation="guided",
+                               flow_guided_model=flow_guided.FlowGuidedModel(filters=4, gate_bias=gate_bias))
+
+
+@pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe", "keyframe_flow", "guided",
+                                  "keyframe_guided"])
 def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_colorizer, tmp_path, mode):
     frames = _colourful_clip()
     mode_colorizer, keyframes = _video_modes(colorizer, recurrent_colorizer, frames)[mode]
@@ -317,6 +327,22 @@ def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_col
         assert output_error.max() < codec_error.max() + 8.0 / 255
     if mode == "keyframe":
         assert np.abs(_uv(written[4]) - _uv(frames[4])).mean() < 0.3 * np.abs(_uv(frames[4])).mean()
+
+
+def test_the_automatic_guided_mode_is_per_frame_with_its_gate_open_and_carries_frame_0_with_it_shut(colorizer):
+    frames = _colourful_clip(count=7)
+    per_frame = [uv for _, uv in inference.Colorizer(colorizer.color_model, batch_size=4).predict_chroma_sequence(frames)]
+    opened = [uv for _, uv in _guided_colorizer(colorizer, -30.0).predict_chroma_sequence(frames)]
+    for expected, uv in zip(per_frame, opened):  # Batches of 4 across the 7 frames: none lost or repeated.
+        np.testing.assert_allclose(uv, expected, atol=1e-5)
+    shut = [uv for _, uv in _guided_colorizer(colorizer, 30.0).predict_chroma_sequence(frames)]
+    np.testing.assert_allclose(shut[0], per_frame[0], atol=1e-5)
+    from colornn_keras import propagation
+
+    lumas = [colorizer._model_luma(_luma(frame)[..., None]) for frame in frames]
+    carried = propagation.flow_keyframe(lumas, {0: per_frame[0]})
+    for expected, uv in zip(carried, shut):
+        np.testing.assert_allclose(uv, expected["uv"], atol=1e-5)
 
 
 def _read_back(path):
