@@ -291,6 +291,14 @@ def _evaluate_consistency(arguments):
     _evaluate_and_print(arguments, evaluate)
 
 
+def _evaluate_flow_guided(arguments):
+    from colornn_keras.training import flow_guided
+
+    _check_run(arguments.run)
+    _evaluate_and_print(arguments, lambda: flow_guided.evaluate_flow_guided_run(arguments.run, arguments.videos,
+                                                                               tuple(arguments.parts)))
+
+
 def _evaluate_and_print(arguments, evaluate):
     import json
 
@@ -620,6 +628,16 @@ def build_parser():
     evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
     evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_consistency.set_defaults(handler=_evaluate_consistency)
+    evaluate_guided = evaluate_models.add_parser(
+        "flow-guided", help="video table of a flow-guided run: per-frame, flow from the first frame, and the "
+                            "model from the first frame's true colours and automatically")
+    evaluate_guided.add_argument("--run", required=True, help="the flow-guided run folder")
+    evaluate_guided.add_argument("--videos", help="folder of clips (default: the run's own val/test clips)")
+    evaluate_guided.add_argument("--parts", nargs="+", choices=("val", "test"), default=["val", "test"],
+                                 help="which of the run's own clip splits to score")
+    evaluate_guided.add_argument("--output", help="also write the results to this JSON file")
+    evaluate_guided.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
+    evaluate_guided.set_defaults(handler=_evaluate_flow_guided)
     return parser
 
 

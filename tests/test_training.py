@@ -410,3 +410,6 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
                 for path in clips_found]
     kept = metrics["rounds"][metrics["kept_round"]]["val_auc"]
     assert flow_guided.validation_auc(model, prepared, keyframed=True) == pytest.approx(kept, abs=1e-6)
+    recomputed = flow_guided.evaluate_flow_guided_run(run_dir, parts=("test",))
+    for mode in ("guided_keyframe", "guided_automatic", "flow_keyframe"):
+        assert recomputed["test"]["overall"][mode]["auc"] == pytest.approx(metrics["test"]["overall"][mode]["auc"])

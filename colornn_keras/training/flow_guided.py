@@ -278,3 +278,21 @@ def load_flow_guided_run(run_dir):
     model = flow_guided_models.FlowGuidedModel(config.filters)
     checkpoints.load_trained_part(model, weights)
     return color_model, model, config
+
+
+def evaluate_flow_guided_run(run_dir, videos=None, parts=("val", "test")):
+    """Recomputes a flow-guided run's video tables on its recorded `parts` clips, or on every clip
+    under `videos` (as part "all")."""
+    color_model, model, config = load_flow_guided_run(run_dir)
+    if videos is None:
+        recorded = experiments.read_json(pathlib.Path(run_dir) / experiments.DATA_FILE)["splits"]
+        split = {part: experiments.resolved_paths(recorded[part]["clips"], config.videos)
+                 for part in parts if recorded.get(part, {}).get("clips")}
+    else:
+        split = {"all": clips.find_clips(videos)}
+    image_size = color_model.input_shape[1]
+    frames = {part: [clips.load_clip(path, image_size, 1, config.max_frames_per_clip) for path in paths]
+              for part, paths in split.items()}
+    names = {part: [pathlib.Path(path).parent.name for path in paths] for part, paths in split.items()}
+    return video_tables(model, ColorModelColours(color_model, config.decoding), frames, names,
+                        color_model.get_layer("u").output.shape[-1], config.scene_cut_threshold)
