@@ -397,6 +397,7 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
     assert [record["round"] for record in metrics["rounds"]] == [0, 1, 2]
     assert metrics["rounds"][2]["examples"] > metrics["rounds"][1]["examples"] > 0  # Aggregated.
     assert metrics["kept_round"] == max(metrics["rounds"], key=lambda record: record["val_auc"])["round"]
+    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0, 1]  # One per epoch.
     for part in ("val", "test"):
         overall = metrics[part]["overall"]
         for mode in ("per_frame", "flow_keyframe", "guided_keyframe", "guided_automatic"):

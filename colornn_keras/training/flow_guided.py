@@ -29,6 +29,7 @@ from colornn_keras.data import images
 from colornn_keras.models import checkpoints
 from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.training import configs
+from colornn_keras.training.callbacks import HistoryRecorder
 from colornn_keras.training.color import load_run_model
 
 FLOW_GUIDED_TRAINED_PART_FILE = "flow_guided_model.trained.h5"
@@ -217,7 +218,6 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
     rounds = [{"round": 0, "examples": 0, "val_auc": validation_auc(model, prepared["val"], keyframed)}]
     best = (rounds[0]["val_auc"], model.get_weights())
     gathered_inputs, gathered_targets = None, None
-    history_logger = keras.callbacks.CSVLogger(str(run_dir / experiments.HISTORY_FILE), append=True)
     for round_index in range(1, config.rounds + 1):
         for clip in prepared["train"]:
             inputs, targets = rollout_examples(model, clip, config.start, config.rollout_length,
@@ -229,7 +229,11 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
                 gathered_targets = np.concatenate([gathered_targets, targets])
         dataset = examples_dataset(gathered_inputs, gathered_targets, config.crop_size, config.batch_size,
                                    config.seed + round_index)
-        model.fit(dataset, epochs=config.epochs_per_round, callbacks=[history_logger], verbose=verbose, shuffle=False)
+        # Epochs numbered on across rounds, so that history.csv has one row per epoch of the run.
+        first_epoch = (round_index - 1) * config.epochs_per_round
+        model.fit(dataset, initial_epoch=first_epoch, epochs=first_epoch + config.epochs_per_round,
+                  callbacks=[HistoryRecorder(run_dir / experiments.HISTORY_FILE, first_epoch)], verbose=verbose,
+                  shuffle=False)
         score = validation_auc(model, prepared["val"], keyframed)
         rounds.append({"round": round_index, "examples": len(gathered_targets), "val_auc": score})
         experiments.write_json(run_dir / ROUNDS_FILE, rounds)
