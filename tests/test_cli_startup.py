@@ -27,6 +27,7 @@ DEFINED_IN = {
     "SCHEDULES": "colornn_keras.training.configs",
     "OPTIMIZERS": "colornn_keras.training.configs",
     "CONSISTENCY_MODELS": "colornn_keras.training.configs",
+    "GUIDED_STARTS": "colornn_keras.training.configs",
 }
 
 
@@ -59,6 +60,14 @@ def test_the_command_line_s_run_settings_default_to_the_library_s(monkeypatch):
     library = (training.ColorTrainingConfig(data="photos"), training.ConsistencyTrainingConfig(videos="clips", color_run="run"))
     for parsed, default in zip((given["color"], given["video"]), library):
         assert dataclasses.asdict(parsed) == dataclasses.asdict(default)
+
+    from colornn_keras.training import configs
+    from colornn_keras.training import flow_guided
+
+    monkeypatch.setattr(flow_guided, "train_flow_guided_model", lambda config, **_: given.setdefault("guided", config))
+    cli.main(["train", "flow-guided", "--videos", "clips", "--color-run", "run"])
+    assert dataclasses.asdict(given["guided"]) == dataclasses.asdict(
+        configs.FlowGuidedTrainingConfig(videos="clips", color_run="run"))
 
 
 def test_help_argument_errors_and_presets_do_not_import_tensorflow():
