@@ -341,7 +341,18 @@ def _load_colorizer(arguments, frames=1):
                             or arguments.model != "color"):
         raise _usage_error("--flow-guided-run RUN brings its own color model: it does not combine with "
                            "--consistency, --consistency-run, --color-run or --model.")
+    smoothing = getattr(arguments, "smooth_along_flow", None)
+    if smoothing is not None and (flow_guided_run or keyframes or arguments.consistency or arguments.consistency_run
+                                  or arguments.model != "color"):
+        raise _usage_error("--smooth-along-flow colours shots without keyframes from the color model; it does not "
+                           "combine with --flow-guided-run, --keyframe, --consistency, --consistency-run or --model.")
+    if smoothing is not None and not 0.0 < smoothing < 1.0:
+        raise _usage_error(f"--smooth-along-flow takes a weight between 0 and 1 (exclusive), got {smoothing}.")
     flow_guided_model = None
+    if smoothing is not None:
+        from colornn_keras.models import flow_guided as flow_guided_models
+
+        flow_guided_model = flow_guided_models.fixed_gate_model(smoothing)
     if flow_guided_run:
         from colornn_keras.training import flow_guided
 
@@ -552,6 +563,11 @@ def build_parser():
                                "--consistency-run) seeded with the keyframes' colours; guided: along the flow through "
                                "the flow-guided model of --flow-guided-run (its default), which falls back on its "
                                "color model where the flow fails")
+    colorize.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
+                          help="videos: each frame's colours = WEIGHT x the previous frame's, carried along optical "
+                               "flow, + (1 - WEIGHT) x the color model's own: steadier colour (0.9 chosen on "
+                               "validation clips: CDC 18%% lower, AuC 0.888 vs 0.885, V 0.3 points lower on the test "
+                               "clips). Off by default")
     colorize.add_argument("--flow-guided-run", metavar="RUN",
                           help="videos: colour with the models of this `colornn train flow-guided` run: keyframes "
                                "carried by it, and shots without one automatically (the color model's first frame, "

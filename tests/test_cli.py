@@ -401,6 +401,22 @@ def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, ima
     assert "brings its own color model" in capsys.readouterr().err
 
 
+def test_colorize_smoothing_along_flow(weights_folder, tmp_path, capsys):
+    from colornn_keras.data import video
+
+    folder, _ = _frames(tmp_path / "frames")
+    assert cli.main(["colorize", str(folder), "--smooth-along-flow", "0.9", "-o", str(tmp_path / "smooth.mp4"),
+                     "--quiet"]) == 0
+    assert video.probe(tmp_path / "smooth.mp4").frame_count == 6
+    for extra, message in ((["--smooth-along-flow", "1.5"], "between 0 and 1"),
+                           (["--smooth-along-flow", "0.9", "--keyframe", f"0:{folder / '00000.png'}"],
+                            "does not combine")):
+        capsys.readouterr()
+        assert cli.main(["colorize", str(folder), *extra, "-o", str(tmp_path / "bad.mp4"), "--quiet"]) == 2
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / "bad.mp4").exists()
+
+
 @pytest.mark.parametrize(
     "keyframe, label, message",
     [

@@ -79,3 +79,14 @@ class FlowGuidedModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def fixed_gate_model(gate):
+    """A `FlowGuidedModel` whose gate is `gate` everywhere (its gate's kernel is zero): each frame's
+    colours are `gate` times the previous output warped along the flow plus `1 - gate` times the
+    color model's, an exponential moving average along the motion. Untrained, nothing to load."""
+    import math
+
+    if not 0.0 < gate < 1.0:
+        raise ValueError(f"gate must be between 0 and 1 (exclusive), got {gate!r}.")
+    return FlowGuidedModel(filters=1, gate_bias=math.log(gate / (1.0 - gate)), name="fixed_gate_model")

@@ -44,3 +44,14 @@ def test_config_round_trip_and_keras_file(tmp_path):
     assert type(loaded) is flow_guided.FlowGuidedModel
     inputs = _inputs(3)
     np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
+
+
+def test_a_fixed_gate_model_mixes_by_exactly_that_gate():
+    inputs = _inputs(5)
+    model = flow_guided.fixed_gate_model(0.9)
+    expected = 0.9 * inputs["warped_uv"] + 0.1 * inputs["color_uv"]
+    np.testing.assert_allclose(np.asarray(model(inputs)), expected, atol=1e-6)
+    import pytest
+
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        flow_guided.fixed_gate_model(1.0)
