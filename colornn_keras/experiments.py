@@ -215,9 +215,18 @@ def relative_paths(paths, root):
 
 
 def resolved_paths(recorded, root):
-    """Recorded data paths made usable again: relative ones joined to `root`; absolute ones (the
-    records of runs made before paths were relative) as they are."""
-    return [str(pathlib.Path(root) / path) for path in recorded]
+    """Recorded data paths made usable again: relative ones joined to `root`; absolute ones, and
+    relative ones that already start with `root` and are found only as they are (the records of
+    runs made before paths were relative to the data: absolute, or relative to where the run was
+    started), as they are."""
+    resolved = []
+    for path in recorded:
+        joined = pathlib.Path(root) / path
+        as_recorded = pathlib.Path(path)
+        old_style = (not as_recorded.is_absolute() and as_recorded.parts[:len(pathlib.Path(root).parts)]
+                     == pathlib.Path(root).parts and as_recorded.exists() and not joined.exists())
+        resolved.append(str(as_recorded if old_style else joined))
+    return resolved
 
 
 def _cpu_model_name():

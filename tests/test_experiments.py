@@ -107,6 +107,16 @@ def test_data_paths_are_recorded_relative_to_the_data_folder_and_old_absolute_on
     assert experiments.resolved_paths([inside], tmp_path / "moved") == [inside]  # An old record: absolute.
 
 
+def test_old_records_relative_to_where_the_run_started_still_resolve(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "set").mkdir(parents=True)
+    (tmp_path / "data" / "set" / "a.jpg").write_bytes(b"")
+    # Recorded as `data/set/a.jpg` (relative to the working folder) by runs before paths were
+    # relative to the data folder: not `data/data/set/a.jpg`.
+    assert experiments.resolved_paths(["data/set/a.jpg"], "data") == [str(pathlib.Path("data/set/a.jpg"))]
+    assert experiments.resolved_paths(["set/a.jpg"], "data") == [str(pathlib.Path("data/set/a.jpg"))]
+
+
 def test_curves_are_plotted(tmp_path):
     rows = [{"epoch": e, "loss": 3 - e, "val_loss": 3.1 - e, "u_accuracy": 0.1 * e, "val_u_accuracy": 0.1} for e in range(3)]
     experiments.plot_curves(rows, tmp_path / "curves.png", best_epoch=1)
