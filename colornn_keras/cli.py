@@ -61,11 +61,8 @@ def _check_run(run_dir):
     if not path.is_file():
         return  # The library says that this is not a run folder.
     recorded = experiments.read_json(path)
-    video_settings = {"consistency": training.ConsistencyTrainingConfig}
-    if isinstance(recorded, dict) and recorded.get("kind") == "flow_guided":
-        from colornn_keras.training import configs
-
-        video_settings["flow_guided"] = configs.FlowGuidedTrainingConfig
+    video_settings = {"consistency": training.ConsistencyTrainingConfig,
+                      "flow_guided": training.FlowGuidedTrainingConfig}
     if isinstance(recorded, dict) and recorded.get("kind") in video_settings:
         # A video run records its color model's size and bins beside its own settings.
         experiments.check_settings(path, recorded, video_settings[recorded["kind"]],
@@ -187,11 +184,11 @@ def _add_flow_guided_training_arguments(parser):
 
 
 def _train_flow_guided(arguments):
-    from colornn_keras.training import configs
+    from colornn_keras import training
     from colornn_keras.training import flow_guided
 
     _check_run(arguments.color_run)
-    config = configs.FlowGuidedTrainingConfig(
+    config = training.FlowGuidedTrainingConfig(
         videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, start=arguments.start,
         rounds=arguments.rounds, epochs_per_round=arguments.epochs_per_round,
         rollout_length=arguments.rollout_length, rollout_stride=arguments.rollout_stride,
@@ -323,11 +320,11 @@ def _load_colorizer(arguments, frames=1):
     from colornn_keras import training
 
     dtype = precision.resolve_dtype_policy(arguments.precision)
-    for run_dir in (arguments.consistency_run, arguments.color_run):
+    flow_guided_run = getattr(arguments, "flow_guided_run", None)
+    for run_dir in (arguments.consistency_run, arguments.color_run, flow_guided_run):
         if run_dir:
             _check_run(run_dir)
     keyframes = getattr(arguments, "keyframe", None)
-    flow_guided_run = getattr(arguments, "flow_guided_run", None)
     propagation = getattr(arguments, "keyframe_propagation", None) or ("guided" if flow_guided_run else "flow")
     by_model = bool(keyframes) and propagation == "model"
     if by_model and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
@@ -356,7 +353,6 @@ def _load_colorizer(arguments, frames=1):
     if flow_guided_run:
         from colornn_keras.training import flow_guided
 
-        _check_run(flow_guided_run)
         color_model, flow_guided_model, _ = flow_guided.load_flow_guided_run(flow_guided_run)
         consistency_model = None
     elif arguments.consistency_run:

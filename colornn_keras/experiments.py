@@ -219,13 +219,12 @@ def resolved_paths(recorded, root):
     relative ones that already start with `root` and are found only as they are (the records of
     runs made before paths were relative to the data: absolute, or relative to where the run was
     started), as they are."""
+    root = pathlib.Path(root)
     resolved = []
-    for path in recorded:
-        joined = pathlib.Path(root) / path
-        as_recorded = pathlib.Path(path)
-        old_style = (not as_recorded.is_absolute() and as_recorded.parts[:len(pathlib.Path(root).parts)]
-                     == pathlib.Path(root).parts and as_recorded.exists() and not joined.exists())
-        resolved.append(str(as_recorded if old_style else joined))
+    for path in map(pathlib.Path, recorded):
+        old_style = (not path.is_absolute() and path.parts[:len(root.parts)] == root.parts and path.exists()
+                     and not (root / path).exists())
+        resolved.append(str(path if old_style else root / path))
     return resolved
 
 

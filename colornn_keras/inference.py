@@ -15,7 +15,6 @@ never written.
 import collections
 import concurrent.futures
 import dataclasses
-import itertools
 import os
 import pathlib
 import queue
@@ -199,26 +198,26 @@ class Colorizer:
             yield prediction["uv"]
 
     def _predict_guided(self, model_lumas, cuts):
-        """The automatic flow-guided mode: the color model in batches, each frame then guided
-        from the previous one's colours (`propagation.guided_step`); a cut starts afresh."""
+        """The automatic flow-guided mode: the color model frame by frame in batches, each frame
+        then guided from the previous one's colours (`propagation.guided_step`); a cut starts afresh."""
+        held = collections.deque()
+
+        def holding():
+            for model_luma in model_lumas:
+                held.append(model_luma)
+                yield model_luma
+
         previous_luma = previous_uv = None
-        index = 0
-        batch = []
-        for model_luma in itertools.chain(model_lumas, [None]):
-            if model_luma is not None:
-                batch.append(model_luma)
-                if len(batch) < self.batch_size:
-                    continue
-            for luma, color_uv in zip(batch, self._predict_batch(batch) if batch else []):
-                if previous_uv is None or cuts[index]:
-                    uv = color_uv
-                else:
-                    uv = propagation.guided_step(self.flow_guided_model, [luma], [previous_luma], [previous_uv],
-                                                 [color_uv])[0]
-                _check_finite(uv)
-                yield uv
-                previous_luma, previous_uv, index = luma, uv, index + 1
-            batch = []
+        for index, color_uv in enumerate(self._predict_uv(holding())):
+            luma = held.popleft()
+            if previous_uv is None or cuts[index]:
+                uv = color_uv
+            else:
+                uv = propagation.guided_step(self.flow_guided_model, [luma], [previous_luma], [previous_uv],
+                                             [color_uv])[0]
+            _check_finite(uv)
+            yield uv
+            previous_luma, previous_uv = luma, uv
 
     def _predict_batch(self, model_lumas):
         outputs = self._color_predictor.predict_on_batch(np.stack(model_lumas))

@@ -35,6 +35,14 @@ def _check_keyframes(keyframes, count):
             raise errors.InputError(f"Keyframe {index} is outside the clip's {count} frames (0 to {count - 1}).")
 
 
+def _runs_from_keyframes(start, end, seeds):
+    """How a shot (frames start..end-1) is reached from its sorted keyframes `seeds`: [(keyframe,
+    the frames it colours in the order they are reached)], forwards from each keyframe to the next
+    one (or the shot's end), then backwards from the first keyframe to the shot's start."""
+    runs = [(seed, list(range(seed + 1, stop))) for seed, stop in zip(seeds, seeds[1:] + [end])]
+    return runs + [(seeds[0], list(range(seeds[0] - 1, start - 1, -1)))]
+
+
 def _run(consistency_model, luma_frames, seed_uv, method):
     """Free-running predictions from the frame before `luma_frames`, whose colours are `seed_uv`."""
     previous_uv = np.asarray(seed_uv, np.float32)
@@ -93,14 +101,10 @@ def propagate(color_model, consistency_model, luma_frames, keyframes, cuts=None,
                             else {"uv": np.asarray(keyframes[seed], np.float32)} for seed in seeds)
         for seed, output in zip(seeds, kept(outputs_of_seeds)):
             outputs[seed] = output
-        # Forward from each keyframe to the next one (or the shot's end).
-        for seed, stop in zip(seeds, seeds[1:] + [end]):
-            outputs[seed + 1 : stop] = list(kept(_run(consistency_model, luma_frames[seed + 1 : stop],
-                                                      keyframes[seed], method)))
-        # Backwards from the first keyframe to the shot's start.
-        first = seeds[0]
-        backwards = list(kept(_run(consistency_model, luma_frames[start:first][::-1], keyframes[first], method)))
-        outputs[start:first] = backwards[::-1]
+        for seed, reached in _runs_from_keyframes(start, end, seeds):
+            run = _run(consistency_model, [luma_frames[index] for index in reached], keyframes[seed], method)
+            for index, output in zip(reached, kept(run)):
+                outputs[index] = output
     return outputs
 
 
@@ -146,14 +150,14 @@ def flow_keyframe(luma_frames, keyframes):
     """
     luma_frames = list(luma_frames)
     _check_keyframes(keyframes, len(luma_frames))
-    seeds = sorted(keyframes)
     uv_frames = [None] * len(luma_frames)
-    for seed, stop in zip(seeds, seeds[1:] + [len(luma_frames)]):
-        uv_frames[seed] = np.asarray(keyframes[seed], np.float32)
-        for index in range(seed + 1, stop):
-            uv_frames[index] = _warp(uv_frames[index - 1], _dis_flow(luma_frames[index], luma_frames[index - 1]))
-    for index in range(seeds[0] - 1, -1, -1):
-        uv_frames[index] = _warp(uv_frames[index + 1], _dis_flow(luma_frames[index], luma_frames[index + 1]))
+    for seed, uv in keyframes.items():
+        uv_frames[seed] = np.asarray(uv, np.float32)
+    for seed, reached in _runs_from_keyframes(0, len(luma_frames), sorted(keyframes)):
+        previous = seed
+        for index in reached:
+            uv_frames[index] = _warp(uv_frames[previous], _dis_flow(luma_frames[index], luma_frames[previous]))
+            previous = index
     return [{"uv": uv} for uv in uv_frames]
 
 
@@ -235,20 +239,14 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
     cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
     uv_frames = [None] * len(luma_frames)
     for start, end in shots(cuts):
-        seeds = sorted(index for index in keyframes if start <= index < end)
-        if not seeds:  # Automatic: the color model's first frame, carried and corrected from there.
-            uv_frames[start] = color_uv_frames[start]
-            uv_frames[start + 1 : end] = list(_guided_run(model, luma_frames[start + 1 : end],
-                                                          color_uv_frames[start + 1 : end],
-                                                          luma_frames[start], color_uv_frames[start]))
-            continue
-        for seed, stop in zip(seeds, seeds[1:] + [end]):
-            uv_frames[seed] = np.asarray(keyframes[seed], np.float32)
-            uv_frames[seed + 1 : stop] = list(_guided_run(model, luma_frames[seed + 1 : stop],
-                                                          color_uv_frames[seed + 1 : stop],
-                                                          luma_frames[seed], keyframes[seed]))
-        first = seeds[0]
-        backwards = list(_guided_run(model, luma_frames[start:first][::-1], color_uv_frames[start:first][::-1],
-                                     luma_frames[first], keyframes[first]))
-        uv_frames[start:first] = backwards[::-1]
+        # Without a keyframe (the automatic mode), from the color model's colours of its first frame.
+        seeds = ({index: uv for index, uv in keyframes.items() if start <= index < end}
+                 or {start: color_uv_frames[start]})
+        for seed, uv in seeds.items():
+            uv_frames[seed] = np.asarray(uv, np.float32)
+        for seed, reached in _runs_from_keyframes(start, end, sorted(seeds)):
+            run = _guided_run(model, [luma_frames[index] for index in reached],
+                              [color_uv_frames[index] for index in reached], luma_frames[seed], seeds[seed])
+            for index, uv in zip(reached, run):
+                uv_frames[index] = uv
     return [{"uv": uv} for uv in uv_frames]

@@ -1,4 +1,5 @@
-"""The flow-guided propagator: the previous frame's colours warped by optical flow, corrected.
+"""The flow-guided propagator: the previous frame's colours warped by optical flow, gated against
+the color model's.
 
 Beyond the paper. Its consistency model is fed the previous frame's (U', V') where they were, and
 has to learn motion itself; on real footage, seeded with a keyframe's true colours, it drifts

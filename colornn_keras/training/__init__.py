@@ -1,7 +1,7 @@
 """Training runs: settings, callbacks, the two training procedures, and resuming.
 
-- `configs.py`: `ColorTrainingConfig` and `ConsistencyTrainingConfig`, every setting of a run
-  (the defaults are the paper's protocol).
+- `configs.py`: `ColorTrainingConfig`, `ConsistencyTrainingConfig` and
+  `FlowGuidedTrainingConfig`, every setting of a run (the defaults are the paper's protocol).
 - `callbacks.py`: what every run has: its history, its best epoch, its time and STOP-file
   limits, pausing between sittings, and the backup a killed run resumes from.
 - `color.py`: `train_color_model` (`colornn train color`): the photos' selection and split,
@@ -45,6 +45,7 @@ from colornn_keras.training.configs import OPTIMIZERS
 from colornn_keras.training.configs import SCHEDULES
 from colornn_keras.training.configs import ColorTrainingConfig
 from colornn_keras.training.configs import ConsistencyTrainingConfig
+from colornn_keras.training.configs import FlowGuidedTrainingConfig
 from colornn_keras.training.consistency import CONSISTENCY_TRAINED_PART_FILE
 from colornn_keras.training.consistency import RECURRENT_TRAINED_PART_FILE
 from colornn_keras.training.consistency import evaluate_consistency_run
@@ -57,7 +58,7 @@ __all__ = [
     "BACKUP_DIR", "BEST_WEIGHTS_FILE", "BIN_HISTOGRAM_FILE", "BIN_WEIGHTS_FILE", "CONSISTENCY_MODELS",
     "CONSISTENCY_TRAINED_PART_FILE", "MAX_TRAIN_EVALUATION", "OPTIMIZERS", "RECURRENT_TRAINED_PART_FILE",
     "SCHEDULES", "STOP_FILE", "TRAINED_PART_FILE", "WIDE_TEST", "BestEpochKeeper", "ColorTrainingConfig",
-    "ConsistencyTrainingConfig", "HistoryRecorder", "LearningRateLogger", "PauseAt", "RunLimits", "TrainingPaused",
+    "ConsistencyTrainingConfig", "FlowGuidedTrainingConfig", "HistoryRecorder", "LearningRateLogger", "PauseAt", "RunLimits", "TrainingPaused",
     "compile_color_model", "evaluate_consistency_run", "evaluate_run", "load_consistency_run", "load_run_model",
     "make_optimizer", "read_color_run", "read_consistency_run", "record_color_metrics", "remove_resume_state",
     "restored_epoch", "score_parts", "select_and_split", "train_color_model", "train_consistency_model",

@@ -27,6 +27,7 @@ from colornn_keras import propagation
 from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.models import checkpoints
+from colornn_keras.models import color as color_models
 from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.training import configs
 from colornn_keras.training.callbacks import HistoryRecorder
@@ -216,17 +217,14 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mean_absolute_error")
     keyframed = config.start == "keyframe"
     rounds = [{"round": 0, "examples": 0, "val_auc": validation_auc(model, prepared["val"], keyframed)}]
-    best = (rounds[0]["val_auc"], model.get_weights())
-    gathered_inputs, gathered_targets = None, None
+    kept, kept_weights = rounds[0], model.get_weights()
+    gathered = []  # (inputs, targets) of every roll-out so far.
     for round_index in range(1, config.rounds + 1):
-        for clip in prepared["train"]:
-            inputs, targets = rollout_examples(model, clip, config.start, config.rollout_length,
-                                               config.rollout_stride, config.sample_every)
-            if gathered_inputs is None:
-                gathered_inputs, gathered_targets = inputs, targets
-            else:
-                gathered_inputs = {name: np.concatenate([gathered_inputs[name], inputs[name]]) for name in inputs}
-                gathered_targets = np.concatenate([gathered_targets, targets])
+        gathered += [rollout_examples(model, clip, config.start, config.rollout_length, config.rollout_stride,
+                                      config.sample_every) for clip in prepared["train"]]
+        gathered_inputs = {name: np.concatenate([inputs[name] for inputs, _ in gathered])
+                           for name in flow_guided_models.INPUTS}
+        gathered_targets = np.concatenate([targets for _, targets in gathered])
         dataset = examples_dataset(gathered_inputs, gathered_targets, config.crop_size, config.batch_size,
                                    config.seed + round_index)
         # Epochs numbered on across rounds, so that history.csv has one row per epoch of the run.
@@ -237,11 +235,11 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         score = validation_auc(model, prepared["val"], keyframed)
         rounds.append({"round": round_index, "examples": len(gathered_targets), "val_auc": score})
         experiments.write_json(run_dir / ROUNDS_FILE, rounds)
-        if score > best[0]:
-            best = (score, model.get_weights())
+        if score > kept["val_auc"]:
+            kept, kept_weights = rounds[-1], model.get_weights()
         if config.max_minutes is not None and time.monotonic() - started > 60 * config.max_minutes:
             break
-    model.set_weights(best[1])
+    model.set_weights(kept_weights)
     checkpoints.save_trained_part(model, run_dir / FLOW_GUIDED_TRAINED_PART_FILE)
     evaluated = {part: prepared[part] for part in ("val", "test") if part in prepared}
     names = {part: [pathlib.Path(path).parent.name for path in split[part]] for part in evaluated}
@@ -250,9 +248,8 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         colours.remember(clip["luma"], clip["color_uv"])
     tables = video_tables(model, colours, {part: frames[part] for part in evaluated}, names,
                           color_config.num_bins, config.scene_cut_threshold)
-    kept = max(rounds, key=lambda record: record["val_auc"])["round"]
     experiments.write_json(run_dir / experiments.METRICS_FILE, {
-        "kept_round": kept, "rounds": rounds, "decoding": config.decoding,
+        "kept_round": kept["round"], "rounds": rounds, "decoding": config.decoding,
         **tables,
     })
     return run_dir
@@ -299,4 +296,4 @@ def evaluate_flow_guided_run(run_dir, videos=None, parts=("val", "test")):
               for part, paths in split.items()}
     names = {part: [pathlib.Path(path).parent.name for path in paths] for part, paths in split.items()}
     return video_tables(model, ColorModelColours(color_model, config.decoding), frames, names,
-                        color_model.get_layer("u").output.shape[-1], config.scene_cut_threshold)
+                        color_models.num_bins_of(color_model), config.scene_cut_threshold)
