@@ -92,6 +92,7 @@ def weights_folder(tmp_path, vgg16_weights, monkeypatch):
     from colornn_keras import pretrained
     from colornn_keras.models import checkpoints, color, consistency
 
+    keras.utils.set_random_seed(0)  # The untrained heads' weights decide how colourful, hence how x264 rounds: fix them.
     color_model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
     model = consistency.build_consistency_model(color_model)
     checkpoints.save_trained_part(color_model, tmp_path / "color_model.trained.h5")

@@ -75,9 +75,13 @@ def test_demo_on_a_clip_writes_the_colorized_and_side_by_side_videos(weights_fol
     side_by_side = list(video.read_frames(tmp_path / "demo" / "side_by_side.mp4"))
     assert len(colorized) == len(side_by_side) == 8
     assert colorized[0].shape == (48, 64, 3) and side_by_side[0].shape[1] > 2 * 64
-    # The colorized clip keeps the clip's own luma (but for what x264 loses twice).
-    luma = [colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0) for frame in (colorized[3], frames[3])]
-    assert np.abs(luma[0] - luma[1]).mean() < 4.0 / 255
+    # The colorized clip keeps the clip's own luma, as the clip holds it, but for what x264 loses
+    # writing it: no more than writing the clip lost (measured 2.7/255 each), plus 1/255 (colours
+    # move x264's rounding a little), and under 4/255 in any case.
+    source = list(video.read_frames(tmp_path / "clip.mp4"))
+    luma = [colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0) for frame in (colorized[3], source[3], frames[3])]
+    output_error, codec_error = np.abs(luma[0] - luma[1]).mean(), np.abs(luma[1] - luma[2]).mean()
+    assert output_error < min(codec_error + 1.0 / 255, 4.0 / 255)
 
 
 def test_colorize_errors_are_one_line_with_exit_2_and_leave_nothing(weights_folder, tmp_path, capsys):
