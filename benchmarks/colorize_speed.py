@@ -1,27 +1,30 @@
 """End-to-end video colorization speed against the model alone, per model size and engine.
 
 Makes synthetic clips with a sound track (ffmpeg's test source; no dataset needed), colours each
-with `colornn_keras.inference.colorize` (decode the luma planes, predict at model size, decode
-the bins, resize U and V to the chroma planes, encode H.264, copy the audio), and prints, in one
-run:
+with `colornn_keras.inference.colorize` (decode the luma planes, predict and decode the bins at
+model size in one graph, resize U and V to the chroma planes, encode H.264, copy the audio), and
+prints, in one run:
 
 - the CPU (model name, the flags that decide the fast paths: AVX2, AVX-512, AMX), its cores and
   the load average before and after: compare rows of one run only;
 - for each model size and engine: the model alone (the color model's forward pass on model-size
-  input, as many frames as a clip, in batches of `--batch-size`) in frames/s;
+  input to its distributions, without decoding them, as many frames as a clip, in batches of
+  `--batch-size`) in frames/s;
 - for each clip (720p, 1080p): end-to-end frames/s, its ratio to the model alone, and the peak
   resident memory of the process that coloured it;
 - with `--memory-check`, the first clip again at three times its length, whose peak memory
   should not grow.
 
-Each measurement runs in its own process, so peak memory is that measurement's. At 128 the model
+Each measurement runs in its own process, so peak memory is that measurement's; each is made
+`--repeats` times, the model alone and the clips alternated, and the median reported. At 128 the model
 is the shipped `colornn_water_128`; at other sizes the real ImageNet VGG16 with a decoder of
 fixed seed (speed does not depend on its values; the seed keeps an engine's cached export valid
 from one run to the next). Exporting a model for an engine, once, is not timed. The results are
 appended to benchmarks/results/colorize_speed.md unless `--no-record`. Usage:
 
     python benchmarks/colorize_speed.py [--sizes 128 224] [--engines auto tensorflow] [--frames 96]
-        [--clips 720p 1080p] [--batch-size 8] [--precision auto] [--memory-check] [--no-record]
+        [--clips 720p 1080p] [--batch-size 8] [--repeats 3] [--precision auto] [--memory-check]
+        [--no-record]
 """
 
 import argparse
@@ -94,18 +97,23 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
     from colornn_keras import inference
     from colornn_keras import precision
 
+    from colornn_keras import engines
+
     model = build_color_model(image_size, precision.resolve_dtype_policy(precision_name))
-    colorizer = inference.Colorizer(model, batch_size=batch_size, engine=engine)
-    chosen = colorizer._color_predictor.engine
     luma = np.random.default_rng(0).random((batch_size, image_size, image_size, 1), dtype=np.float32)
-    colorizer._color_predictor.predict_on_batch(luma)  # Warm-up: tracing, first allocations.
-    if clip is None:
+    if clip is None:  # The color model's forward pass to its distributions, no decoding.
+        predictor = engines.predictor(model, engine)
+        chosen = predictor.engine
+        predictor.predict_on_batch(luma)  # Warm-up: tracing, first allocations.
         batches = max(1, round(frames / batch_size))
         start = time.perf_counter()
         for _ in range(batches):
-            colorizer._color_predictor.predict_on_batch(luma)
+            predictor.predict_on_batch(luma)
         seconds, count = time.perf_counter() - start, batches * batch_size
     else:
+        colorizer = inference.Colorizer(model, batch_size=batch_size, engine=engine)
+        chosen = colorizer._chroma_predictor.engine
+        colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
             count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4").frames
@@ -122,6 +130,12 @@ def _measure(*arguments):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _median_run(runs):
+    """The run of median rate (the lower middle one of an even number), with the largest peak memory."""
+    ordered = sorted(runs, key=lambda run: run["frames_per_second"])
+    return {**ordered[(len(ordered) - 1) // 2], "peak_mib": max(run["peak_mib"] for run in runs)}
+
+
 def _load():
     return "{:.1f}".format(os.getloadavg()[0]) if hasattr(os, "getloadavg") else "unknown"
 
@@ -134,6 +148,8 @@ def main():
     parser.add_argument("--frames", type=int, default=96, help="frames per clip (and for the model alone)")
     parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="measure each rate this many times, alternating, and report the median")
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                         help="the models' precision, as colorize's --precision (auto: bfloat16 where the CPU has "
                              "AMX or AVX-512 BF16, which only TensorFlow runs)")
@@ -156,7 +172,8 @@ def main():
 
     say(f"CPU: {cpu_description()}; load average {_load()} at the start")
     say(f"{arguments.frames}-frame clips at 30 fps with AAC audio; batch {arguments.batch_size}; precision "
-        f"{arguments.precision}; x264 veryfast CRF 23")
+        f"{arguments.precision}; x264 veryfast CRF 23; median of {arguments.repeats} alternated measurements "
+        "(the ratio's range over them in brackets)")
     say()
     say("| model size | engine | clip | frames/s | model alone, frames/s | ratio | peak memory (MiB) |")
     say("|---:|---|---|---:|---:|---:|---:|")
@@ -168,16 +185,25 @@ def main():
             make_clip(clips[name], *CLIPS[name], arguments.frames)
         for size in arguments.sizes:
             for engine in arguments.engines:
-                alone = _measure(size, engine, arguments.batch_size, arguments.precision, "-", arguments.frames)
-                model_alone[size, engine] = alone
+                # Alternated, so that a change in the machine's load touches both sides of a ratio.
+                alone_runs, clip_runs = [], {name: [] for name in arguments.clips}
+                for _ in range(arguments.repeats):
+                    alone_runs.append(_measure(size, engine, arguments.batch_size, arguments.precision, "-",
+                                               arguments.frames))
+                    for name in arguments.clips:
+                        clip_runs[name].append(_measure(size, engine, arguments.batch_size, arguments.precision,
+                                                        clips[name], arguments.frames))
+                alone = model_alone[size, engine] = _median_run(alone_runs)
                 label = engine if alone["engine"] == engine else f"{engine} ({alone['engine']})"
                 for name in arguments.clips:
-                    result = _measure(size, engine, arguments.batch_size, arguments.precision, clips[name],
-                                      arguments.frames)
+                    result = _median_run(clip_runs[name])
                     ratio = result["frames_per_second"] / alone["frames_per_second"]
+                    each = [run["frames_per_second"] / alone_run["frames_per_second"]
+                            for run, alone_run in zip(clip_runs[name], alone_runs)]
+                    spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
                     say(f"| {size} | {label} | {name} | {result['frames_per_second']:.1f} | "
-                        f"{alone['frames_per_second']:.1f} | {ratio:.2f}{'' if ratio >= TARGET_RATIO else ' (low)'} | "
-                        f"{result['peak_mib']:.0f} |")
+                        f"{alone['frames_per_second']:.1f} | {ratio:.2f}{spread}"
+                        f"{'' if ratio >= TARGET_RATIO else ' (low)'} | {result['peak_mib']:.0f} |")
         if arguments.memory_check:
             name, size, engine = arguments.clips[0], arguments.sizes[0], arguments.engines[0]
             longer = pathlib.Path(folder) / f"{name}_long.mp4"

@@ -367,9 +367,10 @@ def _load_colorizer(arguments, frames=1):
     # Keyframes run through the Keras models (propagation reads their layers); `demo` colours one
     # photo, for which a first run's export would take longer than the photo.
     engine = "tensorflow" if keyframes else getattr(arguments, "engine", "tensorflow")
-    engine = engines.for_work(engine, (color_model, consistency_model), frames)
+    exported = inference.engine_models(color_model, consistency_model, arguments.decoding)
+    engine = engines.for_work(engine, exported, frames)
     if not arguments.quiet:
-        _announce_exports(engine, color_model, consistency_model)
+        _announce_exports(engine, *exported)
     return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
                                scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
                                engine=engine, keyframe_propagation=propagation, flow_guided_model=flow_guided_model)

@@ -67,16 +67,18 @@ def installed(engine):
 
 
 def weights_fingerprint(model):
-    """SHA-256 of a model's structure (its input and output shapes, its layers' names) and of
-    every weight's values: what an exported file is keyed by. Any retraining changes it."""
+    """SHA-256 of a model's structure (its input and output shapes, its layers' names, its
+    config: a `ChromaModel`'s decoding, for one) and of every weight's values: what an exported
+    file is keyed by. Any retraining changes it."""
     digest = hashlib.sha256()
     structure = {
         "class": type(model).__name__,
         "inputs": [list(tensor.shape) for tensor in model.inputs],
         "outputs": [list(tensor.shape) for tensor in model.outputs],
         "layers": [layer.name for layer in model.layers],
+        "config": model.get_config(),
     }
-    digest.update(json.dumps(structure, sort_keys=True).encode())
+    digest.update(json.dumps(structure, sort_keys=True, default=str).encode())
     for weight in model.weights:
         values = np.ascontiguousarray(weight.numpy())
         digest.update(f"{weight.path}:{values.dtype}:{values.shape}".encode())

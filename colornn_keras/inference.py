@@ -21,6 +21,7 @@ import queue
 import threading
 import warnings
 
+import keras
 import numpy as np
 from PIL import Image
 
@@ -32,6 +33,7 @@ from colornn_keras import propagation
 from colornn_keras.data import images
 from colornn_keras.data import video
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import decoding
 from colornn_keras.models import recurrent as recurrent_models
 
 MIN_SIDE = 8
@@ -66,6 +68,30 @@ def check_image_size(width, height, source):
     if width * height > MAX_PIXELS:
         raise errors.InputError(f"{source} is {width}x{height}: larger than {MAX_PIXELS // 10**6} megapixels; "
                                 "downscale it first.")
+
+
+def engine_models(color_model, consistency_model=None, method="annealed_mean"):
+    """The Keras models a `Colorizer` of these models runs on its engine: the color model with its
+    decoding (`decoding.ChromaModel`; the color model itself where it is not a Keras model), then,
+    with a (paper) consistency model, the color model and the consistency model."""
+    chroma_model = decoding.ChromaModel(color_model, method) if isinstance(color_model, keras.Model) else color_model
+    if consistency_model is None or isinstance(consistency_model, recurrent_models.RecurrentModels):
+        return [chroma_model]
+    return [chroma_model, color_model, consistency_model]
+
+
+class _DecodingInNumPy:
+    """The chroma predictor of a color model that is not a Keras model (a wrapped model, a test
+    double): its distributions decoded in NumPy, as `ChromaDecoder` does in the graph."""
+
+    def __init__(self, predictor, method):
+        self.predictor, self.method, self.engine = predictor, method, predictor.engine
+
+    def predict_on_batch(self, luma):
+        outputs = self.predictor.predict_on_batch(luma)
+        probabilities = {axis: np.asarray(outputs[axis]) for axis in ("u", "v")}
+        _check_finite(probabilities)  # Argmax decodes NaN to a finite bin.
+        return {"uv": colorspace.decode_uv(probabilities, self.method)}
 
 
 # How keyframes' colours reach the other frames of their shot: carried along optical flow, by the
@@ -112,11 +138,16 @@ class Colorizer:
         if self.method not in colorspace.DECODING_METHODS:
             raise ValueError(f"method must be one of {colorspace.DECODING_METHODS}, got {self.method!r}.")
         self.model_size = int(self.color_model.input_shape[1])
-        self._color_predictor = engines.predictor(self.color_model, self.engine)
-        self._consistency_predictor = self.consistency_model
-        if self.consistency_model is not None and not isinstance(self.consistency_model,
-                                                                 recurrent_models.RecurrentModels):
-            self._consistency_predictor = engines.predictor(self.consistency_model, self.engine)
+        # Frames coloured one by one go through the color model with its decoding in one graph;
+        # the consistency model's first frames go through the color model's distributions.
+        chroma_model, *paper_models = engine_models(self.color_model, self.consistency_model, self.method)
+        self._chroma_predictor = engines.predictor(chroma_model, self.engine)
+        if chroma_model is self.color_model:
+            self._chroma_predictor = _DecodingInNumPy(self._chroma_predictor, self.method)
+        self._color_predictor, self._consistency_predictor = None, self.consistency_model  # Recurrent: TensorFlow.
+        if paper_models:
+            self._color_predictor, self._consistency_predictor = (engines.predictor(model, self.engine)
+                                                                  for model in paper_models)
 
     def _model_luma(self, luma):
         return _resize_plane(luma[..., 0], (self.model_size, self.model_size))[..., None]
@@ -128,11 +159,6 @@ class Colorizer:
         u, v = (_resize_plane(uv_model_size[..., index], (width, height)) for index in (0, 1))
         rgb = colorspace.yuv_to_rgb_keeping_luma(np.stack([luma[..., 0], u, v], axis=-1))
         return np.round(rgb * 255.0).astype(np.uint8)
-
-    def _decode(self, outputs, index):
-        probabilities = {axis: np.asarray(outputs[axis][index]) for axis in ("u", "v")}
-        _check_finite(probabilities)
-        return colorspace.decode_uv(probabilities, self.method)
 
     def colorize_frames(self, frames):
         """Colours independent RGB uint8 frames (any size each), in batches; yields RGB uint8."""
@@ -220,9 +246,9 @@ class Colorizer:
             previous_luma, previous_uv = luma, uv
 
     def _predict_batch(self, model_lumas):
-        outputs = self._color_predictor.predict_on_batch(np.stack(model_lumas))
-        for index in range(len(model_lumas)):
-            yield self._decode(outputs, index)
+        uv = np.asarray(self._chroma_predictor.predict_on_batch(np.stack(model_lumas))["uv"])
+        _check_finite(uv)
+        yield from uv
 
     def colorize_sequence(self, frames):
         """Colours video frames in order: free-running with the consistency model (scene cuts

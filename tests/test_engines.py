@@ -138,3 +138,11 @@ def test_colorize_takes_an_engine():
     assert parser.parse_args(["colorize", "clip.mp4", "--engine", "openvino"]).engine == "openvino"
     with pytest.raises(SystemExit):
         parser.parse_args(["colorize", "clip.mp4", "--engine", "tensorrt"])
+
+
+def test_each_decoding_has_its_own_export(models):
+    from colornn_keras import colorspace
+    from colornn_keras.models import decoding
+
+    paths = {engines.exported_path(decoding.ChromaModel(models[0], method)) for method in colorspace.DECODING_METHODS}
+    assert len(paths) == len(colorspace.DECODING_METHODS)

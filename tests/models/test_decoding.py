@@ -1,0 +1,66 @@
+"""The color model with its decoding in the graph decodes as `colorspace.decode_uv`, keeps NaN
+visible, and saves whole."""
+
+import keras
+import numpy as np
+import pytest
+
+from colornn_keras import colorspace
+from colornn_keras import errors
+from colornn_keras.models import color
+from colornn_keras.models import decoding
+
+
+@pytest.fixture(scope="module")
+def color_model():
+    keras.utils.set_random_seed(3)
+    model = color.ColorModel(image_size=32, num_bins=12, backbone_weights=None)
+    for weight in model.trainable_weights:  # Peaked distributions, far from uniform: decodings differ.
+        weight.assign(np.random.default_rng(1).normal(0, 0.3, weight.shape).astype("float32"))
+    return model
+
+
+def _luma(batch=2):
+    return np.random.default_rng(0).random((batch, 32, 32, 1), dtype=np.float32)
+
+
+@pytest.mark.parametrize("method", colorspace.DECODING_METHODS)
+def test_it_decodes_as_numpy_does(color_model, method):
+    probabilities = {axis: np.asarray(value) for axis, value in color_model.predict_on_batch(_luma()).items()}
+    expected = colorspace.decode_uv(probabilities, method)
+    got = decoding.ChromaModel(color_model, method).predict_on_batch(_luma())["uv"]
+    assert got.shape == (2, 32, 32, 2)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert np.abs(expected).max() > 0.05  # Real colours, not gray everywhere.
+
+
+@pytest.mark.parametrize("method", colorspace.DECODING_METHODS)
+def test_non_finite_distributions_decode_to_nan_whatever_the_method(method):
+    probabilities = np.full((1, 3, 4, 12), 1 / 12, np.float32)
+    broken = probabilities.copy()
+    broken[0, 1, 2, 5] = np.nan  # Argmax alone would decode this pixel to a finite bin.
+    uv = np.asarray(decoding.ChromaDecoder(method)({"u": broken, "v": probabilities}))
+    assert np.isnan(uv[0, 1, 2]).all()
+    assert np.isfinite(np.delete(uv.reshape(-1, 2), 1 * 4 + 2, axis=0)).all()
+
+
+def test_config_round_trip_and_keras_file(color_model, tmp_path):
+    model = decoding.ChromaModel(color_model, "expectation", temperature=0.5)
+    config = model.get_config()
+    assert (config["method"], config["temperature"], config["name"]) == ("expectation", 0.5, "color_model_expectation")
+    assert decoding.ChromaModel.from_config(config).get_config() == config
+    path = tmp_path / "chroma.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is decoding.ChromaModel and loaded.method == "expectation"
+    np.testing.assert_array_equal(loaded.predict_on_batch(_luma())["uv"], model.predict_on_batch(_luma())["uv"])
+
+
+def test_bad_arguments_are_one_line_errors(color_model):
+    with pytest.raises(errors.ColorNNError, match="method must be one of"):
+        decoding.ChromaDecoder("mode")
+    with pytest.raises(errors.ColorNNError, match="temperature must be positive"):
+        decoding.ChromaDecoder(temperature=0)
+    regression = color.ColorModel(image_size=32, variant="regression", backbone_weights=None)
+    with pytest.raises(errors.ColorNNError, match="Only a classification color model"):
+        decoding.ChromaModel(regression)
