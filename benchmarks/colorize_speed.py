@@ -23,8 +23,8 @@ from one run to the next). Exporting a model for an engine, once, is not timed. 
 appended to benchmarks/results/colorize_speed.md unless `--no-record`. Usage:
 
     python benchmarks/colorize_speed.py [--sizes 128 224] [--engines auto tensorflow] [--frames 96]
-        [--clips 720p 1080p] [--batch-size 8] [--repeats 3] [--precision auto] [--memory-check]
-        [--no-record]
+        [--clips 720p 1080p] [--batch-size 8] [--repeats 3] [--precision auto] [--x264-preset veryfast]
+        [--memory-check] [--no-record]
 """
 
 import argparse
@@ -90,7 +90,7 @@ def build_color_model(image_size, dtype="float32"):
     return color.ColorModel(image_size=image_size, dtype=dtype)
 
 
-def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None):
+def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None, x264_preset="veryfast"):
     """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up."""
     import numpy as np
 
@@ -116,7 +116,8 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
         colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
-            count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4").frames
+            count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4",
+                                       x264_preset=x264_preset).frames
             seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"engine": chosen, "frames_per_second": count / seconds, "frames": count, "peak_mib": peak_mib}
@@ -156,11 +157,13 @@ def main():
     parser.add_argument("--memory-check", action="store_true",
                         help="colour the first clip again at three times its length: peak memory should not grow")
     parser.add_argument("--no-record", action="store_true", help=f"do not append the results to {RESULTS}")
-    parser.add_argument("--one", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument("--x264-preset", default="veryfast", help="x264's preset for the coloured clips (colorize's)")
+    parser.add_argument("--one", nargs=7, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
-        size, engine, batch, precision_name, clip, frames = arguments.one
-        result = run_one(int(size), engine, int(batch), precision_name, None if clip == "-" else clip, int(frames))
+        size, engine, batch, precision_name, clip, frames, x264_preset = arguments.one
+        result = run_one(int(size), engine, int(batch), precision_name, None if clip == "-" else clip, int(frames),
+                         x264_preset)
         print(json.dumps(result))
         return
 
@@ -172,8 +175,8 @@ def main():
 
     say(f"CPU: {cpu_description()}; load average {_load()} at the start")
     say(f"{arguments.frames}-frame clips at 30 fps with AAC audio; batch {arguments.batch_size}; precision "
-        f"{arguments.precision}; x264 veryfast CRF 23; median of {arguments.repeats} alternated measurements "
-        "(the ratio's range over them in brackets)")
+        f"{arguments.precision}; x264 {arguments.x264_preset} CRF 23; median of {arguments.repeats} alternated "
+        "measurements (the ratio's range over them in brackets)")
     say()
     say("| model size | engine | clip | frames/s | model alone, frames/s | ratio | peak memory (MiB) |")
     say("|---:|---|---|---:|---:|---:|---:|")
@@ -189,10 +192,10 @@ def main():
                 alone_runs, clip_runs = [], {name: [] for name in arguments.clips}
                 for _ in range(arguments.repeats):
                     alone_runs.append(_measure(size, engine, arguments.batch_size, arguments.precision, "-",
-                                               arguments.frames))
+                                               arguments.frames, arguments.x264_preset))
                     for name in arguments.clips:
                         clip_runs[name].append(_measure(size, engine, arguments.batch_size, arguments.precision,
-                                                        clips[name], arguments.frames))
+                                                        clips[name], arguments.frames, arguments.x264_preset))
                 alone = model_alone[size, engine] = _median_run(alone_runs)
                 label = engine if alone["engine"] == engine else f"{engine} ({alone['engine']})"
                 for name in arguments.clips:
@@ -208,7 +211,8 @@ def main():
             name, size, engine = arguments.clips[0], arguments.sizes[0], arguments.engines[0]
             longer = pathlib.Path(folder) / f"{name}_long.mp4"
             make_clip(longer, *CLIPS[name], 3 * arguments.frames)
-            result = _measure(size, engine, arguments.batch_size, arguments.precision, longer, 3 * arguments.frames)
+            result = _measure(size, engine, arguments.batch_size, arguments.precision, longer, 3 * arguments.frames,
+                              arguments.x264_preset)
             say(f"| {size} | {engine} | {name}, {3 * arguments.frames} frames | {result['frames_per_second']:.1f} | "
                 f"| | {result['peak_mib']:.0f} |")
     say()

@@ -37,6 +37,9 @@ GUIDED_STARTS = ("keyframe", "color_model")
 
 # colornn_keras.data.video
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
+DEFAULT_CRF = 23
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+DEFAULT_X264_PRESET = "veryfast"
 
 # colornn_keras.engines
 ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")

@@ -477,7 +477,8 @@ def _warn_about_keyframes(keyframes, width, height):
                           f"{width}x{height} frames: it is stretched to fit.", errors.ColorNNWarning, stacklevel=3)
 
 
-def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None):
+def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None,
+                        x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF):
     """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
 
     A video cut short of the duration its header declares, or decoding to fewer frames than it
@@ -494,7 +495,11 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
     plane as it is (`Colorizer.chroma_planes`). Frame folders, RGB-coded videos and keyframe
     runs go through RGB frames.
+
+    `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
+    (`video.X264_PRESETS`; see `video.VideoWriter`).
     """
+    video.check_encoding(x264_preset, crf)
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
     yuv_format = None if keyframes else info.yuv_format
@@ -521,7 +526,7 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     else:
         pairs = colorizer.predict_chroma_sequence(read_frames())
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
-                           yuv_format=yuv_format) as writer:
+                           crf=crf, preset=x264_preset, yuv_format=yuv_format) as writer:
         # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
         # (in TensorFlow, in this thread) and the decoding.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
@@ -649,7 +654,8 @@ class ColorizeReport:
     skipped: list = dataclasses.field(default_factory=list)
 
 
-def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None):
+def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None,
+             x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF):
     """Colours an image, a folder of images, a video file or a folder of numbered frames.
 
     Args:
@@ -663,6 +669,9 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         keyframes: videos only: {0-based frame index: colour picture of that frame (an RGB uint8
             array or an image path), any size}. The video is coloured from them by the
             colorizer's consistency model (see `colorize_video_file`).
+        x264_preset, crf: videos only: x264's speed/size trade-off ("veryfast"; "ultrafast" takes
+            a third of its time for files 2.6 times as large) and constant-rate factor (23; lower
+            is larger and closer to the frames), see `video.X264_PRESETS`.
 
     Returns:
         A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
@@ -682,11 +691,12 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
             target = target.with_name(target.name + ".mp4")
     target = pathlib.Path(target)
     _check_target(target, overwrite)
+    video.check_encoding(x264_preset, crf)
 
     if video.is_video_file(source) or frame_folder:
         if target.suffix.lower() != ".mp4":
             raise errors.OutputError(f"Video output must be an .mp4 file, got {target}.")
-        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes)
+        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes, x264_preset, crf)
         return ColorizeReport([target], [], frames)
     if source.is_dir():
         sources = images.find_images(source)

@@ -94,6 +94,14 @@ def test_colorize_errors_are_one_line_with_exit_2_and_leave_nothing(weights_fold
     assert set(tmp_path.iterdir()) == before
 
 
+@pytest.mark.parametrize("option, value, message", [("--crf", "60", "a number from 0 to 51 is expected"),
+                                                   ("--x264-preset", "quick", "invalid choice: 'quick'")])
+def test_colorize_refuses_encoder_settings_x264_does_not_take(tmp_path, capsys, option, value, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["colorize", str(tmp_path / "clip.mp4"), option, value])
+    assert exit_info.value.code == cli.EXIT_USER_ERROR and message in capsys.readouterr().err
+
+
 def test_colorize_a_folder_lists_failures_and_exits_2(weights_folder, image_folder, tmp_path, capsys):
     (image_folder / "broken.png").write_bytes(b"garbage")
     assert cli.main(["colorize", str(image_folder), "-o", str(tmp_path / "out"), "--quiet"]) == cli.EXIT_USER_ERROR

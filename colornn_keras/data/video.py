@@ -43,7 +43,13 @@ HISTOGRAM_BINS = 64
 # x264's constant-rate factor for written videos: its own default. On two clips of
 # ../shared/data (720p and 640x352, preset veryfast) it kept the video stream at 0.9x and 1.2x the
 # source's bitrate; the CRF 10 written before (imageio-ffmpeg's quality 8) made it 4-6x.
-DEFAULT_CRF = 23
+DEFAULT_CRF = defaults.DEFAULT_CRF
+# x264's speed/size trade-offs, fastest first. On a 2-core AMD EPYC, 96 frames coded from YUV
+# planes: veryfast (the default) took 15 and 37 CPU-ms a frame at 720p and 1080p, superfast 11 and
+# 23 for files 1.8x as large, ultrafast 6 and 11 for files 2.6x as large; the color model at 128
+# took 242 CPU-ms a frame on the same two cores (see the README's Performance).
+X264_PRESETS = defaults.X264_PRESETS
+DEFAULT_X264_PRESET = defaults.DEFAULT_X264_PRESET
 # Audio codecs an mp4 holds as they are, which common players read there: copied, not re-encoded.
 # Others (Vorbis, PCM, MP2, ...) are re-encoded to AAC at REENCODED_AUDIO_BITRATE.
 MP4_AUDIO_CODECS = ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac")
@@ -534,6 +540,14 @@ def audio_codec(path):
     return match[1] if match else None
 
 
+def check_encoding(preset, crf):
+    """A `ColorNNError` for an x264 preset or constant-rate factor that x264 does not take."""
+    if preset not in X264_PRESETS:
+        raise errors.ColorNNError(f"x264 preset must be one of {', '.join(X264_PRESETS)}; got {preset!r}.")
+    if isinstance(crf, bool) or not isinstance(crf, (int, float)) or not 0 <= crf <= 51:
+        raise errors.ColorNNError(f"crf must be a number from 0 (lossless) to 51; got {crf!r}.")
+
+
 class VideoWriter:
     """Writes RGB frames or YUV 4:2:0 planes to an H.264 mp4, atomically, optionally with another
     file's audio.
@@ -542,9 +556,9 @@ class VideoWriter:
     writer closes without an error, the encoder (ffmpeg) exits cleanly, and the file holds
     exactly the frames sent; otherwise it is removed and an `OutputError` names the target (a
     full disk, for one). Odd sizes are padded by one edge pixel, since H.264's 4:2:0 chroma
-    needs even sides. `preset` is x264's speed/size trade-off: "veryfast" encodes several times
-    faster than the default "medium" for files a little larger, which matters when the encoder
-    shares two cores with the model. `crf` is x264's constant-rate factor (lower: larger files,
+    needs even sides. `preset` is x264's speed/size trade-off (`X264_PRESETS`): "veryfast" encodes
+    several times faster than x264's own default "medium" for files a little larger, which matters
+    when the encoder shares two cores with the model. `crf` is x264's constant-rate factor (lower: larger files,
     closer to the frames sent). The audio of `audio_from` is copied as it is where the mp4 holds
     its codec (`MP4_AUDIO_CODECS`), else re-encoded to AAC.
 
@@ -560,7 +574,8 @@ class VideoWriter:
                 writer.write(frame)
     """
 
-    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset="veryfast", yuv_format=None):
+    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset=DEFAULT_X264_PRESET, yuv_format=None):
+        check_encoding(preset, crf)
         self.path = pathlib.Path(path)
         self.fps, self.audio_from, self.crf, self.preset = float(fps), audio_from, crf, preset
         self.yuv_format = yuv_format

@@ -486,8 +486,6 @@ class _Reddish:
 def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
     """Through the whole of `colorize`: the luma planes sent to x264 are the source's, and with
     x264 lossless so are the output's; fps, frame count and audio are kept, the matrix stated."""
-    import functools
-
     from colornn_keras import inference
 
     planes = _random_planes(5, (48, 66), (24, 33), seed=3)
@@ -496,13 +494,12 @@ def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
     _ffmpeg("-i", str(silent), "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "copy", "-c:a", "aac",
             "-shortest", str(source))
     sent = []
-    lossless = functools.partial(video.VideoWriter, crf=0)
-    monkeypatch.setattr(video, "VideoWriter", lossless)
-    real_write_planes = video.VideoWriter.func.write_planes
-    monkeypatch.setattr(video.VideoWriter.func, "write_planes",
+    real_write_planes = video.VideoWriter.write_planes
+    monkeypatch.setattr(video.VideoWriter, "write_planes",
                         lambda writer, luma, cb, cr: sent.append(luma.copy()) or real_write_planes(writer, luma, cb, cr))
 
-    report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=2), source, tmp_path / "out.mp4")
+    report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=2), source, tmp_path / "out.mp4",
+                                crf=0)  # x264 lossless.
     assert report.frames == len(sent) == 5
     info = video.probe(tmp_path / "out.mp4")
     assert (info.frame_count, info.fps, info.has_audio, info.yuv_format.matrix) == (5, 10.0, True, "bt709")
@@ -563,3 +560,20 @@ def test_rgb_frames_are_written_in_bt601_and_the_file_says_so(tmp_path):
     assert (info.yuv_format.matrix, info.yuv_format.matrix_stated) == ("smpte170m", True)  # HD, yet BT.601: stated.
     # BT.601's luma of pure green, 16 + 219 * 0.587 = 144.6 (BT.709's would be 172.6).
     assert abs(float(next(video.read_luma_planes(info)).mean()) - 144.6) < 1
+
+
+def test_the_encoder_settings_reach_x264_and_bad_ones_are_refused_before_any_work(tmp_path):
+    from colornn_keras import inference
+
+    source = _write(tmp_path / "clip.mp4", _moving_frames(3))
+    writer = video.VideoWriter(tmp_path / "out.mp4", fps=10, crf=30, preset="ultrafast")
+    writer._size = (64, 48)
+    command = writer._encoder_command()
+    assert command[command.index("-preset") + 1] == "ultrafast" and command[command.index("-crf") + 1] == "30"
+    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "fast.mp4", x264_preset="ultrafast")
+    assert report.frames == 3 and video.probe(tmp_path / "fast.mp4").frame_count == 3
+    for settings, message in (({"x264_preset": "quick"}, "x264 preset must be one of ultrafast"),
+                              ({"crf": 52}, "crf must be a number from 0 .lossless. to 51")):
+        with pytest.raises(errors.ColorNNError, match=message):
+            inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "bad.mp4", **settings)
+    assert not (tmp_path / "bad.mp4").exists()
