@@ -12,6 +12,10 @@ prints, in one run:
   `--batch-size`) in frames/s;
 - for each clip (720p, 1080p): end-to-end frames/s, its ratio to the model alone, and the peak
   resident memory of the process that coloured it;
+- the CPU time a frame took (user + system, in ms): the model alone's, and colorize's in this
+  process (the model and the Python around it) and in ffmpeg's (decoding and x264). Where the
+  model alone keeps every core busy, the work around it can only overlap it by taking cores from
+  it: the ratio is then about (model alone's CPU) / (colorize's and ffmpeg's);
 - with `--memory-check`, the first clip again at three times its length, whose peak memory
   should not grow.
 
@@ -90,14 +94,20 @@ def build_color_model(image_size, dtype="float32"):
     return color.ColorModel(image_size=image_size, dtype=dtype)
 
 
+def _cpu_seconds():
+    """CPU seconds (user + system) of this process and of its finished children (ffmpeg)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None, x264_preset="veryfast"):
-    """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up."""
+    """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up,
+    with the CPU time it took in this process and in ffmpeg's."""
     import numpy as np
 
+    from colornn_keras import engines
     from colornn_keras import inference
     from colornn_keras import precision
-
-    from colornn_keras import engines
 
     model = build_color_model(image_size, precision.resolve_dtype_policy(precision_name))
     luma = np.random.default_rng(0).random((batch_size, image_size, image_size, 1), dtype=np.float32)
@@ -106,7 +116,7 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
         chosen = predictor.engine
         predictor.predict_on_batch(luma)  # Warm-up: tracing, first allocations.
         batches = max(1, round(frames / batch_size))
-        start = time.perf_counter()
+        cpu_before, start = _cpu_seconds(), time.perf_counter()
         for _ in range(batches):
             predictor.predict_on_batch(luma)
         seconds, count = time.perf_counter() - start, batches * batch_size
@@ -115,12 +125,14 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
         chosen = colorizer._chroma_predictor.engine
         colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
-            start = time.perf_counter()
+            cpu_before, start = _cpu_seconds(), time.perf_counter()
             count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4",
                                        x264_preset=x264_preset).frames
             seconds = time.perf_counter() - start
+    own, children = (1000 * (after - before) / count for after, before in zip(_cpu_seconds(), cpu_before))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"engine": chosen, "frames_per_second": count / seconds, "frames": count, "peak_mib": peak_mib}
+    return {"engine": chosen, "frames_per_second": count / seconds, "frames": count, "peak_mib": peak_mib,
+            "cpu_ms_own": own, "cpu_ms_ffmpeg": children}
 
 
 def _measure(*arguments):
@@ -178,8 +190,9 @@ def main():
         f"{arguments.precision}; x264 {arguments.x264_preset} CRF 23; median of {arguments.repeats} alternated "
         "measurements (the ratio's range over them in brackets)")
     say()
-    say("| model size | engine | clip | frames/s | model alone, frames/s | ratio | peak memory (MiB) |")
-    say("|---:|---|---|---:|---:|---:|---:|")
+    say("| model size | engine | clip | frames/s | model alone, frames/s | ratio | CPU-ms a frame: model alone; "
+        "colorize, Python + model; ffmpeg | peak memory (MiB) |")
+    say("|---:|---|---|---:|---:|---:|---|---:|")
     model_alone = {}
     with tempfile.TemporaryDirectory() as folder:
         clips = {}
@@ -206,7 +219,8 @@ def main():
                     spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
                     say(f"| {size} | {label} | {name} | {result['frames_per_second']:.1f} | "
                         f"{alone['frames_per_second']:.1f} | {ratio:.2f}{spread}"
-                        f"{'' if ratio >= TARGET_RATIO else ' (low)'} | {result['peak_mib']:.0f} |")
+                        f"{'' if ratio >= TARGET_RATIO else ' (low)'} | {alone['cpu_ms_own']:.0f}; "
+                        f"{result['cpu_ms_own']:.0f}; {result['cpu_ms_ffmpeg']:.0f} | {result['peak_mib']:.0f} |")
         if arguments.memory_check:
             name, size, engine = arguments.clips[0], arguments.sizes[0], arguments.engines[0]
             longer = pathlib.Path(folder) / f"{name}_long.mp4"
@@ -214,7 +228,7 @@ def main():
             result = _measure(size, engine, arguments.batch_size, arguments.precision, longer, 3 * arguments.frames,
                               arguments.x264_preset)
             say(f"| {size} | {engine} | {name}, {3 * arguments.frames} frames | {result['frames_per_second']:.1f} | "
-                f"| | {result['peak_mib']:.0f} |")
+                f"| | | {result['peak_mib']:.0f} |")
     say()
     for size in arguments.sizes:
         if (size, "auto") in model_alone and (size, "tensorflow") in model_alone:
