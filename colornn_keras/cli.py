@@ -255,7 +255,8 @@ def _evaluate_color(arguments):
     from colornn_keras import training
 
     _check_run(arguments.run)
-    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data, arguments.split_from))
+    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data, arguments.split_from,
+                                                                 arguments.weights_file))
 
 
 def _train_consistency(arguments):
@@ -643,6 +644,9 @@ def build_parser():
     evaluate_color.add_argument("--split-from", metavar="RUN",
                                 help="score on another run's held-out photos (its val, test and test_wide), to "
                                      "compare runs on the same photos")
+    evaluate_color.add_argument("--weights-file", metavar="FILE",
+                                help="score this trained-part file of the run's model instead of the run's own (the "
+                                     "file shipped from it, say)")
     evaluate_color.add_argument("--output", help="also write the results to this JSON file")
     evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_color.set_defaults(handler=_evaluate_color)

@@ -29,7 +29,7 @@ KINDS = ("color", "consistency", "recurrent")
 VIDEO_KINDS = ("consistency", "recurrent")
 # The settings each kind's model is built with, as weights.json names them.
 SETTINGS = {
-    "color": ("image_size", "num_bins", "variant"),
+    "color": ("image_size", "num_bins", "variant", "fine_tune_from"),
     "consistency": ("context_filters", "filters"),
     "recurrent": ("window", "hidden_filters", "filters"),
 }
@@ -174,15 +174,16 @@ def load_preset(name, kind=None, dtype=None, folder=None):
 # --- What the presets are: generated from the runs, listed by `colornn presets` -----------------
 
 
-def run_numbers(run_dir, kind):
+def run_numbers(run_dir, kind, scores=None):
     """What weights.json records of a preset's run, read from its records: the kept epoch, the
-    split's sizes (data.json) and the test numbers (metrics.json)."""
+    split's sizes (data.json) and the test numbers (metrics.json; or, for a file shipped in another
+    form than the run saved, `scores`: `colornn evaluate color --weights FILE --output` of it)."""
     run_dir = pathlib.Path(run_dir)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     data = json.loads((run_dir / "data.json").read_text())
     numbers = {"kept_epoch": metrics["kept_epoch"],
                "split": {part: record["count"] for part, record in data["splits"].items()}}
-    test = metrics["test"]
+    test = json.loads(pathlib.Path(scores).read_text())["test"] if scores else metrics["test"]
     if kind == "color":
         numbers["test"] = {key: test[key] for key in (
             "images", "loss", "u_accuracy", "v_accuracy", "gray_baseline_u_accuracy", "gray_baseline_v_accuracy")}
@@ -218,7 +219,9 @@ def refresh_manifest(folder=None, project_root="."):
     counts, kept epoch, split sizes, test numbers), keeping what a person wrote; returns it.
 
     `project_root` is where the entries' run folders (`experiments/...`) are; a preset whose run
-    folder is not there keeps the numbers it had.
+    folder is not there keeps the numbers it had. An entry's "scores" (a JSON file of
+    `colornn evaluate color --weights-file`) gives the test numbers of a file shipped in another
+    form than its run saved (a fine-tuned backbone stored as its difference from ImageNet's).
     """
     from colornn_keras import experiments
     from colornn_keras.models import checkpoints
@@ -229,7 +232,8 @@ def refresh_manifest(folder=None, project_root="."):
         entry["sha256"] = checkpoints.sha256_of(folder / entry["file"])
         run_dir = pathlib.Path(project_root) / entry.get("run", "")
         if entry.get("run") and (run_dir / "metrics.json").is_file():
-            entry.update(run_numbers(run_dir, entry["kind"]))
+            scores = entry.get("scores") and pathlib.Path(project_root) / entry["scores"]
+            entry.update(run_numbers(run_dir, entry["kind"], scores))
     for name, entry in presets.items():
         # After every checksum: a video model loads its color preset, checked.
         entry["parameters"], entry["trained_parameters"] = _parameter_counts(name, entry, folder)

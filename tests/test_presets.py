@@ -64,6 +64,21 @@ def test_several_presets_of_a_kind_load_by_name_and_the_default_by_kind(two_colo
     assert isinstance(model, consistency.ConsistencyModel) and color_model is model.color_model
 
 
+def test_a_fine_tuned_preset_ships_its_backbone_as_a_difference_and_loads_it(tmp_path, monkeypatch, vgg16_weights):
+    monkeypatch.setattr(backbone, "load_vgg16_weights", lambda: vgg16_weights)
+    model = color.ColorModel(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv3")
+    kernel = model.get_layer("block4_conv3").kernel
+    kernel.assign(kernel.numpy() + np.random.default_rng(0).normal(0, 1e-3, kernel.shape).astype(np.float32))
+    checkpoints.save_trained_part(model, tmp_path / "tuned.trained.h5", backbone_as_difference=True)
+    pretrained.write_manifest(tmp_path, {"tuned": {"kind": "color", "default": True, "file": "tuned.trained.h5",
+                                                   "image_size": 32, "num_bins": 30, "fine_tune_from": "block4_conv3"}})
+    loaded = presets.load_preset("tuned", folder=tmp_path)
+    assert loaded.fine_tune_from == "block4_conv3"
+    shipped = loaded.get_layer("block4_conv3").kernel.numpy()
+    assert 0 < np.abs(shipped - kernel.numpy()).max() < 3e-5  # Half an int8 step of the change (<6e-3 / 127).
+    assert presets._parameter_counts("tuned", presets.preset_entry("tuned", tmp_path), tmp_path)[1] > 2_900_000
+
+
 def test_a_wrong_kind_an_unknown_name_and_two_defaults_are_refused(two_color_presets, tmp_path):
     folder, _ = two_color_presets
     with pytest.raises(ValueError, match=r"consistency preset; load it with ConsistencyModel.from_preset\('video'\)"):
@@ -93,7 +108,8 @@ def test_the_shipped_numbers_are_the_runs_own():
         assert checkpoints.sha256_of(presets.weights_dir() / entry["file"]) == entry["sha256"], name
         run_dir = PROJECT_ROOT / entry["run"]
         assert (run_dir / "metrics.json").is_file(), f"{name}: its run {run_dir} is not in the project"
-        numbers = presets.run_numbers(run_dir, entry["kind"])
+        # A file shipped in another form than its run saved is scored itself ("scores").
+        numbers = presets.run_numbers(run_dir, entry["kind"], entry.get("scores") and PROJECT_ROOT / entry["scores"])
         assert {key: entry[key] for key in numbers} == numbers, name
 
 

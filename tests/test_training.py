@@ -3,10 +3,13 @@ import pathlib
 import shutil
 
 import keras
+import numpy as np
 import pytest
 
+from colornn_keras import errors
 from colornn_keras import experiments
 from colornn_keras import training
+from colornn_keras.models import checkpoints
 
 RECORD_FILES = {"config.json", "environment.json", "data.json", "history.csv", "metrics.json", "curves.png",
                 training.TRAINED_PART_FILE}
@@ -109,6 +112,16 @@ def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
     other_folder = shutil.copytree(image_folder, tmp_path / "other_photos")
     on_folder = training.evaluate_run(run_dir, data=str(other_folder))
     assert on_folder["all"]["images"] == 12  # Every colour image there, black-and-white ones left out.
+    # Another file of the same model (as one shipped from the run) is scored instead of the run's own.
+    model, _ = training.load_run_model(run_dir)
+    bias = model.get_layer("u_logits").bias
+    bias.assign(bias.numpy() + np.linspace(-3, 3, bias.shape[0], dtype=np.float32))
+    other_weights = checkpoints.save_trained_part(model, tmp_path / "other.trained.h5")
+    rescored = training.evaluate_run(run_dir, weights=other_weights)
+    assert rescored["test"]["loss"] != pytest.approx(recorded["test"]["loss"], rel=1e-3)
+    assert rescored["test"]["v_accuracy"] == pytest.approx(recorded["test"]["v_accuracy"], rel=1e-5)
+    with pytest.raises(errors.WeightsError, match="does not exist"):
+        training.evaluate_run(run_dir, weights=tmp_path / "missing.trained.h5")
 
 
 def test_regression_variant_trains_and_records_bin_accuracy(image_folder, tmp_path):

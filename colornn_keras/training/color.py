@@ -183,21 +183,28 @@ def read_color_run(run_dir):
     return config, split, dtype_policy
 
 
-def load_run_model(run_dir):
-    """The trained color model of a finished run, rebuilt from its config and trained-part weights."""
+def load_run_model(run_dir, weights=None):
+    """The trained color model of a finished run, rebuilt from its config and trained-part weights
+    (`weights`: another trained-part file of the same model, such as the one shipped from it)."""
     config, _, dtype_policy = read_color_run(run_dir)
-    weights = pathlib.Path(run_dir) / TRAINED_PART_FILE
+    if weights is not None:
+        weights = pathlib.Path(weights)
+        if not weights.is_file():
+            raise errors.WeightsError(f"Weights file {weights} does not exist.")
+    else:
+        weights = pathlib.Path(run_dir) / TRAINED_PART_FILE
     if not weights.is_file():
         raise errors.RunRecordError(f"Run {run_dir} has no trained weights ({TRAINED_PART_FILE}); has it finished?")
     model = _build_for_config(config, dtype_policy)
     return checkpoints.load_trained_part(model, weights), config
 
 
-def evaluate_run(run_dir, data=None, split_from=None):
+def evaluate_run(run_dir, data=None, split_from=None, weights=None):
     """Recomputes a run's metrics: on its recorded split, on another run's recorded held-out photos
     (`split_from`: its val, test and test_wide, to compare runs on the same photos), or on every
-    colour image under `data`. The annealed-mean temperature is chosen on "val" where there is one."""
-    model, config = load_run_model(run_dir)
+    colour image under `data`. The annealed-mean temperature is chosen on "val" where there is one.
+    `weights` scores another trained-part file of the run's model (the one shipped from it)."""
+    model, config = load_run_model(run_dir, weights)
     _, split, _ = read_color_run(run_dir)
     if split_from is not None:
         _, other, _ = read_color_run(split_from)

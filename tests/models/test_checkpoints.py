@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -76,3 +77,25 @@ def test_a_frozen_models_weights_start_a_fine_tuned_one(tmp_path, vgg16_weights)
         checkpoints.load_trained_part(tuned, path)
     checkpoints.load_trained_part(tuned, path, skip_missing=("block4_conv1", "block4_conv2", "block4_conv3"))
     np.testing.assert_array_equal(frozen.predict(_luma(), verbose=0)["u"], tuned.predict(_luma(), verbose=0)["u"])
+
+
+def test_a_fine_tuned_backbone_is_stored_as_its_difference_from_imagenet(tmp_path, vgg16_weights):
+    keras.utils.set_random_seed(0)
+    trained = color.build_color_model(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv1")
+    rng = np.random.default_rng(2)
+    for layer in checkpoints.trained_layers(trained):  # Fine-tuning's small changes, everywhere.
+        layer.set_weights([weight + rng.normal(0, 1e-3, weight.shape).astype(np.float32) for weight in layer.get_weights()])
+    full = checkpoints.save_trained_part(trained, tmp_path / "full.trained.h5")
+    compact = checkpoints.save_trained_part(trained, tmp_path / "compact.trained.h5", backbone_as_difference=True)
+    assert compact.stat().st_size < 0.35 * full.stat().st_size  # int8 differences instead of float32 weights.
+    loaded = checkpoints.load_trained_part(
+        color.build_color_model(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv1"), compact)
+    for layer in checkpoints.trained_layers(trained):
+        for index, (expected, got) in enumerate(zip(layer.get_weights(), loaded.get_layer(layer.name).get_weights())):
+            if layer.name.startswith("block4_conv"):  # Within half an int8 step of the largest change (<6e-3 / 127).
+                assert np.abs(got - expected).max() < 3e-5, (layer.name, index)
+            else:  # The decoder's layers as they are.
+                np.testing.assert_array_equal(got, expected)
+    # An untrained decoder's peaked distributions move most where two bins are nearly tied.
+    change = np.abs(loaded.predict(_luma(), verbose=0)["u"] - trained.predict(_luma(), verbose=0)["u"])
+    assert change.mean() < 1e-3 and change.max() < 0.05
