@@ -17,6 +17,7 @@ hold every frame sent, is an `OutputError` and never replaces anything.
 import contextlib
 import dataclasses
 import fractions
+import functools
 import pathlib
 import re
 import signal
@@ -106,6 +107,23 @@ _UNSTATED = ("unknown", "reserved", "unspecified")
 _STREAM_FORMAT = re.compile(r"Stream #\S+.*?: Video: .*?, ([a-z0-9_]+)(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\))?,\s*\d+x\d+")
 
 
+@functools.cache
+def _channel_offsets(matrix):
+    """(U weight, V weight) of each of red, green and blue's offsets from the luma, in `matrix`
+    (a key of `MATRICES`), for the model's BT.601 (U, V): the offsets are linear in U and V.
+
+    U and V are the BT.601 differences B - Y and R - Y, scaled. In another matrix those offsets
+    would move that matrix's luma; the luma is the source's, so what the player adds back to it
+    is the offsets less that move.
+    """
+    red = np.array([0.0, 1 / colorspace.V_SCALE])
+    blue = np.array([1 / colorspace.U_SCALE, 0.0])
+    green = -(colorspace.WEIGHT_RED * red + colorspace.WEIGHT_BLUE * blue) / colorspace.WEIGHT_GREEN
+    weight_red, weight_blue = MATRICES[matrix]
+    shift = weight_red * red + (1 - weight_red - weight_blue) * green + weight_blue * blue
+    return tuple(tuple(np.float32(weight) for weight in channel - shift) for channel in (red, green, blue))
+
+
 @dataclasses.dataclass(frozen=True)
 class YuvFormat:
     """How a video's YUV planes code colour, and how to write colours the same way.
@@ -164,10 +182,13 @@ class YuvFormat:
 
     def luma_to_unit(self, codes):
         """Luma codes (uint8) as Y in [0, 1], the model's input: (Y' - 16) / 219 for video range."""
-        codes = np.asarray(codes, np.float32)
+        units = np.array(codes, np.float32)  # A copy, then in place: each pass over a frame counts.
         if self.full_range:
-            return codes * np.float32(1 / 255)
-        return np.clip((codes - 16.0) * np.float32(1 / 219), 0.0, 1.0)
+            units *= np.float32(1 / 255)
+            return units
+        units -= np.float32(16)
+        units *= np.float32(1 / 219)
+        return np.clip(units, 0.0, 1.0, out=units)
 
     def chroma_codes(self, uv, luma_plane):
         """Cb and Cr planes (uint8, 4:2:0) in this format for the model's BT.601 (U, V).
@@ -184,20 +205,21 @@ class YuvFormat:
         the Cb and Cr of the RGB path, to rounding, where U and V are even over the 2x2.
         """
         uv = np.asarray(uv, np.float32)
-        red = uv[..., 1] * np.float32(1 / colorspace.V_SCALE)
-        blue = uv[..., 0] * np.float32(1 / colorspace.U_SCALE)
-        green = (colorspace.WEIGHT_RED * red + colorspace.WEIGHT_BLUE * blue) * np.float32(-1 / colorspace.WEIGHT_GREEN)
+        u, v = np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])
+        red, green, blue = (u * u_weight + v * v_weight for u_weight, v_weight in _channel_offsets(self.matrix))
+        fall = np.minimum(np.minimum(red, green), blue)
+        np.negative(fall, out=fall)
+        scale = self._gamut_scale(np.maximum(np.maximum(red, green), blue), fall, luma_plane)
         weight_red, weight_blue = MATRICES[self.matrix]
-        if (weight_red, weight_blue) != (colorspace.WEIGHT_RED, colorspace.WEIGHT_BLUE):
-            # In another matrix these offsets would move that matrix's luma; the luma is the
-            # source's, so what the player adds back to it is the offsets less that move.
-            shift = weight_red * red + (1 - weight_red - weight_blue) * green + weight_blue * blue
-            red, green, blue = red - shift, green - shift, blue - shift
-        scale = self._gamut_scale(np.maximum(np.maximum(red, green), blue),
-                                  np.maximum(np.maximum(-red, -green), -blue), luma_plane)
         low, high, span = (0, 255, 255) if self.full_range else (16, 240, 224)
-        return tuple(np.clip(np.round(128 + span * scale * offset / (2 * (1 - weight))), low, high).astype(np.uint8)
-                     for offset, weight in ((blue, weight_blue), (red, weight_red)))
+        planes = []
+        for offset, weight in ((blue, weight_blue), (red, weight_red)):
+            offset *= scale  # In place: each pass over a frame's samples counts, beside the model.
+            offset *= np.float32(span / (2 * (1 - weight)))
+            offset += np.float32(128)
+            np.rint(offset, out=offset)
+            planes.append(np.clip(offset, low, high, out=offset).astype(np.uint8))
+        return tuple(planes)
 
     def _gamut_scale(self, rise, fall, luma_plane):
         """For each chroma sample, the mean over its 2x2 pixels of the largest s <= 1 that keeps
@@ -207,21 +229,21 @@ class YuvFormat:
         height, width = plane.shape
         if height % 2 or width % 2:
             plane = np.pad(plane, ((0, height % 2), (0, width % 2)), mode="edge")
-        quads = (plane[0::2, 0::2], plane[0::2, 1::2], plane[1::2, 0::2], plane[1::2, 1::2])
         # A tiny floor makes the bound of a colour that does not move that way huge, not infinite.
-        rise, fall = np.maximum(rise, np.float32(1e-12)), np.maximum(fall, np.float32(1e-12))
-        scale = np.ones(rise.shape, np.float32)
-        # Only where a pixel of the 2x2 would leave [0, 1] at full colour is there anything to
-        # fit: most samples of most frames, found from the 2x2's darkest and brightest pixel
-        # without a full-resolution float plane.
-        darkest = self.luma_to_unit(np.minimum(np.minimum(quads[0], quads[1]), np.minimum(quads[2], quads[3])))
-        brightest = self.luma_to_unit(np.maximum(np.maximum(quads[0], quads[1]), np.maximum(quads[2], quads[3])))
-        rows, columns = np.nonzero((darkest < fall) | (brightest > 1 - rise))
-        if rows.size:
-            lumas = self.luma_to_unit(np.stack([quad[rows, columns] for quad in quads], axis=-1))
-            up, down = rise[rows, columns, None], fall[rows, columns, None]
-            scale[rows, columns] = np.minimum(np.minimum((1 - lumas) / up, lumas / down), 1).mean(axis=-1)
-        return scale
+        per_rise = np.float32(1) / np.maximum(rise, np.float32(1e-12))
+        per_fall = np.float32(1) / np.maximum(fall, np.float32(1e-12))
+        # Every sample, in place: 3.5 ms a 720p frame on the EPYC, where fitting only the samples
+        # that need it took 9 ms on smooth footage and 35 ms on noise (gathering them cost more).
+        total = np.zeros(rise.shape, np.float32)
+        for quad in (plane[0::2, 0::2], plane[0::2, 1::2], plane[1::2, 0::2], plane[1::2, 1::2]):
+            luma = self.luma_to_unit(quad)
+            down = luma * per_fall
+            luma -= np.float32(1)
+            luma *= -per_rise
+            np.minimum(luma, down, out=luma)
+            total += np.minimum(luma, np.float32(1), out=luma)
+        total *= np.float32(0.25)
+        return total
 
     def encoder_options(self):
         """ffmpeg's options that state this format (matrix, range, and the primaries and
