@@ -16,19 +16,21 @@ prints, in one run:
   process (the model and the Python around it) and in ffmpeg's (decoding and x264). Where the
   model alone keeps every core busy, the work around it can only overlap it by taking cores from
   it: the ratio is then about (model alone's CPU) / (colorize's and ffmpeg's);
+- with `--pipeline-alone`, each clip coloured by a stand-in that returns fixed colours at once:
+  the rate and CPU time of the work around the model alone;
 - with `--memory-check`, the first clip again at three times its length, whose peak memory
   should not grow.
 
 Each measurement runs in its own process, so peak memory is that measurement's; each is made
 `--repeats` times, the model alone and the clips alternated, and the median reported. At 128 the model
-is the shipped `colornn_water_128`; at other sizes the real ImageNet VGG16 with a decoder of
+is the shipped default color preset; at other sizes the real ImageNet VGG16 with a decoder of
 fixed seed (speed does not depend on its values; the seed keeps an engine's cached export valid
 from one run to the next). Exporting a model for an engine, once, is not timed. The results are
 appended to benchmarks/results/colorize_speed.md unless `--no-record`. Usage:
 
     python benchmarks/colorize_speed.py [--sizes 128 224] [--engines auto tensorflow] [--frames 96]
         [--clips 720p 1080p] [--batch-size 8] [--repeats 3] [--precision auto] [--x264-preset veryfast]
-        [--memory-check] [--no-record]
+        [--pipeline-alone] [--memory-check] [--no-record]
 """
 
 import argparse
@@ -41,6 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -94,6 +98,19 @@ def build_color_model(image_size, dtype="float32"):
     return color.ColorModel(image_size=image_size, dtype=dtype)
 
 
+class _InstantModel:
+    """Stands for the model with one that returns fixed colours at once: what is left is the work
+    around the model (decoding, the model's input, the chroma planes, x264, the checks)."""
+
+    engine = "none"
+
+    def __init__(self, image_size):
+        self.uv = {"uv": (0.1 * np.ones((1, image_size, image_size, 2))).astype(np.float32)}
+
+    def predict_on_batch(self, luma):
+        return {"uv": np.repeat(self.uv["uv"], len(luma), axis=0)}
+
+
 def _cpu_seconds():
     """CPU seconds (user + system) of this process and of its finished children (ffmpeg)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -102,9 +119,7 @@ def _cpu_seconds():
 
 def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None, x264_preset="veryfast"):
     """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up,
-    with the CPU time it took in this process and in ffmpeg's."""
-    import numpy as np
-
+    with the CPU time it took in this process and in ffmpeg's; engine "none" is `_InstantModel`."""
     from colornn_keras import engines
     from colornn_keras import inference
     from colornn_keras import precision
@@ -121,7 +136,9 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
             predictor.predict_on_batch(luma)
         seconds, count = time.perf_counter() - start, batches * batch_size
     else:
-        colorizer = inference.Colorizer(model, batch_size=batch_size, engine=engine)
+        colorizer = inference.Colorizer(model, batch_size=batch_size, engine="tensorflow" if engine == "none" else engine)
+        if engine == "none":
+            colorizer._chroma_predictor = _InstantModel(image_size)
         chosen = colorizer._chroma_predictor.engine
         colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
@@ -166,6 +183,9 @@ def main():
     parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                         help="the models' precision, as colorize's --precision (auto: bfloat16 where the CPU has "
                              "AMX or AVX-512 BF16, which only TensorFlow runs)")
+    parser.add_argument("--pipeline-alone", action="store_true",
+                        help="also colour each clip with a stand-in model that answers at once: the work around "
+                             "the model alone")
     parser.add_argument("--memory-check", action="store_true",
                         help="colour the first clip again at three times its length: peak memory should not grow")
     parser.add_argument("--no-record", action="store_true", help=f"do not append the results to {RESULTS}")
@@ -221,6 +241,14 @@ def main():
                         f"{alone['frames_per_second']:.1f} | {ratio:.2f}{spread}"
                         f"{'' if ratio >= TARGET_RATIO else ' (low)'} | {alone['cpu_ms_own']:.0f}; "
                         f"{result['cpu_ms_own']:.0f}; {result['cpu_ms_ffmpeg']:.0f} | {result['peak_mib']:.0f} |")
+        if arguments.pipeline_alone:
+            size = arguments.sizes[0]
+            for name in arguments.clips:
+                runs = [_measure(size, "none", arguments.batch_size, arguments.precision, clips[name],
+                                 arguments.frames, arguments.x264_preset) for _ in range(arguments.repeats)]
+                result = _median_run(runs)
+                say(f"| {size} | none (the work around the model alone) | {name} | {result['frames_per_second']:.1f} "
+                    f"| | | -; {result['cpu_ms_own']:.0f}; {result['cpu_ms_ffmpeg']:.0f} | {result['peak_mib']:.0f} |")
         if arguments.memory_check:
             name, size, engine = arguments.clips[0], arguments.sizes[0], arguments.engines[0]
             longer = pathlib.Path(folder) / f"{name}_long.mp4"
