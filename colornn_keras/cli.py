@@ -591,8 +591,8 @@ def build_parser():
                                "that cannot run falls back to TensorFlow; keyframes use TensorFlow")
     colorize.add_argument("--x264-preset", choices=defaults.X264_PRESETS, default=defaults.DEFAULT_X264_PRESET,
                           help="videos: x264's speed against file size (default veryfast). On two cores the encoder "
-                               "takes its time from the model's: ultrafast encodes in a third of veryfast's time, "
-                               "for files about 2.6x as large")
+                               "takes its time from the model's: ultrafast encodes in about 40%% of veryfast's "
+                               "time, for files about 2.6x as large")
     colorize.add_argument("--crf", type=_crf, default=defaults.DEFAULT_CRF,
                           help="videos: x264's constant-rate factor, 0 (lossless) to 51 (default 23; lower: larger "
                                "files, closer to the colours computed)")

@@ -670,7 +670,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
             array or an image path), any size}. The video is coloured from them by the
             colorizer's consistency model (see `colorize_video_file`).
         x264_preset, crf: videos only: x264's speed/size trade-off ("veryfast"; "ultrafast" takes
-            a third of its time for files 2.6 times as large) and constant-rate factor (23; lower
+            about 40% of its time for files 2.6 times as large) and constant-rate factor (23; lower
             is larger and closer to the frames), see `video.X264_PRESETS`.
 
     Returns:

@@ -46,9 +46,9 @@ HISTOGRAM_BINS = 64
 # source's bitrate; the CRF 10 written before (imageio-ffmpeg's quality 8) made it 4-6x.
 DEFAULT_CRF = defaults.DEFAULT_CRF
 # x264's speed/size trade-offs, fastest first. On a 2-core AMD EPYC, 96 frames coded from YUV
-# planes: veryfast (the default) took 15 and 37 CPU-ms a frame at 720p and 1080p, superfast 11 and
-# 23 for files 1.8x as large, ultrafast 6 and 11 for files 2.6x as large; the color model at 128
-# took 242 CPU-ms a frame on the same two cores (see the README's Performance).
+# planes (benchmarks/x264_presets.py): veryfast (the default) took 16 and 33 CPU-ms a frame at 720p
+# and 1080p, superfast 13 and 22 for files 1.7-1.8x as large, ultrafast 7 and 12 for files 2.6x as
+# large; the color model at 128 took about 200 CPU-ms a frame there (the README's Performance).
 X264_PRESETS = defaults.X264_PRESETS
 DEFAULT_X264_PRESET = defaults.DEFAULT_X264_PRESET
 # Audio codecs an mp4 holds as they are, which common players read there: copied, not re-encoded.
