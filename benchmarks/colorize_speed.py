@@ -199,12 +199,7 @@ def main():
         print(json.dumps(result))
         return
 
-    lines = []
-
-    def say(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
+    say = Lines()
     say(f"CPU: {cpu_description()}; load average {_load()} at the start")
     say(f"{arguments.frames}-frame clips at 30 fps with AAC audio; batch {arguments.batch_size}; precision "
         f"{arguments.precision}; x264 {arguments.x264_preset} CRF 23; median of {arguments.repeats} alternated "
@@ -266,7 +261,18 @@ def main():
                 f"{auto['frames_per_second'] / tensorflow['frames_per_second']:.2f}x.")
     say(f"Load average {_load()} at the end.")
     if not arguments.no_record:
-        append_record(RESULTS, lines)
+        append_record(RESULTS, say.lines)
+
+
+class Lines:
+    """`say(line)` prints a line at once and keeps it (`.lines`) for `append_record` at the end."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, line=""):
+        print(line, flush=True)
+        self.lines.append(line)
 
 
 def append_record(results, lines):

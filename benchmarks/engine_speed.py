@@ -42,12 +42,7 @@ def main():
     parser.add_argument("--no-record", action="store_true", help=f"do not append the results to {RESULTS}")
     arguments = parser.parse_args()
 
-    lines = []
-
-    def say(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
+    say = colorize_speed.Lines()
     say(f"CPU: {colorize_speed.cpu_description()}; load average {os.getloadavg()[0]:.1f} at the start")
     say(f"median of {arguments.repeats} calls per row, engines taking turns")
     say()
@@ -83,7 +78,7 @@ def main():
                     f"{batch / statistics.median(cpu[name]):.1f} | {difference[name]:.1e} |")
     say(f"Load average {os.getloadavg()[0]:.1f} at the end.")
     if not arguments.no_record:
-        colorize_speed.append_record(RESULTS, lines)
+        colorize_speed.append_record(RESULTS, say.lines)
 
 
 if __name__ == "__main__":

@@ -39,12 +39,7 @@ def main():
                         choices=video.X264_PRESETS)
     parser.add_argument("--no-record", action="store_true")
     arguments = parser.parse_args()
-    lines = []
-
-    def say(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
+    say = colorize_speed.Lines()
     say(f"CPU: {colorize_speed.cpu_description()}")
     say(f"{arguments.frames}-frame testsrc2 clips; Cb 110 and Cr 150 everywhere; CRF {video.DEFAULT_CRF}")
     say()
@@ -74,7 +69,7 @@ def main():
                 say(f"| {name} | {preset} | {cpu:.1f} | {wall:.1f} | {size / 1e6:.2f} | {size / first_size:.2f} |")
             say(f"| {name} | (decoding its luma planes) | {decoding:.1f} | | | |")
     if not arguments.no_record:
-        colorize_speed.append_record(RESULTS, lines)
+        colorize_speed.append_record(RESULTS, say.lines)
 
 
 if __name__ == "__main__":
