@@ -127,14 +127,15 @@ def preset_file(name, folder=None):
     return path
 
 
-def _build(name, entry, dtype, folder):
+def _build(name, entry, dtype, folder, imagenet_weights="imagenet"):
     """Preset `name`'s model with random trained parts (and, for a color model, VGG16's ImageNet
-    weights); a video model's color model is its color preset, loaded."""
+    weights, `imagenet_weights` where they have been read); a video model's color model is its
+    color preset, loaded."""
     from colornn_keras.models import color, consistency, recurrent
 
     settings = {setting: entry[setting] for setting in SETTINGS[entry["kind"]] if setting in entry}
     if entry["kind"] == "color":
-        return color.ColorModel(**settings, dtype=dtype)
+        return color.ColorModel(**settings, backbone_weights=imagenet_weights, dtype=dtype)
     color_preset = entry.get("color_preset")
     if color_preset is None:
         raise errors.WeightsError(f"The {entry['kind']} preset {name!r} names no color_preset to stand on.")
@@ -158,6 +159,7 @@ def load_preset(name, kind=None, dtype=None, folder=None):
         A `ColorModel`, `ConsistencyModel` or `RecurrentConsistencyModel` (the last two reach
         their color model as `.color_model`).
     """
+    from colornn_keras import backbone
     from colornn_keras.models import checkpoints
 
     folder = pathlib.Path(folder) if folder else weights_dir()
@@ -167,8 +169,10 @@ def load_preset(name, kind=None, dtype=None, folder=None):
         raise errors.WeightsError(f"{name!r} is a {entry['kind']} preset; load it with "
                                   f"{loader[entry['kind']]}.from_preset({name!r}).")
     path = preset_file(name, folder)
-    model = _build(name, entry, dtype, folder)
-    return checkpoints.load_trained_part(model, path)
+    # Read once: VGG16 is built with them, and a fine-tuned block stored as differences adds to them.
+    imagenet = backbone.load_vgg16_weights() if entry["kind"] == "color" else None
+    model = _build(name, entry, dtype, folder, imagenet)
+    return checkpoints.load_trained_part(model, path, imagenet_weights=imagenet)
 
 
 # --- What the presets are: generated from the runs, listed by `colornn presets` -----------------
@@ -177,7 +181,7 @@ def load_preset(name, kind=None, dtype=None, folder=None):
 def run_numbers(run_dir, kind, scores=None):
     """What weights.json records of a preset's run, read from its records: the kept epoch, the
     split's sizes (data.json) and the test numbers (metrics.json; or, for a file shipped in another
-    form than the run saved, `scores`: `colornn evaluate color --weights FILE --output` of it)."""
+    form than the run saved, `scores`: `colornn evaluate color --weights-file FILE --output` of it)."""
     run_dir = pathlib.Path(run_dir)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     data = json.loads((run_dir / "data.json").read_text())

@@ -99,11 +99,13 @@ def _stored_values(group, layer, imagenet):
             for index, reference in enumerate(references)]
 
 
-def load_trained_part(model, path, skip_missing=()):
+def load_trained_part(model, path, skip_missing=(), imagenet_weights=None):
     """Loads weights written by `save_trained_part` into a model of the same architecture.
 
     `skip_missing` names layers the file may lack, which keep their weights (a frozen model's
-    weights starting a fine-tuned one, whose VGG16 layers are trained too).
+    weights starting a fine-tuned one, whose VGG16 layers are trained too). `imagenet_weights`
+    (from `backbone.load_vgg16_weights`) are what layers stored as differences are added to;
+    read here when not given, and only for a file that has such layers.
     """
     path = pathlib.Path(path)
     if not path.is_file():
@@ -124,7 +126,8 @@ def load_trained_part(model, path, skip_missing=()):
                 f"{sorted(set(file.keys()) - expected)} the model lacks, and lacks "
                 f"{sorted(expected - set(file.keys()))}."
             )
-        imagenet = functools.cache(backbone.load_vgg16_weights)  # Read only for a file that needs it.
+        imagenet = ((lambda: imagenet_weights) if imagenet_weights is not None
+                    else functools.cache(backbone.load_vgg16_weights))
         for layer in layers:
             group = file[layer.name]
             values = _stored_values(group, layer, imagenet)
