@@ -691,7 +691,6 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
             target = target.with_name(target.name + ".mp4")
     target = pathlib.Path(target)
     _check_target(target, overwrite)
-    video.check_encoding(x264_preset, crf)
 
     if video.is_video_file(source) or frame_folder:
         if target.suffix.lower() != ".mp4":
