@@ -105,10 +105,10 @@ class _InstantModel:
     engine = "none"
 
     def __init__(self, image_size):
-        self.uv = {"uv": (0.1 * np.ones((1, image_size, image_size, 2))).astype(np.float32)}
+        self.uv = np.full((1, image_size, image_size, 2), 0.1, np.float32)
 
     def predict_on_batch(self, luma):
-        return {"uv": np.repeat(self.uv["uv"], len(luma), axis=0)}
+        return {"uv": np.repeat(self.uv, len(luma), axis=0)}
 
 
 def _cpu_seconds():
