@@ -100,6 +100,24 @@ def check_settings(path, recorded, settings_class, not_settings=("kind",)):
         raise errors.RunRecordError(f"{path} lacks the settings {', '.join(missing)}.")
 
 
+def read_run_config(run_dir, kind, settings_class, not_settings=()):
+    """(settings, recorded): a run folder's config.json read back as `settings_class` (a dataclass),
+    after checking that it is a run of `kind` with exactly the settings this version knows, and the
+    whole recorded dict (which also holds `not_settings`, such as the model's image size)."""
+    run_dir = pathlib.Path(run_dir)
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {CONFIG_FILE}).")
+    recorded = read_json(path)
+    if not isinstance(recorded, dict) or recorded.get("kind") != kind:
+        raise errors.RunRecordError(f"{run_dir} is not a {kind.replace('_', '-')} run.")
+    skipped = ("kind", *not_settings)
+    check_settings(path, recorded, settings_class, skipped)
+    settings = {key: value for key, value in recorded.items()
+                if key not in skipped and key not in RECORDED_BESIDE_SETTINGS}
+    return settings_class(**settings), recorded
+
+
 def _git(*arguments, strip=True):
     try:
         result = subprocess.run(

@@ -187,3 +187,23 @@ def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
         "guided_keyframe": row, "ground_truth": {"warp_error": 0.0008, "cdc": 0.001},
         "gray_baseline": {"u_accuracy": 0.5, "v_accuracy": 0.3}}}})
     assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in experiments.runs_table([run])
+
+
+def test_run_config_is_read_back_only_from_a_run_of_its_kind(tmp_path):
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Settings:
+        videos: str
+        epochs: int = 10
+
+    experiments.write_json(tmp_path / "config.json", {"kind": "consistency", "videos": "clips", "image_size": 128,
+                                                      "precision_used": "float32"})
+    settings, recorded = experiments.read_run_config(tmp_path, "consistency", Settings, ("image_size",))
+    assert settings == Settings(videos="clips") and recorded["image_size"] == 128
+    with pytest.raises(errors.RunRecordError, match="is not a flow-guided run"):
+        experiments.read_run_config(tmp_path, "flow_guided", Settings, ("image_size",))
+    with pytest.raises(errors.RunRecordError, match="does not know: image_size"):
+        experiments.read_run_config(tmp_path, "consistency", Settings)
+    with pytest.raises(errors.RunRecordError, match="is not a run folder"):
+        experiments.read_run_config(tmp_path / "nothing", "consistency", Settings)

@@ -170,13 +170,7 @@ def select_and_split(config):
 def read_color_run(run_dir):
     """(config, split, dtype policy) recorded in a run folder."""
     run_dir = pathlib.Path(run_dir)
-    if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
-    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ColorTrainingConfig)
-    recorded.pop("kind", None)
-    recorded.pop("precision_used", None)
-    config = ColorTrainingConfig(**recorded)
+    config, _ = experiments.read_run_config(run_dir, "color", ColorTrainingConfig)
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
     split = {part: experiments.resolved_paths(record["files"], config.data) for part, record in data["splits"].items()}
     dtype_policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]

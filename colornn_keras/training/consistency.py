@@ -11,7 +11,6 @@ import pathlib
 
 import keras
 
-from colornn_keras import errors
 from colornn_keras import evaluation
 from colornn_keras import experiments
 from colornn_keras.data import clips
@@ -142,21 +141,12 @@ def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part,
 def read_consistency_run(run_dir):
     """(config, image size, {part: clip paths}) recorded in a consistency run folder."""
     run_dir = pathlib.Path(run_dir)
-    if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
-    recorded = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    if recorded.get("kind") != "consistency":
-        raise errors.RunRecordError(f"{run_dir} is not a consistency-model run.")
-    experiments.check_settings(run_dir / experiments.CONFIG_FILE, recorded, ConsistencyTrainingConfig,
-                               ("kind", "image_size", "num_bins"))
-    recorded.pop("kind")
-    image_size = recorded.pop("image_size")
-    recorded.pop("num_bins")
-    recorded.pop("precision_used", None)
+    config, recorded = experiments.read_run_config(run_dir, "consistency", ConsistencyTrainingConfig,
+                                                   ("image_size", "num_bins"))
     data = experiments.read_json(run_dir / experiments.DATA_FILE)
-    split = {part: experiments.resolved_paths(record["clips"], recorded["videos"])
+    split = {part: experiments.resolved_paths(record["clips"], config.videos)
              for part, record in data["splits"].items()}
-    return ConsistencyTrainingConfig(**recorded), image_size, split
+    return config, recorded["image_size"], split
 
 
 def load_consistency_run(run_dir):

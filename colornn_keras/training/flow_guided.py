@@ -257,16 +257,9 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
 
 def read_flow_guided_run(run_dir):
     """The `FlowGuidedTrainingConfig` recorded in a flow-guided run folder."""
-    run_dir = pathlib.Path(run_dir)
-    path = run_dir / experiments.CONFIG_FILE
-    if not path.is_file():
-        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
-    recorded = experiments.read_json(path)
-    if not isinstance(recorded, dict) or recorded.get("kind") != "flow_guided":
-        raise errors.RunRecordError(f"{run_dir} is not a flow-guided run.")
-    not_settings = ("kind", "image_size", "num_bins")
-    experiments.check_settings(path, recorded, configs.FlowGuidedTrainingConfig, not_settings)
-    return configs.FlowGuidedTrainingConfig(**{key: value for key, value in recorded.items() if key not in not_settings})
+    config, _ = experiments.read_run_config(run_dir, "flow_guided", configs.FlowGuidedTrainingConfig,
+                                            ("image_size", "num_bins"))
+    return config
 
 
 def load_flow_guided_run(run_dir):
