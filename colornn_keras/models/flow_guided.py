@@ -25,6 +25,9 @@ import keras
 # steps do not shrink with the sigmoid's slope, so the gate still learns).
 DEFAULT_GATE_BIAS = 6.0
 INPUTS = ("luma", "warped_luma", "warped_uv", "color_uv")
+# `FlowSmoothingModel`'s luma mismatch (luma in [0, 1]) that cuts the carried colours' share by e,
+# chosen on validation clips (experiments/2026-11-30_flow_smoothing_block4_128).
+SMOOTHING_MISMATCH_SCALE = 0.03
 
 
 @keras.saving.register_keras_serializable(package="colornn_keras")
@@ -82,12 +85,54 @@ class FlowGuidedModel(keras.Model):
         return cls(**config)
 
 
-def fixed_gate_model(gate):
-    """A `FlowGuidedModel` whose gate is `gate` everywhere (its gate's kernel is zero): each frame's
-    colours are `gate` times the previous output warped along the flow plus `1 - gate` times the
-    color model's, an exponential moving average along the motion. Untrained, nothing to load."""
-    import math
+@keras.saving.register_keras_serializable(package="colornn_keras")
+class FlowSmoothingModel(keras.Model):
+    """Smoothing along the flow, untrained: an exponential moving average of the colours along the
+    motion, which trusts the carried colours less where the flow failed.
 
-    if not 0.0 < gate < 1.0:
-        raise ValueError(f"gate must be between 0 and 1 (exclusive), got {gate!r}.")
-    return FlowGuidedModel(filters=1, gate_bias=math.log(gate / (1.0 - gate)), name="fixed_gate_model")
+        w = weight * exp(-|luma - warped_luma| / mismatch_scale)
+        uv = w * warped_uv + (1 - w) * color_uv
+
+    Where the previous frame's luma, warped along the flow, does not land on this frame's
+    (occlusions, new content), its colours are not this frame's either, so the color model's are
+    taken instead. Takes the inputs of a `FlowGuidedModel` and runs where it does
+    (`propagation.propagate_guided`, `colornn colorize --smooth-along-flow`).
+
+    Args:
+        weight: float in (0, 1), the share of the carried colours where the flow holds.
+        mismatch_scale: float, the luma difference (luma in [0, 1]) that lowers the weight by a
+            factor e; None: the same weight everywhere. Defaults to
+            `SMOOTHING_MISMATCH_SCALE`, chosen on validation clips with the weight 0.9
+            (experiments/2026-11-30_flow_smoothing_block4_128).
+        name: str, the model's name.
+    """
+
+    def __init__(self, weight, mismatch_scale=SMOOTHING_MISMATCH_SCALE, name="flow_smoothing_model",
+                 **kwargs):
+        if not 0.0 < weight < 1.0:
+            raise ValueError(f"weight must be between 0 and 1 (exclusive), got {weight!r}.")
+        if mismatch_scale is not None and not mismatch_scale > 0.0:
+            raise ValueError(f"mismatch_scale must be positive or None, got {mismatch_scale!r}.")
+
+        def mix(parts):
+            luma, warped_luma, warped_uv, color_uv = parts
+            share = weight if mismatch_scale is None else weight * keras.ops.exp(
+                -keras.ops.abs(luma - warped_luma) / mismatch_scale)
+            return share * warped_uv + (1.0 - share) * color_uv
+
+        # === Functional Model ===
+        inputs = {input_name: keras.Input((None, None, 2 if input_name.endswith("uv") else 1), name=input_name)
+                  for input_name in INPUTS}
+        uv = keras.layers.Lambda(mix, name="uv")([inputs[input_name] for input_name in INPUTS])
+        super().__init__(inputs=inputs, outputs=uv, name=name, **kwargs)
+
+        # === Config ===
+        self.weight = weight
+        self.mismatch_scale = mismatch_scale
+
+    def get_config(self):
+        return {"weight": self.weight, "mismatch_scale": self.mismatch_scale, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -46,12 +46,25 @@ def test_config_round_trip_and_keras_file(tmp_path):
     np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
 
 
-def test_a_fixed_gate_model_mixes_by_exactly_that_gate():
-    inputs = _inputs(5)
-    model = flow_guided.fixed_gate_model(0.9)
-    expected = 0.9 * inputs["warped_uv"] + 0.1 * inputs["color_uv"]
-    np.testing.assert_allclose(np.asarray(model(inputs)), expected, atol=1e-6)
+def test_smoothing_mixes_by_its_weight_lowered_where_the_warped_luma_misses():
     import pytest
 
+    inputs = _inputs(5)
+    plain = flow_guided.FlowSmoothingModel(0.9, mismatch_scale=None)
+    np.testing.assert_allclose(np.asarray(plain(inputs)), 0.9 * inputs["warped_uv"] + 0.1 * inputs["color_uv"],
+                               atol=1e-6)
+    model = flow_guided.FlowSmoothingModel(0.9, mismatch_scale=0.03)
+    share = 0.9 * np.exp(-np.abs(inputs["luma"] - inputs["warped_luma"]) / 0.03)
+    np.testing.assert_allclose(np.asarray(model(inputs)), share * inputs["warped_uv"] + (1 - share) * inputs["color_uv"],
+                               atol=1e-6)
+    # Where the flow lands exactly, the full weight; where it misses by far, the color model's colours.
+    inputs["warped_luma"][0], inputs["warped_luma"][1] = inputs["luma"][0], 1.0 - inputs["luma"][1]
+    output = np.asarray(model(inputs))
+    np.testing.assert_allclose(output[0], 0.9 * inputs["warped_uv"][0] + 0.1 * inputs["color_uv"][0], atol=1e-6)
+    far = np.abs(inputs["luma"][1] - inputs["warped_luma"][1])[..., 0] > 0.5
+    np.testing.assert_allclose(output[1][far], inputs["color_uv"][1][far], atol=1e-6)
+    assert flow_guided.FlowSmoothingModel.from_config(model.get_config()).get_config() == model.get_config()
     with pytest.raises(ValueError, match="between 0 and 1"):
-        flow_guided.fixed_gate_model(1.0)
+        flow_guided.FlowSmoothingModel(1.0)
+    with pytest.raises(ValueError, match="positive or None"):
+        flow_guided.FlowSmoothingModel(0.9, mismatch_scale=0.0)

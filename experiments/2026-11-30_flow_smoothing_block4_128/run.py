@@ -1,0 +1,89 @@
+"""Automatic mode on the shipped color model (issue #17, items 4 and 5): smoothing along the flow,
+plain and occlusion-aware, with `colornn_water_block4_128`, the color model that now ships.
+
+Modes, none trained:
+- per_frame: the color model alone.
+- smooth_G: each frame's colours = G x the previous output warped along DIS flow + (1 - G) x the
+  color model's own (`FlowSmoothingModel(G, mismatch_scale=None)`).
+- occlusion_G_S: the same, with the gate lowered where the flow failed: G x exp(-|luma - warped
+  luma| / S), so that where the previous frame's luma does not land on this frame's (occlusions,
+  new content, lighting changes) the color model's colours are taken instead of carried ones.
+
+The rule, fixed before the results: on the validation clips, among the modes whose U, V and AuC are
+each at least the color model's alone, the one with the lowest CDC; if none, the best AuC. The
+test clips are read for the chosen mode and reported for all.
+
+Run from the repository root:  python experiments/2026-11-30_flow_smoothing_block4_128/run.py
+"""
+
+import json
+import pathlib
+
+import keras
+
+from colornn_keras import evaluation
+from colornn_keras import experiments
+from colornn_keras.models import color as color_models
+from colornn_keras.models import flow_guided as flow_guided_models
+from colornn_keras.training import flow_guided
+
+COLOR_PRESET = "colornn_water_block4_128"
+GATES = (0.75, 0.9)
+MISMATCH_SCALES = (0.03, 0.1)
+GUIDED_RUN = pathlib.Path("experiments/2026-11-30_flow_guided_keyframe_128")  # For its clip split only.
+HERE = pathlib.Path(__file__).parent
+
+
+def occlusion_aware_model(gate, scale):
+    """`FlowSmoothingModel(gate, mismatch_scale=None)` with its gate times exp(-|luma - warped luma| / scale)."""
+    inputs = {name: keras.Input((None, None, 2 if name.endswith("uv") else 1), name=name)
+              for name in flow_guided_models.INPUTS}
+
+    def mix(parts):
+        luma, warped_luma, warped_uv, color_uv = parts
+        weight = gate * keras.ops.exp(-keras.ops.abs(luma - warped_luma) / scale)
+        return weight * warped_uv + (1.0 - weight) * color_uv
+
+    uv = keras.layers.Lambda(mix)([inputs[name] for name in flow_guided_models.INPUTS])
+    return keras.Model(inputs, uv, name=f"occlusion_aware_{gate}_{scale}")
+
+
+def main():
+    color_model = color_models.ColorModel.from_preset(COLOR_PRESET)
+    config = flow_guided.read_flow_guided_run(GUIDED_RUN)
+    recorded = experiments.read_json(GUIDED_RUN / experiments.DATA_FILE)["splits"]
+    colours = flow_guided.ColorModelColours(color_model, config.decoding)
+    predictors = {"per_frame": lambda luma, true_uv, cuts: [{"uv": uv} for uv in colours(luma)]}
+    for gate in GATES:
+        predictors[f"smooth_{gate}"] = flow_guided.guided_predictors(
+            flow_guided_models.FlowSmoothingModel(gate, mismatch_scale=None), colours)["guided_automatic"]
+        for scale in MISMATCH_SCALES:
+            predictors[f"occlusion_{gate}_{scale}"] = flow_guided.guided_predictors(
+                occlusion_aware_model(gate, scale), colours)["guided_automatic"]
+    results = {}
+    for part in ("val", "test"):
+        paths = experiments.resolved_paths(recorded[part]["clips"], config.videos)
+        loaded = flow_guided.prepared_clips(color_model, paths, color_model.image_size, config.decoding,
+                                            config.max_frames_per_clip, cache_dir="/tmp/fg_cache_block4")
+        for frames, record in loaded:
+            colours.remember(record["luma"], record["color_uv"])
+        results[part] = evaluation.evaluate_sequences(
+            predictors, [frames for frames, _ in loaded], [pathlib.Path(path).parent.name for path in paths],
+            color_model.num_bins, config.scene_cut_threshold)
+    val = results["val"]["overall"]
+    modes = [mode for mode in predictors if mode != "per_frame"]
+    eligible = [mode for mode in modes
+                if all(val[mode][key] >= val["per_frame"][key] for key in ("u_accuracy", "v_accuracy", "auc"))]
+    chosen = (min(eligible, key=lambda mode: val[mode]["cdc"]) if eligible
+              else max(modes, key=lambda mode: val[mode]["auc"]))
+    experiments.write_json(HERE / "results.json", {"color_preset": COLOR_PRESET, "gates": GATES,
+                                                   "mismatch_scales": MISMATCH_SCALES, "chosen_on_val": chosen,
+                                                   **results})
+    for part in ("val", "test"):
+        for mode, row in results[part]["overall"].items():
+            print(part, mode, json.dumps({key: round(value, 5) for key, value in row.items() if value is not None}))
+    print("chosen on val:", chosen)
+
+
+if __name__ == "__main__":
+    main()
