@@ -120,9 +120,10 @@ class Colorizer:
             "model" (the consistency model seeded with them) or "guided" (carried along the flow by
             `flow_guided_model`, which falls back on the color model where the flow fails), see
             `KEYFRAME_PROPAGATIONS`.
-        flow_guided_model: a trained `FlowGuidedModel`: keyframes are carried by it ("guided"),
-            and videos without a consistency model are coloured automatically by it: each shot's
-            first frame by the color model, each later one guided from the one before.
+        flow_guided_model: a trained `FlowGuidedModel` or a `FlowSmoothingModel` (smoothing along
+            the flow, untrained): keyframes are carried by it ("guided"), and videos without a
+            consistency model are coloured automatically by it: each shot's first frame by the
+            color model, each later one guided from the one before.
     """
 
     color_model: object
