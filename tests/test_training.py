@@ -203,6 +203,15 @@ def test_resume_records_the_restart_and_its_new_time_budget(image_folder, tmp_pa
     assert changed["resumed"] == [{"git_commit": resumed["git_commit"], "git_diff_sha256": resumed["git_diff_sha256"]}]
 
 
+def test_a_video_run_asking_for_more_clips_than_there_are_says_clips_and_writes_nothing(clip_folder, tmp_path):
+    # The paper's 7/3/3 needs 13 clips; checked before the color run is read or a folder made.
+    config = training.ConsistencyTrainingConfig(videos=str(clip_folder), color_run=str(tmp_path / "no_run"),
+                                                runs_root=str(tmp_path / "experiments"))
+    with pytest.raises(errors.InputError, match=r"asks for 13 clips \(7/3/3\) but only 5 clips were found"):
+        training.train_consistency_model(config)
+    assert not (tmp_path / "experiments").exists()
+
+
 def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image_folder, clip_folder, tmp_path):
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     config = training.ConsistencyTrainingConfig(

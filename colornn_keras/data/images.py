@@ -159,7 +159,7 @@ def scan_images(files, grayscale_threshold=DEFAULT_GRAYSCALE_THRESHOLD, max_colo
     return ImageScan(sorted(color), sorted(grayscale), unreadable, grayscale_threshold)
 
 
-def split_files(files, sizes=PAPER_SPLIT, seed=0):
+def split_files(files, sizes=PAPER_SPLIT, seed=0, noun="colour images"):
     """Deterministic train/val/test split of `files` by seed.
 
     Args:
@@ -167,6 +167,7 @@ def split_files(files, sizes=PAPER_SPLIT, seed=0):
         sizes: three counts (e.g. the paper's 3000, 500, 500) or three fractions summing to at
             most 1.
         seed: int; the same files and seed always give the same split.
+        noun: what the files are, for the error message ("clips" for videos).
 
     Returns:
         {"train": [...], "val": [...], "test": [...]}, disjoint.
@@ -184,8 +185,8 @@ def split_files(files, sizes=PAPER_SPLIT, seed=0):
         counts = [int(size) for size in sizes]
     if sum(counts) > len(files):
         raise errors.InputError(
-            f"The split asks for {sum(counts)} images ({counts[0]}/{counts[1]}/{counts[2]}) but only "
-            f"{len(files)} colour images were found; ask for fewer or give fractions."
+            f"The split asks for {sum(counts)} {noun} ({counts[0]}/{counts[1]}/{counts[2]}) but only "
+            f"{len(files)} {noun} were found; ask for fewer (--split) or give fractions."
         )
     order = np.random.default_rng(seed).permutation(len(files))
     shuffled = [files[index] for index in order]

@@ -43,7 +43,7 @@ def _build_consistency(color_model, config):
 def train_consistency_model(config, verbose="auto", callbacks=()):
     """Trains the consistency model on clips over a recorded color run's model; returns the run folder."""
     found = clips.find_clips(config.videos)
-    split = images.split_files(found, config.split, config.seed)
+    split = images.split_files(found, config.split, config.seed, noun="clips")
     color_model, color_config = load_run_model(config.color_run)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
     dtype_policy = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy.name

@@ -190,7 +190,7 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
     `cache_dir`: where to keep the color model's colours of each clip between runs (`prepared_clips`)."""
     started = time.monotonic()
     found = clips.find_clips(config.videos)
-    split = images.split_files(found, config.split, config.seed)
+    split = images.split_files(found, config.split, config.seed, noun="clips")
     if not split.get("train") or not split.get("val"):
         raise errors.InputError(f"{config.videos} has too few clips for a training and a validation part "
                                 f"(split {config.split}).")

@@ -49,7 +49,7 @@ def test_split_is_deterministic_disjoint_and_sized():
 
 
 def test_split_asking_for_too_many_images_explains_itself():
-    with pytest.raises(ValueError, match="only 10 colour images"):
+    with pytest.raises(ValueError, match="only 10 colour images were found; ask for fewer"):
         images.split_files([f"{index}.jpg" for index in range(10)], (3000, 500, 500))
 
 
