@@ -6,7 +6,7 @@ Modes, none trained:
 - smooth_G: each frame's colours = G x the previous output warped along DIS flow + (1 - G) x the
   color model's own (`FlowSmoothingModel(G, mismatch_scale=None)`).
 - occlusion_G_S: the same, with the gate lowered where the flow failed: G x exp(-|luma - warped
-  luma| / S), so that where the previous frame's luma does not land on this frame's (occlusions,
+  luma| / S) (`FlowSmoothingModel(G, mismatch_scale=S)`), so that where the previous frame's luma does not land on this frame's (occlusions,
   new content, lighting changes) the color model's colours are taken instead of carried ones.
 
 The rule, fixed before the results: on the validation clips, among the modes whose U, V and AuC are
@@ -18,8 +18,6 @@ Run from the repository root:  python experiments/2026-11-30_flow_smoothing_bloc
 
 import json
 import pathlib
-
-import keras
 
 from colornn_keras import evaluation
 from colornn_keras import experiments
@@ -34,20 +32,6 @@ GUIDED_RUN = pathlib.Path("experiments/2026-11-30_flow_guided_keyframe_128")  # 
 HERE = pathlib.Path(__file__).parent
 
 
-def occlusion_aware_model(gate, scale):
-    """`FlowSmoothingModel(gate, mismatch_scale=None)` with its gate times exp(-|luma - warped luma| / scale)."""
-    inputs = {name: keras.Input((None, None, 2 if name.endswith("uv") else 1), name=name)
-              for name in flow_guided_models.INPUTS}
-
-    def mix(parts):
-        luma, warped_luma, warped_uv, color_uv = parts
-        weight = gate * keras.ops.exp(-keras.ops.abs(luma - warped_luma) / scale)
-        return weight * warped_uv + (1.0 - weight) * color_uv
-
-    uv = keras.layers.Lambda(mix)([inputs[name] for name in flow_guided_models.INPUTS])
-    return keras.Model(inputs, uv, name=f"occlusion_aware_{gate}_{scale}")
-
-
 def main():
     color_model = color_models.ColorModel.from_preset(COLOR_PRESET)
     config = flow_guided.read_flow_guided_run(GUIDED_RUN)
@@ -59,7 +43,7 @@ def main():
             flow_guided_models.FlowSmoothingModel(gate, mismatch_scale=None), colours)["guided_automatic"]
         for scale in MISMATCH_SCALES:
             predictors[f"occlusion_{gate}_{scale}"] = flow_guided.guided_predictors(
-                occlusion_aware_model(gate, scale), colours)["guided_automatic"]
+                flow_guided_models.FlowSmoothingModel(gate, mismatch_scale=scale), colours)["guided_automatic"]
     results = {}
     for part in ("val", "test"):
         paths = experiments.resolved_paths(recorded[part]["clips"], config.videos)
