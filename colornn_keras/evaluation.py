@@ -267,7 +267,8 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
 def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.DEFAULT_NUM_BINS,
                        scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
     """Per clip and overall, for each way of colouring a clip: loss, U/V accuracy, AuC, warp error
-    and CDC; plus the gray baseline and the ground truth's own warp error and CDC (the floor).
+    and CDC; plus the gray baseline (its accuracy, and the warp error and CDC of the clip's luma as a
+    gray video, about as low as any colouring's can go) and the ground truth's own warp error and CDC.
 
     Args:
         predictors: {mode name: callable(luma_frames, true_uv_frames, cuts)} yielding per frame
@@ -276,22 +277,28 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
     modes = list(predictors)
     per_clip, totals = {}, {mode: {"loss": 0.0, "u_correct": 0.0, "v_correct": 0.0, "pixels": 0,
                                    "within": metrics.WithinThresholdCounts(), "warp": [], "cdc": []} for mode in modes}
-    floor = {"warp": [], "cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
+    floor = {"warp": [], "cdc": [], "gray_warp": [], "gray_cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
     for name, clip in zip(clip_names, clip_frames):
         detector = video.SceneCutDetector(scene_cut_threshold)
         cuts = [detector.is_cut(frame) for frame in clip]
         truth = [frame.astype(np.float32) / 255.0 for frame in clip]
-        _, true_uv = clips.split_yuv(clip)
+        luma, true_uv = clips.split_yuv(clip)
+        # The clip's own luma as a gray video: any colouring keeps this luma, so its warp error and
+        # CDC are about as low as a colouring's can go (the colours only add to them).
+        gray = [np.repeat(np.asarray(frame_luma, np.float32), 3, axis=-1) for frame_luma in luma]
         clip_record = {"frames": len(clip), "scene_cuts": int(sum(cuts)),
                        "ground_truth": {"warp_error": metrics.warp_error(truth, clip),
-                                        "cdc": metrics.color_distribution_consistency(truth)}}
+                                        "cdc": metrics.color_distribution_consistency(truth)},
+                       "gray_video": {"warp_error": metrics.warp_error(gray, clip),
+                                      "cdc": metrics.color_distribution_consistency(gray)}}
         true_bins = colorspace.quantize_uv(true_uv, num_bins)
         for axis in ("u", "v"):
             floor[f"{axis}_gray"] += metrics.gray_baseline_accuracy(true_bins[axis], axis, num_bins) * true_bins[axis].size
         floor["pixels"] += true_uv[..., 0].size
         floor["warp"].append(clip_record["ground_truth"]["warp_error"])
         floor["cdc"].append(clip_record["ground_truth"]["cdc"])
-        luma, _ = clips.split_yuv(clip)
+        floor["gray_warp"].append(clip_record["gray_video"]["warp_error"])
+        floor["gray_cdc"].append(clip_record["gray_video"]["cdc"])
         for mode in modes:
             sums, within, rgb_frames = _sequence_scores(predictors[mode](luma, true_uv, cuts), clip, num_bins)
             warp, cdc = metrics.warp_error(rgb_frames, clip), metrics.color_distribution_consistency(rgb_frames)
@@ -327,7 +334,8 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         for mode, total in totals.items()
     }
     overall["ground_truth"] = {"warp_error": float(np.mean(floor["warp"])), "cdc": float(np.mean(floor["cdc"]))}
-    overall["gray_baseline"] = {"u_accuracy": floor["u_gray"] / floor["pixels"], "v_accuracy": floor["v_gray"] / floor["pixels"]}
+    overall["gray_baseline"] = {"u_accuracy": floor["u_gray"] / floor["pixels"], "v_accuracy": floor["v_gray"] / floor["pixels"],
+                                "warp_error": float(np.mean(floor["gray_warp"])), "cdc": float(np.mean(floor["gray_cdc"]))}
     return {"overall": overall, "per_clip": per_clip}
 
 

@@ -44,6 +44,9 @@ def test_consistency_evaluation_has_the_three_modes_and_the_ground_truth_floor(t
     for mode in ("per_frame", "teacher_forced", "free_running"):
         assert overall[mode]["warp_error"] >= 0 and 0 <= overall[mode]["auc"] <= 1
     assert overall["ground_truth"]["warp_error"] < 0.01  # A pan is perfectly consistent.
+    # The clip's luma as a gray video: as consistent as the truth, and as a colouring's can be.
+    assert overall["gray_baseline"]["warp_error"] < 0.01 and overall["gray_baseline"]["cdc"] < overall["per_frame"]["cdc"]
+    assert result["per_clip"]["pan"]["gray_video"]["warp_error"] == overall["gray_baseline"]["warp_error"]
     assert result["per_clip"]["pan"]["scene_cuts"] == 0
     # Frame 0 is coloured by the color model in every mode, so the modes differ only after it.
     assert overall["per_frame"]["loss"] != overall["free_running"]["loss"]

@@ -187,6 +187,11 @@ def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
         "guided_keyframe": row, "ground_truth": {"warp_error": 0.0008, "cdc": 0.001},
         "gray_baseline": {"u_accuracy": 0.5, "v_accuracy": 0.3}}}})
     assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in experiments.runs_table([run])
+    assert "gray video" not in experiments.runs_table([run])  # Not recorded before 2026-12-01.
+    metrics = experiments.read_json(run / "metrics.json")
+    metrics["test"]["overall"]["gray_baseline"].update(warp_error=0.0007, cdc=0.0009)
+    experiments.write_json(run / "metrics.json", metrics)
+    assert "| gray video (the luma alone) | | | | | 0.00070 | 0.0009 |" in experiments.runs_table([run])
 
 
 def test_run_config_is_read_back_only_from_a_run_of_its_kind(tmp_path):
