@@ -124,6 +124,10 @@ class Colorizer:
             the flow, untrained): keyframes are carried by it ("guided"), and videos without a
             consistency model are coloured automatically by it: each shot's first frame by the
             color model, each later one guided from the one before.
+        both_ways: with `flow_guided_model` and no consistency model, videos without keyframes are
+            smoothed along the flow both ways: each shot forwards and backwards, each frame taking
+            the mean of the two (`propagation.propagate_guided`). The whole clip is then read
+            first and its colours held at model size, as for keyframes (192 KiB a frame at 128).
     """
 
     color_model: object
@@ -134,10 +138,13 @@ class Colorizer:
     engine: str = "tensorflow"
     keyframe_propagation: str = "flow"
     flow_guided_model: object = None
+    both_ways: bool = False
 
     def __post_init__(self):
         if self.method not in colorspace.DECODING_METHODS:
             raise ValueError(f"method must be one of {colorspace.DECODING_METHODS}, got {self.method!r}.")
+        if self.both_ways and (self.flow_guided_model is None or self.consistency_model is not None):
+            raise ValueError("both_ways smooths along the flow: it needs a flow_guided_model and no consistency_model.")
         self.model_size = int(self.color_model.input_shape[1])
         # Frames coloured one by one go through the color model with its decoding in one graph;
         # the consistency model's first frames go through the color model's distributions.
@@ -258,7 +265,11 @@ class Colorizer:
             yield self.join(luma, uv)
 
     def predict_chroma_sequence(self, frames):
-        """`predict_chroma` for video frames in order, free-running when there is a consistency model."""
+        """`predict_chroma` for video frames in order, free-running when there is a consistency model.
+        With `both_ways`, every frame is read (and held) before the first is given back."""
+        if self.both_ways:
+            frames = list(frames)
+            return zip((_luma(frame) for frame in frames), self.predict_chroma_with_keyframes(frames, {}))
         return self._predict(frames, _luma, lambda frame, luma: luma, sequence=True)
 
     def predict_chroma_planes(self, planes, yuv_format):
@@ -322,9 +333,10 @@ class Colorizer:
         The consistency model is seeded with each keyframe's true colours and runs free from
         there, through its shot both ways; a shot without a keyframe (scene cuts as in
         `predict_chroma_sequence`) is coloured frame by frame by the color model
-        (`propagation.propagate`). The shot is run backwards too, so the whole clip's luma is
-        held at model size while predicting, and its colours after: 12 bytes a pixel of the
-        model's square (192 KiB a frame at 128x128).
+        (`propagation.propagate`), or with `both_ways` smoothed along the flow both ways. The
+        shot is run backwards too, so the whole clip's luma is held at model size while
+        predicting, and its colours after: 12 bytes a pixel of the model's square (192 KiB a
+        frame at 128x128).
 
         Args:
             frames: the clip's RGB uint8 frames in order, read once.
@@ -335,7 +347,8 @@ class Colorizer:
         Returns:
             A list of (S, S, 2) float32 (U, V), one per frame.
         """
-        self.check_keyframe_model()
+        if keyframes:
+            self.check_keyframe_model()
         detector = video.SceneCutDetector(self.scene_cut_threshold)
         lumas, cuts, seeds = [], [], {}
         for index, frame in enumerate(frames):
@@ -350,7 +363,13 @@ class Colorizer:
             if progress is not None:
                 progress(1)
 
-        if self.keyframe_propagation == "flow":
+        if self.both_ways and not seeds:
+            color_uv = list(self._predict_uv(iter(lumas)))
+            predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, None, cuts,
+                                                       both_ways=True)
+            for prediction in predictions:
+                on_frame(prediction)
+        elif self.keyframe_propagation == "flow":
             predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method)
             for prediction in predictions:
                 on_frame(prediction)
@@ -489,12 +508,13 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     an image path}) the video is coloured from them (`Colorizer.predict_chroma_with_keyframes`) in
     two passes: the first reads every frame, predicts every frame's colours at model size and
     keeps them; the second reads the frames again and joins them with those colours at full
-    resolution. `progress` then counts the first pass's predictions.
+    resolution. `progress` then counts the first pass's predictions. So is a video smoothed
+    along the flow both ways (`Colorizer.both_ways`).
 
     Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
     end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
     chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
-    plane as it is (`Colorizer.chroma_planes`). Frame folders, RGB-coded videos and keyframe
+    plane as it is (`Colorizer.chroma_planes`). Frame folders, RGB-coded videos and two-pass
     runs go through RGB frames.
 
     `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
@@ -503,7 +523,8 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     video.check_encoding(x264_preset, crf)
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
-    yuv_format = None if keyframes else info.yuv_format
+    whole_clip = bool(keyframes) or colorizer.both_ways  # Read twice: colours first, then joined.
+    yuv_format = None if whole_clip else info.yuv_format
 
     def read_frames():
         # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
@@ -512,12 +533,13 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
             video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
             depth=PIPELINE_DEPTH)
 
-    if keyframes:
-        colorizer.check_keyframe_model()
-        keyframes = read_keyframes(keyframes)
-        check_keyframe_indices(keyframes, info.frame_count, source)
-        _warn_about_keyframes(keyframes, info.width, info.height)
-        chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes, progress, source)
+    if whole_clip:
+        if keyframes:
+            colorizer.check_keyframe_model()
+            keyframes = read_keyframes(keyframes)
+            check_keyframe_indices(keyframes, info.frame_count, source)
+            _warn_about_keyframes(keyframes, info.width, info.height)
+        chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
         frames = _as_many_frames(read_frames(), len(chroma), source)
         pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
         progress = None  # Frames were counted as they were predicted.

@@ -216,7 +216,16 @@ def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
         yield previous_uv
 
 
-def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None):
+def _automatic_run(model, luma_frames, color_uv_frames, order):
+    """{index: (U, V)} of the frames `order` names, guided in that order from the first one's
+    colours by the color model."""
+    first, *reached = order
+    run = _guided_run(model, [luma_frames[index] for index in reached], [color_uv_frames[index] for index in reached],
+                      luma_frames[first], color_uv_frames[first])
+    return {first: color_uv_frames[first], **dict(zip(reached, run))}
+
+
+def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False):
     """Colours a clip with a `FlowGuidedModel`; returns a list of {"uv"} per frame.
 
     A shot with keyframes is coloured from them as in `propagate` (forward from each, backwards
@@ -224,11 +233,14 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
     model's colours, and each later frame is guided from the one before.
 
     Args:
-        model: a trained `FlowGuidedModel`.
+        model: a trained `FlowGuidedModel` or a `FlowSmoothingModel`.
         luma_frames: (H, W, 1) luma arrays at the color model's size, the whole clip.
         color_uv_frames: the color model's decoded (H, W, 2) colours of each frame.
         keyframes: {frame index: (H, W, 2) true (U, V)}; None or {}: the automatic mode.
         cuts: booleans, True where a frame starts a new shot; None: one shot.
+        both_ways: bool; True: a shot without keyframes is also run backwards, from its last frame's
+            colours by the color model, and each frame takes the mean of the two runs (the whole
+            shot is at hand offline, so each frame is smoothed by its past and its future alike).
     """
     luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
     color_uv_frames = [np.asarray(uv, np.float32) for uv in color_uv_frames]
@@ -239,6 +251,12 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
     cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
     uv_frames = [None] * len(luma_frames)
     for start, end in shots(cuts):
+        if both_ways and not any(start <= index < end for index in keyframes):
+            forward, backward = (_automatic_run(model, luma_frames, color_uv_frames, order)
+                                 for order in (range(start, end), range(end - 1, start - 1, -1)))
+            for index in range(start, end):
+                uv_frames[index] = 0.5 * (forward[index] + backward[index])
+            continue
         # Without a keyframe (the automatic mode), from the color model's colours of its first frame.
         seeds = ({index: uv for index, uv in keyframes.items() if start <= index < end}
                  or {start: color_uv_frames[start]})

@@ -420,7 +420,11 @@ def test_colorize_smoothing_along_flow(weights_folder, tmp_path, capsys):
     assert cli.main(["colorize", str(folder), "--smooth-along-flow", "0.9", "-o", str(tmp_path / "smooth.mp4"),
                      "--quiet"]) == 0
     assert video.probe(tmp_path / "smooth.mp4").frame_count == 6
+    assert cli.main(["colorize", str(folder), "--smooth-along-flow", "0.9", "--both-ways", "-o",
+                     str(tmp_path / "both_ways.mp4"), "--quiet"]) == 0
+    assert video.probe(tmp_path / "both_ways.mp4").frame_count == 6
     for extra, message in ((["--smooth-along-flow", "1.5"], "between 0 and 1"),
+                           (["--both-ways"], "give both"),
                            (["--smooth-along-flow", "0.9", "--keyframe", f"0:{folder / '00000.png'}"],
                             "does not combine")):
         capsys.readouterr()

@@ -279,7 +279,15 @@ def _video_modes(colorizer, recurrent_colorizer, frames):
         "keyframe_flow": (inference.Colorizer(colorizer.color_model), {4: frames[4]}),
         "guided": (_guided_colorizer(colorizer, gate_bias=0.0), None),
         "keyframe_guided": (_guided_colorizer(colorizer, gate_bias=0.0), {4: frames[4]}),
+        "smoothing_both_ways": (_smoothing_colorizer(colorizer, both_ways=True), None),
     }
+
+
+def _smoothing_colorizer(colorizer, both_ways):
+    from colornn_keras.models import flow_guided
+
+    return inference.Colorizer(colorizer.color_model, batch_size=4,
+                               flow_guided_model=flow_guided.FlowSmoothingModel(0.9), both_ways=both_ways)
 
 
 def _guided_colorizer(colorizer, gate_bias):
@@ -290,7 +298,7 @@ def _guided_colorizer(colorizer, gate_bias):
 
 
 @pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe", "keyframe_flow", "guided",
-                                  "keyframe_guided"])
+                                  "keyframe_guided", "smoothing_both_ways"])
 def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_colorizer, tmp_path, mode):
     frames = _colourful_clip()
     mode_colorizer, keyframes = _video_modes(colorizer, recurrent_colorizer, frames)[mode]
@@ -343,6 +351,25 @@ def test_the_automatic_guided_mode_is_per_frame_with_its_gate_open_and_carries_f
     carried = propagation.flow_keyframe(lumas, {0: per_frame[0]})
     for expected, uv in zip(carried, shut):
         np.testing.assert_allclose(uv, expected["uv"], atol=1e-5)
+
+
+def test_smoothing_both_ways_is_the_mean_of_both_directions_over_the_color_models_colours(colorizer):
+    from colornn_keras import propagation
+
+    frames = _colourful_clip(count=7)
+    per_frame = [uv for _, uv in inference.Colorizer(colorizer.color_model, batch_size=4).predict_chroma_sequence(frames)]
+    both = _smoothing_colorizer(colorizer, both_ways=True)
+    outputs = list(both.predict_chroma_sequence(iter(frames)))  # An iterator: read whole, then given back.
+    lumas = [colorizer._model_luma(_luma(frame)[..., None]) for frame in frames]
+    expected = propagation.propagate_guided(both.flow_guided_model, lumas, per_frame, both_ways=True)
+    assert len(outputs) == 7
+    for (luma, uv), frame, wanted in zip(outputs, frames, expected):
+        np.testing.assert_array_equal(luma, _luma(frame)[..., None])
+        np.testing.assert_allclose(uv, wanted["uv"], atol=1e-5)
+    one_way = [uv for _, uv in _smoothing_colorizer(colorizer, both_ways=False).predict_chroma_sequence(frames)]
+    assert np.abs(outputs[0][1] - one_way[0]).max() > 1e-4  # Frame 0 is steadied by the frames after it.
+    with pytest.raises(ValueError, match="needs a flow_guided_model"):
+        inference.Colorizer(colorizer.color_model, both_ways=True)
 
 
 def _read_back(path):

@@ -141,3 +141,24 @@ def test_the_guided_propagator_falls_back_on_the_color_model_where_its_gate_open
         np.testing.assert_allclose(outputs[index]["uv"], 0.1, atol=1e-6)
     with pytest.raises(ValueError, match="6 frames of luma but 5"):
         propagation.propagate_guided(opened, luma, color_uv[:5])
+
+
+def test_both_ways_the_automatic_mode_is_the_mean_of_the_forward_and_the_backward_runs_and_keyframes_stay():
+    from colornn_keras.models import flow_guided
+
+    frames = _panning_texture(count=7, size=(24, 32))
+    luma, true_uv = clips.split_yuv(np.stack(frames))
+    noisy_uv = true_uv + np.random.default_rng(1).normal(0.0, 0.05, true_uv.shape).astype(np.float32)
+    smoothing = flow_guided.FlowSmoothingModel(0.8, mismatch_scale=None)
+    cuts = [False, False, False, True, False, False, False]  # Shots 0-2 (keyframe 1) and 3-6 (automatic).
+    both = propagation.propagate_guided(smoothing, luma, noisy_uv, {1: true_uv[1]}, cuts, both_ways=True)
+    one_way = propagation.propagate_guided(smoothing, luma, noisy_uv, {1: true_uv[1]}, cuts)
+    for index in (0, 1, 2):  # The keyframed shot is coloured from its keyframe, as one way.
+        np.testing.assert_array_equal(both[index]["uv"], one_way[index]["uv"])
+    backward = propagation.propagate_guided(smoothing, luma[3:][::-1], noisy_uv[3:][::-1])[::-1]
+    for index in (3, 4, 5, 6):
+        np.testing.assert_allclose(both[index]["uv"], 0.5 * (one_way[index]["uv"] + backward[index - 3]["uv"]),
+                                   atol=1e-6)
+    # The shot's first frame is smoothed too (one way, it is the color model's own colours).
+    np.testing.assert_array_equal(one_way[3]["uv"], noisy_uv[3])
+    assert np.abs(both[3]["uv"] - true_uv[3]).mean() < np.abs(noisy_uv[3] - true_uv[3]).mean()
