@@ -423,6 +423,11 @@ def test_colorize_smoothing_along_flow(weights_folder, tmp_path, capsys):
     assert cli.main(["colorize", str(folder), "--smooth-along-flow", "0.9", "--both-ways", "-o",
                      str(tmp_path / "both_ways.mp4"), "--quiet"]) == 0
     assert video.probe(tmp_path / "both_ways.mp4").frame_count == 6
+    # Each direction with the weighting chosen for it on validation clips.
+    for extra, both_ways, mismatch_scale in (([], False, 0.03), (["--both-ways"], True, None)):
+        arguments = cli.build_parser().parse_args(["colorize", str(folder), "--smooth-along-flow", "0.9", *extra])
+        colorizer = cli._load_colorizer(arguments)
+        assert colorizer.both_ways is both_ways and colorizer.flow_guided_model.mismatch_scale == mismatch_scale
     for extra, message in ((["--smooth-along-flow", "1.5"], "between 0 and 1"),
                            (["--both-ways"], "give both"),
                            (["--smooth-along-flow", "0.9", "--keyframe", f"0:{folder / '00000.png'}"],
