@@ -347,15 +347,27 @@ class Colorizer:
         Returns:
             A list of (S, S, 2) float32 (U, V), one per frame.
         """
+        return self._predict_whole_clip(frames, _luma, keyframes, progress, source)
+
+    def predict_chroma_planes_with_keyframes(self, planes, yuv_format, keyframes, progress=None, source="the clip"):
+        """`predict_chroma_with_keyframes` for a YUV video's luma planes (uint8 (H, W), from
+        `video.read_luma_planes`), fed to the model as `predict_chroma_planes` feeds them."""
+        return self._predict_whole_clip(planes, lambda plane: yuv_format.luma_to_unit(plane)[..., None], keyframes,
+                                        progress, source)
+
+    def _predict_whole_clip(self, items, luma_of, keyframes, progress, source):
+        """Model-size (U, V) of every frame of a clip read whole; `luma_of(item)` is a frame's
+        full-resolution Y (H, W, 1) in [0, 1]."""
         if keyframes:
             self.check_keyframe_model()
         detector = video.SceneCutDetector(self.scene_cut_threshold)
         lumas, cuts, seeds = [], [], {}
-        for index, frame in enumerate(frames):
-            cuts.append(detector.is_cut(frame))
-            lumas.append(self._model_luma(_luma(frame)))
+        for index, item in enumerate(items):
+            luma = luma_of(item)
+            cuts.append(detector.is_cut(luma[..., 0] * 255.0))
+            lumas.append(self._model_luma(luma))
             if index in keyframes:
-                seeds[index] = self.keyframe_uv(keyframes[index], (frame.shape[1], frame.shape[0]))
+                seeds[index] = self.keyframe_uv(keyframes[index], (luma.shape[1], luma.shape[0]))
         check_keyframe_indices(keyframes, len(lumas), source)
 
         def on_frame(prediction):
@@ -508,14 +520,14 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     an image path}) the video is coloured from them (`Colorizer.predict_chroma_with_keyframes`) in
     two passes: the first reads every frame, predicts every frame's colours at model size and
     keeps them; the second reads the frames again and joins them with those colours at full
-    resolution. `progress` then counts the first pass's predictions. So is a video smoothed
-    along the flow both ways (`Colorizer.both_ways`).
+    resolution (in YUV where the file is, as below). `progress` then counts the first pass's
+    predictions. So is a video smoothed along the flow both ways (`Colorizer.both_ways`).
 
     Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
     end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
     chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
-    plane as it is (`Colorizer.chroma_planes`). Frame folders, RGB-coded videos and two-pass
-    runs go through RGB frames.
+    plane as it is (`Colorizer.chroma_planes`). Frame folders and RGB-coded videos go through RGB
+    frames.
 
     `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
     (`video.X264_PRESETS`; see `video.VideoWriter`).
@@ -524,7 +536,7 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
     whole_clip = bool(keyframes) or colorizer.both_ways  # Read twice: colours first, then joined.
-    yuv_format = None if whole_clip else info.yuv_format
+    yuv_format = info.yuv_format
 
     def read_frames():
         # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
@@ -533,19 +545,26 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
             video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
             depth=PIPELINE_DEPTH)
 
+    def read_planes():
+        return _read_ahead(video.read_luma_planes(info, allow_truncated), depth=PIPELINE_DEPTH)
+
     if whole_clip:
         if keyframes:
             colorizer.check_keyframe_model()
             keyframes = read_keyframes(keyframes)
             check_keyframe_indices(keyframes, info.frame_count, source)
             _warn_about_keyframes(keyframes, info.width, info.height)
-        chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
-        frames = _as_many_frames(read_frames(), len(chroma), source)
-        pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
+        if yuv_format is not None:
+            chroma = colorizer.predict_chroma_planes_with_keyframes(read_planes(), yuv_format, keyframes or {},
+                                                                     progress, source)
+            pairs = zip(_as_many_frames(read_planes(), len(chroma), source), chroma)
+        else:
+            chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
+            frames = _as_many_frames(read_frames(), len(chroma), source)
+            pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
         progress = None  # Frames were counted as they were predicted.
     elif yuv_format is not None:
-        planes = _read_ahead(video.read_luma_planes(info, allow_truncated), depth=PIPELINE_DEPTH)
-        pairs = colorizer.predict_chroma_planes(planes, yuv_format)
+        pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
     else:
         pairs = colorizer.predict_chroma_sequence(read_frames())
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,

@@ -483,10 +483,13 @@ class _Reddish:
         return {"u": bins + np.eye(30, dtype=np.float32)[12], "v": bins + np.eye(30, dtype=np.float32)[22]}
 
 
-def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["per_frame", "keyframe", "both_ways"])
+def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch, mode):
     """Through the whole of `colorize`: the luma planes sent to x264 are the source's, and with
-    x264 lossless so are the output's; fps, frame count and audio are kept, the matrix stated."""
+    x264 lossless so are the output's; fps, frame count and audio are kept, the matrix stated.
+    Also for the two-pass runs (keyframes, smoothing both ways), which read the planes twice."""
     from colornn_keras import inference
+    from colornn_keras.models import flow_guided
 
     planes = _random_planes(5, (48, 66), (24, 33), seed=3)
     silent = _lossless_clip(tmp_path / "silent.mp4", planes, "yuv420p", ("-colorspace", "bt709"))
@@ -498,7 +501,13 @@ def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch):
     monkeypatch.setattr(video.VideoWriter, "write_planes",
                         lambda writer, luma, cb, cr: sent.append(luma.copy()) or real_write_planes(writer, luma, cb, cr))
 
-    report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=2), source, tmp_path / "out.mp4",
+    colorizer, keyframes = inference.Colorizer(_Reddish(), batch_size=2), None
+    if mode == "keyframe":  # A reddish keyframe: frame 2's colours carried along the flow.
+        keyframes = {2: np.full((24, 33, 3), (200, 60, 60), np.uint8)}
+    elif mode == "both_ways":
+        colorizer = inference.Colorizer(_Reddish(), batch_size=2, flow_guided_model=flow_guided.FlowSmoothingModel(0.9),
+                                        both_ways=True)
+    report = inference.colorize(colorizer, source, tmp_path / "out.mp4", keyframes=keyframes,
                                 crf=0)  # x264 lossless.
     assert report.frames == len(sent) == 5
     info = video.probe(tmp_path / "out.mp4")
