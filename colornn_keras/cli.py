@@ -590,7 +590,7 @@ def build_parser():
                                "of the two passes, the same weight everywhere, so each frame is steadied by the frames "
                                "after it as well as those before (0.9 chosen on validation clips; on the test clips CDC "
                                "24%% lower than frame by frame, U +3.6 and V +0.8 points, AuC 0.882 vs 0.878). The video "
-                               "is read twice and its colours held at model size (192 KiB a frame)")
+                               "is read twice, holding about 320 KiB a frame at model size while predicting")
     colorize.add_argument("--flow-guided-run", metavar="RUN",
                           help="videos: colour with the models of this `colornn train flow-guided` run: keyframes "
                                "carried by it, and shots without one automatically (the color model's first frame, "

@@ -127,7 +127,9 @@ class Colorizer:
         both_ways: with `flow_guided_model` and no consistency model, videos without keyframes are
             smoothed along the flow both ways: each shot forwards and backwards, each frame taking
             the mean of the two (`propagation.propagate_guided`). The whole clip is then read
-            first and its colours held at model size, as for keyframes (192 KiB a frame at 128).
+            first, as for keyframes, holding 20 bytes a pixel of the model's square while
+            predicting (luma, the color model's colours and the smoothed ones: 320 KiB a frame at
+            128x128) and the 8 of the colours after.
     """
 
     color_model: object
@@ -336,7 +338,8 @@ class Colorizer:
         (`propagation.propagate`), or with `both_ways` smoothed along the flow both ways. The
         shot is run backwards too, so the whole clip's luma is held at model size while
         predicting, and its colours after: 12 bytes a pixel of the model's square (192 KiB a
-        frame at 128x128).
+        frame at 128x128); 20 (320 KiB) where the color model's colours are held beside them
+        (guided propagation, `both_ways`).
 
         Args:
             frames: the clip's RGB uint8 frames in order, read once.

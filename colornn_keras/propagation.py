@@ -217,12 +217,13 @@ def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
 
 
 def _automatic_run(model, luma_frames, color_uv_frames, order):
-    """{index: (U, V)} of the frames `order` names, guided in that order from the first one's
+    """(index, (U, V)) of the frames `order` names, in that order, guided from the first one's
     colours by the color model."""
     first, *reached = order
-    run = _guided_run(model, [luma_frames[index] for index in reached], [color_uv_frames[index] for index in reached],
-                      luma_frames[first], color_uv_frames[first])
-    return {first: color_uv_frames[first], **dict(zip(reached, run))}
+    yield first, color_uv_frames[first]
+    yield from zip(reached, _guided_run(model, [luma_frames[index] for index in reached],
+                                        [color_uv_frames[index] for index in reached],
+                                        luma_frames[first], color_uv_frames[first]))
 
 
 def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False):
@@ -252,10 +253,11 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
     uv_frames = [None] * len(luma_frames)
     for start, end in shots(cuts):
         if both_ways and not any(start <= index < end for index in keyframes):
-            forward, backward = (_automatic_run(model, luma_frames, color_uv_frames, order)
-                                 for order in (range(start, end), range(end - 1, start - 1, -1)))
-            for index in range(start, end):
-                uv_frames[index] = 0.5 * (forward[index] + backward[index])
+            # The backward run is folded into the forward one's frames as it goes: no third copy.
+            for index, uv in _automatic_run(model, luma_frames, color_uv_frames, range(start, end)):
+                uv_frames[index] = uv
+            for index, uv in _automatic_run(model, luma_frames, color_uv_frames, range(end - 1, start - 1, -1)):
+                uv_frames[index] = 0.5 * (uv_frames[index] + uv)
             continue
         # Without a keyframe (the automatic mode), from the color model's colours of its first frame.
         seeds = ({index: uv for index, uv in keyframes.items() if start <= index < end}

@@ -372,6 +372,24 @@ def test_smoothing_both_ways_is_the_mean_of_both_directions_over_the_color_model
         inference.Colorizer(colorizer.color_model, both_ways=True)
 
 
+def test_smoothing_both_ways_holds_twenty_bytes_a_model_pixel_a_frame_while_predicting(colorizer):
+    import tracemalloc
+
+    both = _smoothing_colorizer(colorizer, both_ways=True)
+    list(both.predict_chroma_with_keyframes(_colourful_clip(count=3), {}))  # Warm up outside the count.
+    peaks = {}
+    for count in (40, 160):
+        frames = _colourful_clip(count=count)
+        tracemalloc.start()
+        chroma = both.predict_chroma_with_keyframes(frames, {})
+        peaks[count], kept = tracemalloc.get_traced_memory()[1], tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert len(chroma) == count and kept < peaks[count]
+    model_pixels = both.model_size**2
+    # Luma (4 bytes), the color model's colours (8) and the smoothed ones (8); a little for Python's own.
+    assert (peaks[160] - peaks[40]) / 120 < 1.25 * 20 * model_pixels
+
+
 def _read_back(path):
     """A written clip's frames, without the writer's padding to even sides."""
     return [frame[: CLIP_SIZE[0], : CLIP_SIZE[1]] for frame in video.read_frames(path)]
