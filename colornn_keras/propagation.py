@@ -216,16 +216,6 @@ def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
         yield previous_uv
 
 
-def _automatic_run(model, luma_frames, color_uv_frames, order):
-    """(index, (U, V)) of the frames `order` names, in that order, guided from the first one's
-    colours by the color model."""
-    first, *reached = order
-    yield first, color_uv_frames[first]
-    yield from zip(reached, _guided_run(model, [luma_frames[index] for index in reached],
-                                        [color_uv_frames[index] for index in reached],
-                                        luma_frames[first], color_uv_frames[first]))
-
-
 def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False):
     """Colours a clip with a `FlowGuidedModel`; returns a list of {"uv"} per frame.
 
@@ -252,16 +242,9 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
     cuts = list(cuts) if cuts is not None else [False] * len(luma_frames)
     uv_frames = [None] * len(luma_frames)
     for start, end in shots(cuts):
-        if both_ways and not any(start <= index < end for index in keyframes):
-            # The backward run is folded into the forward one's frames as it goes: no third copy.
-            for index, uv in _automatic_run(model, luma_frames, color_uv_frames, range(start, end)):
-                uv_frames[index] = uv
-            for index, uv in _automatic_run(model, luma_frames, color_uv_frames, range(end - 1, start - 1, -1)):
-                uv_frames[index] = 0.5 * (uv_frames[index] + uv)
-            continue
+        keyed = {index: uv for index, uv in keyframes.items() if start <= index < end}
         # Without a keyframe (the automatic mode), from the color model's colours of its first frame.
-        seeds = ({index: uv for index, uv in keyframes.items() if start <= index < end}
-                 or {start: color_uv_frames[start]})
+        seeds = keyed or {start: color_uv_frames[start]}
         for seed, uv in seeds.items():
             uv_frames[seed] = np.asarray(uv, np.float32)
         for seed, reached in _runs_from_keyframes(start, end, sorted(seeds)):
@@ -269,4 +252,12 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
                               [color_uv_frames[index] for index in reached], luma_frames[seed], seeds[seed])
             for index, uv in zip(reached, run):
                 uv_frames[index] = uv
+        if both_ways and not keyed:
+            # And back from its last frame's, folded into the forward run's frames as it goes.
+            last, reached = end - 1, list(range(end - 2, start - 1, -1))
+            run = _guided_run(model, [luma_frames[index] for index in reached],
+                              [color_uv_frames[index] for index in reached], luma_frames[last], color_uv_frames[last])
+            uv_frames[last] = 0.5 * (uv_frames[last] + color_uv_frames[last])
+            for index, uv in zip(reached, run):
+                uv_frames[index] = 0.5 * (uv_frames[index] + uv)
     return [{"uv": uv} for uv in uv_frames]
