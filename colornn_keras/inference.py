@@ -378,19 +378,15 @@ class Colorizer:
             if progress is not None:
                 progress(1)
 
-        if self.both_ways and not seeds:
+        smoothing_both_ways = self.both_ways and not seeds
+        if self.keyframe_propagation == "guided" or smoothing_both_ways:
             color_uv = list(self._predict_uv(iter(lumas)))
-            predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, None, cuts,
-                                                       both_ways=True)
+            predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, seeds, cuts,
+                                                       both_ways=smoothing_both_ways)
             for prediction in predictions:
                 on_frame(prediction)
         elif self.keyframe_propagation == "flow":
             predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method)
-            for prediction in predictions:
-                on_frame(prediction)
-        elif self.keyframe_propagation == "guided":
-            color_uv = list(self._predict_uv(iter(lumas)))
-            predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, seeds, cuts)
             for prediction in predictions:
                 on_frame(prediction)
         else:
