@@ -286,10 +286,11 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         # The clip's own luma as a gray video: any colouring keeps this luma, so its warp error and
         # CDC are about as low as a colouring's can go (the colours only add to them).
         gray = [np.repeat(np.asarray(frame_luma, np.float32), 3, axis=-1) for frame_luma in luma]
+        motion = metrics.truth_motion(clip)  # The clip's flow, once for every colouring scored on it.
         clip_record = {"frames": len(clip), "scene_cuts": int(sum(cuts)),
-                       "ground_truth": {"warp_error": metrics.warp_error(truth, clip),
+                       "ground_truth": {"warp_error": metrics.warp_error(truth, clip, motion),
                                         "cdc": metrics.color_distribution_consistency(truth)},
-                       "gray_video": {"warp_error": metrics.warp_error(gray, clip),
+                       "gray_video": {"warp_error": metrics.warp_error(gray, clip, motion),
                                       "cdc": metrics.color_distribution_consistency(gray)}}
         true_bins = colorspace.quantize_uv(true_uv, num_bins)
         for axis in ("u", "v"):
@@ -301,7 +302,7 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
         floor["gray_cdc"].append(clip_record["gray_video"]["cdc"])
         for mode in modes:
             sums, within, rgb_frames = _sequence_scores(predictors[mode](luma, true_uv, cuts), clip, num_bins)
-            warp, cdc = metrics.warp_error(rgb_frames, clip), metrics.color_distribution_consistency(rgb_frames)
+            warp, cdc = metrics.warp_error(rgb_frames, clip, motion), metrics.color_distribution_consistency(rgb_frames)
             first = min(FIRST_FRAMES, len(clip))
             clip_record[mode] = {
                 "loss": _finite_or_none(sums["loss"] / sums["pixels"]),

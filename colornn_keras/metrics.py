@@ -156,23 +156,36 @@ def _sample(image, flow):
                      borderMode=cv2.BORDER_REPLICATE)
 
 
-def warp_error(output_frames, truth_frames):
-    """Mean warp error of a colorized video (RGB frames in [0, 1]) against ground-truth motion.
-
-    Flow is computed on the ground-truth frames (uint8 RGB or [0, 1] floats); pixels failing the
-    forward-backward consistency check (Sundaram et al.'s rule, as Lai et al. use) are left out.
-    """
-    if len(output_frames) != len(truth_frames) or len(output_frames) < 2:
-        raise errors.InputError("warp_error needs two equally long videos of at least 2 frames.")
-    frame_errors = []
-    for index in range(len(output_frames) - 1):
+def truth_motion(truth_frames):
+    """For each pair of consecutive ground-truth frames (uint8 RGB or [0, 1] floats): the flow from
+    the first to the second, and where it holds by the forward-backward consistency check
+    (Sundaram et al.'s rule, as Lai et al. use). Computed once, it scores every colouring of a clip
+    (`warp_error(..., motion=...)`)."""
+    motion = []
+    for index in range(len(truth_frames) - 1):
         truth_now, truth_next = (_as_uint8(truth_frames[index + offset]) for offset in (0, 1))
         forward = optical_flow(truth_now, truth_next)
         backward = optical_flow(truth_next, truth_now)
         backward_at_target = _sample(backward, forward)
         mismatch = np.sum((forward + backward_at_target) ** 2, axis=-1)
         magnitude = np.sum(forward**2, axis=-1) + np.sum(backward_at_target**2, axis=-1)
-        visible = mismatch < 0.01 * magnitude + 0.5
+        motion.append((forward, mismatch < 0.01 * magnitude + 0.5))
+    return motion
+
+
+def warp_error(output_frames, truth_frames, motion=None):
+    """Mean warp error of a colorized video (RGB frames in [0, 1]) against ground-truth motion.
+
+    Flow is computed on the ground-truth frames (uint8 RGB or [0, 1] floats); pixels failing the
+    forward-backward consistency check are left out (`truth_motion`, which `motion` is when given).
+    """
+    if len(output_frames) != len(truth_frames) or len(output_frames) < 2:
+        raise errors.InputError("warp_error needs two equally long videos of at least 2 frames.")
+    motion = truth_motion(truth_frames) if motion is None else motion
+    if len(motion) != len(output_frames) - 1:
+        raise ValueError(f"motion has {len(motion)} frame pairs for {len(output_frames)} frames.")
+    frame_errors = []
+    for index, (forward, visible) in enumerate(motion):
         warped = _sample(np.asarray(output_frames[index + 1], np.float32), forward)
         squared = np.sum((warped - np.asarray(output_frames[index], np.float32)) ** 2, axis=-1)
         if visible.any():

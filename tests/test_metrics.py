@@ -77,6 +77,11 @@ def test_warp_error_is_near_zero_for_pure_translation_and_positive_for_flicker()
     flickering = metrics.warp_error(flicker, frames)
     assert steady < 0.002
     assert flickering > 20 * steady and flickering > 0.02
+    # The clip's motion, computed once, scores each colouring exactly as computing it again does.
+    motion = metrics.truth_motion(frames)
+    assert metrics.warp_error(flicker, frames, motion) == flickering
+    with pytest.raises(ValueError, match="frame pairs"):
+        metrics.warp_error(flicker[:-1], frames[:-1], motion)
 
 
 def test_cdc_is_zero_for_identical_frames_and_grows_with_colour_change():
