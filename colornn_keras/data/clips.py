@@ -61,12 +61,19 @@ class FramePairs:
     With scheduled sampling (`sampling_probability` > 0) it is, with that probability, the
     model's own prediction of frame t-1 instead, refreshed by `refresh_predictions` (once an
     epoch), so that training sees the imperfect context that free-running use feeds it.
+
+    With `features` (the frozen color model's features of every frame, in the clips' order: an
+    array or a memory-mapped .npy), examples hold frame t's features in place of its luma, for the
+    model's `context_head`: the color model then runs once per frame, not once per frame and epoch.
     """
 
-    def __init__(self, clip_frames):
+    def __init__(self, clip_frames, features=None):
         if not clip_frames:
             raise ValueError("No clips were given.")
         self.frames = np.concatenate(clip_frames)
+        if features is not None and len(features) != len(self.frames):
+            raise ValueError(f"{len(features)} frames of features for {len(self.frames)} frames.")
+        self.features = features
         starts = np.cumsum([0] + [len(clip) for clip in clip_frames[:-1]])
         self.first_frames = np.zeros(len(self.frames), bool)
         self.first_frames[starts] = True
@@ -80,13 +87,16 @@ class FramePairs:
 
     def refresh_predictions(self, color_model, consistency_model, method, batch_size=32):
         """Stores each frame's colours as predicted from the previous frame's true colours
-        (the color model's for a clip's first frame)."""
+        (the color model's for a clip's first frame). With features, `consistency_model` is the
+        model's `context_head`."""
         luma, true_uv = split_yuv(self.frames)
         predicted = np.empty_like(true_uv)
         for begin in range(0, len(self.frames), batch_size):
             indices = np.arange(begin, min(begin + batch_size, len(self.frames)))
             context = true_uv[np.maximum(indices - 1, 0)]
-            outputs = consistency_model.predict_on_batch({"luma": luma[indices], "previous_uv": context})
+            frame_input = ({"luma": luma[indices]} if self.features is None
+                           else {"features": np.asarray(self.features[indices], np.float32)})
+            outputs = consistency_model.predict_on_batch({**frame_input, "previous_uv": context})
             first = self.first_frames[indices]
             if first.any():
                 color_outputs = color_model.predict_on_batch(luma[indices][first])
@@ -97,8 +107,9 @@ class FramePairs:
         self.predicted_uv.assign(predicted)
 
     def dataset(self, batch_size, num_bins, training=False, seed=0, sampling_probability=0.0):
-        """A `tf.data.Dataset` of ({"luma", "previous_uv"}, {"u", "v"}) batches."""
-        frames_tensor, predicted_uv = self._frames_tensor, self.predicted_uv
+        """A `tf.data.Dataset` of ({"luma", "previous_uv"}, {"u", "v"}) batches ("features" in
+        place of "luma" where the pairs hold features)."""
+        frames_tensor, predicted_uv, features = self._frames_tensor, self.predicted_uv, self.features
 
         def to_example(pair):
             previous = tf.cast(tf.gather(frames_tensor, pair[0]), tf.float32) / 255.0
@@ -108,13 +119,23 @@ class FramePairs:
                 use_prediction = tf.random.uniform([]) < sampling_probability
                 previous_uv = tf.where(use_prediction, predicted_uv[pair[0]], previous_uv)
             targets = colorspace.quantize_uv(current_yuv[..., 1:], num_bins)
-            return {"luma": current_yuv[..., :1], "previous_uv": previous_uv}, targets
+            frame = {"luma": current_yuv[..., :1]} if features is None else {"index": pair[1]}
+            return {**frame, "previous_uv": previous_uv}, targets
+
+        def with_features(inputs, targets):
+            # A batch's features read from the (possibly memory-mapped) array in one call.
+            batch = tf.numpy_function(lambda indices: np.asarray(features[indices], np.float32),
+                                      [inputs["index"]], tf.float32, stateful=False)
+            batch.set_shape([None, *features.shape[1:]])
+            return {"features": batch, "previous_uv": inputs["previous_uv"]}, targets
 
         dataset = tf.data.Dataset.from_tensor_slices(self.pairs)
         if training:
             dataset = dataset.shuffle(len(self.pairs), seed=seed, reshuffle_each_iteration=True)
-        dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
-        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
+        if features is not None:
+            dataset = dataset.map(with_features)
+        return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def make_pair_dataset(clip_frames, batch_size, num_bins, training=False, seed=0):

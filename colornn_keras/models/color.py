@@ -22,6 +22,8 @@ DECODER_TAPS = (
     ("block1_conv2", 64),
 )
 FEATURES_LAYER = "color_features"
+# The frozen color model up to FEATURES_LAYER, as the video models hold it.
+FEATURES_MODEL = "color_features_model"
 
 
 def _check_arguments(image_size, num_bins, variant):
@@ -220,7 +222,7 @@ def frozen_features_model(color_model, user):
     if variant_of(color_model) != "classification":
         raise errors.RunRecordError(f"The {user} needs a classification color model (binned heads).")
     features_model = keras.Model(color_model.inputs, color_model.get_layer(FEATURES_LAYER).output,
-                                 name="color_features_model")
+                                 name=FEATURES_MODEL)
     features_model.trainable = False
     return features_model
 

@@ -70,6 +70,23 @@ class ConsistencyModel(color_models.VideoModel):
         self.context_filters = context_filters
         self.filters = filters
 
+    def context_head(self):
+        """The layers this model trains, as a model of the frozen color model's features instead of
+        the luma: {"features": (B, H, W, C), "previous_uv": (B, H, W, 2)} -> {"u", "v"}.
+
+        The layers are this model's own (shared weights), so training the head trains the model.
+        Training uses it on features computed once, since the color model before them never changes.
+        """
+        features_model = self.get_layer(color_models.FEATURES_MODEL)
+        features = keras.Input(features_model.output.shape[1:], name="features")
+        previous_uv = keras.Input(self.get_layer("context_conv").input.shape[1:], name=CONTEXT_INPUT)
+        context = self.get_layer("context_conv")(previous_uv)
+        x = self.get_layer("join_context")([features, context])
+        for index in (1, 2):
+            x = self.get_layer(f"consistency_conv{index}")(x)
+        outputs = {axis: self.get_layer(axis)(self.get_layer(f"{axis}_logits")(x)) for axis in ("u", "v")}
+        return keras.Model({"features": features, CONTEXT_INPUT: previous_uv}, outputs, name=f"{self.name}_head")
+
     def get_config(self):
         return {
             **super().get_config(),

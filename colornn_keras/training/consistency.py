@@ -8,8 +8,10 @@ its three modes, or the recurrent model beside the color model alone. `load_cons
 
 import dataclasses
 import pathlib
+import shutil
 
 import keras
+import numpy as np
 
 from colornn_keras import evaluation
 from colornn_keras import experiments
@@ -27,6 +29,8 @@ from colornn_keras.training.configs import ConsistencyTrainingConfig
 
 CONSISTENCY_TRAINED_PART_FILE = "consistency_model.trained.h5"
 RECURRENT_TRAINED_PART_FILE = "recurrent_model.trained.h5"
+# Under the run's checkpoints folder while it trains: the color model's features (`cache_color_features`).
+FEATURES_DIR = "color_features"
 
 
 def _trained_part_file(config):
@@ -61,6 +65,31 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
     return fit_consistency(run_dir, config, color_model, color_config.image_size, split, verbose, callbacks)
 
 
+def cache_color_features(model, clip_frames, path, batch_size=32):
+    """The frozen color model's features (what `model.context_head()` takes) of every frame of
+    `clip_frames` (uint8 RGB clips at model size), computed once into the .npy file `path` and
+    returned memory-mapped: at 128x128 they take 2 MiB a frame, so a run's frames need not fit in memory.
+
+    Stored in float16, which keeps 11 significant bits, more than the bfloat16 a mixed-precision
+    model computes them in (8); a value beyond float16's range is a bug and raises.
+    """
+    features_model = model.get_layer(color_models.FEATURES_MODEL)
+    frames = np.concatenate(clip_frames)
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cache = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16,
+                                      shape=(len(frames), *features_model.output.shape[1:]))
+    for begin in range(0, len(frames), batch_size):
+        luma, _ = clips.split_yuv(frames[begin : begin + batch_size])
+        batch = np.asarray(features_model.predict_on_batch(luma), np.float16)
+        if not np.isfinite(batch).all():
+            raise FloatingPointError(f"The color model's features of frames {begin}+ do not fit float16.")
+        cache[begin : begin + len(batch)] = batch
+    cache.flush()
+    del cache
+    return np.load(path, mmap_mode="r")
+
+
 def _clip_name(path):
     """`clip_folder/file.mp4`: clips are often one file per folder, so the folder names them."""
     return f"{pathlib.Path(path).parent.name}/{pathlib.Path(path).name}"
@@ -74,9 +103,11 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     """Trains a consistency model in `run_dir` (a new run, or a killed one resumed from its backup),
     keeps its best validation epoch and records its video tables; returns `run_dir`."""
     model = _build_consistency(color_model, config)
-    # Recurrent: gradients through time can explode, so their norm is clipped.
+    # Recurrent: gradients through time can explode, so their norm is clipped. The paper's model
+    # trains as its context head on the frozen color model's features, computed once below.
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
-    trainable = compile_color_model(model, config.learning_rate, optimizer=optimizer)
+    trainable = compile_color_model(model if config.model == "recurrent" else model.context_head(),
+                                    config.learning_rate, optimizer=optimizer)
     num_bins = color_models.num_bins_of(color_model)
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
@@ -89,18 +120,24 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
                                                training=True, seed=config.seed)
         val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins)
     else:
-        train_pairs = clips.FramePairs(loaded["train"])
+        features_dir = run_dir / experiments.CHECKPOINTS_DIR / FEATURES_DIR
+        train_pairs, val_pairs = (clips.FramePairs(loaded[part], cache_color_features(
+            model, loaded[part], features_dir / f"{part}.npy")) for part in ("train", "val"))
         if config.scheduled_sampling > 0:
-            callbacks.insert(0, keras.callbacks.LambdaCallback(
-                on_epoch_begin=lambda epoch, logs: train_pairs.refresh_predictions(color_model, model, config.decoding)))
+            callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: (
+                train_pairs.refresh_predictions(color_model, trainable, config.decoding))))
         train_data = train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
                                          sampling_probability=config.scheduled_sampling)
-        val_data = clips.make_pair_dataset(loaded["val"], config.batch_size, num_bins)
+        val_data = val_pairs.dataset(config.batch_size, num_bins)
     trainable.fit(train_data, validation_data=val_data, epochs=config.epochs,
                   callbacks=[*extra_callbacks, *callbacks], verbose=verbose, shuffle=False)
     stopped_by = keeper.stopped_by(limits)
-    checkpoints.load_trained_part(trainable, keeper.weights_path)
-    checkpoints.save_trained_part(trainable, run_dir / _trained_part_file(config))
+    # The whole model (whose layers the head shares) is loaded, saved and scored: the recorded
+    # numbers come from exactly the saved weights.
+    checkpoints.load_trained_part(model, keeper.weights_path)
+    checkpoints.save_trained_part(model, run_dir / _trained_part_file(config))
+    if config.model != "recurrent":
+        shutil.rmtree(features_dir)
     evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
     results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
     history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
