@@ -161,6 +161,7 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     for mode in ("per_frame", "teacher_forced", "free_running"):
         assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall[mode])
     assert (run_dir / training.CONSISTENCY_TRAINED_PART_FILE).is_file()
+    assert not (run_dir / "checkpoints" / "color_features").exists()  # The features cache is gone with the run.
     assert (run_dir / "samples" / "figure5_test_clip0.png").is_file()
     assert json.loads((run_dir / "config.json").read_text())["precision_used"] in ("float32", "bfloat16")
     data = json.loads((run_dir / "data.json").read_text())
@@ -170,6 +171,21 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     recomputed = training.evaluate_consistency_run(str(run_dir))  # A path as the command line gives it.
     for mode in ("per_frame", "free_running"):
         assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)
+
+
+def test_the_color_models_features_are_computed_once_into_a_memory_mapped_file(vgg16_weights, tmp_path):
+    from colornn_keras.data import clips
+    from colornn_keras.models import color, consistency
+    from colornn_keras.training.consistency import cache_color_features
+
+    model = consistency.ConsistencyModel(color.ColorModel(image_size=32, num_bins=12, backbone_weights=vgg16_weights))
+    rng = np.random.default_rng(0)
+    clip_frames = [(rng.random((n, 32, 32, 3)) * 255).astype(np.uint8) for n in (3, 2)]
+    cached = cache_color_features(model, clip_frames, tmp_path / "features" / "train.npy", batch_size=2)
+    assert isinstance(cached, np.memmap) and cached.dtype == np.float16 and len(cached) == 5
+    luma = np.concatenate([clips.split_yuv(frames)[0] for frames in clip_frames])
+    expected = model.get_layer(color.FEATURES_MODEL).predict_on_batch(luma)
+    np.testing.assert_allclose(cached, expected, rtol=1e-3, atol=1e-3)
 
 
 def test_a_stop_file_ends_the_run_at_the_epoch_boundary_and_is_recorded(image_folder, tmp_path):

@@ -38,6 +38,23 @@ def test_pairs_join_frame_t_with_the_previous_frames_colours_within_each_clip():
     np.testing.assert_array_equal(targets["v"][:2], expected_bins)
 
 
+def test_pairs_with_features_hold_the_current_frames_features_in_place_of_its_luma(tmp_path):
+    rng = np.random.default_rng(0)
+    clip_frames = [(rng.random((n, 8, 8, 3)) * 255).astype(np.uint8) for n in (3, 2)]
+    # Frame i's features are all i, saved and read back memory-mapped as training reads them.
+    np.save(tmp_path / "features.npy", np.arange(5, dtype=np.float16)[:, None, None, None] * np.ones((1, 8, 8, 4)))
+    features = np.load(tmp_path / "features.npy", mmap_mode="r")
+    with_luma = next(iter(clips.FramePairs(clip_frames).dataset(batch_size=10, num_bins=30)))
+    inputs, targets = next(iter(clips.FramePairs(clip_frames, features).dataset(batch_size=10, num_bins=30)))
+    assert set(inputs) == {"features", "previous_uv"} and inputs["features"].shape == (3, 8, 8, 4)
+    # Pairs (0, 1), (1, 2) of the first clip and (3, 4) of the second: frame t's features.
+    np.testing.assert_array_equal(inputs["features"][:, 0, 0, 0], [1, 2, 4])
+    np.testing.assert_array_equal(inputs["previous_uv"], with_luma[0]["previous_uv"])
+    np.testing.assert_array_equal(targets["u"], with_luma[1]["u"])
+    with pytest.raises(ValueError, match="4 frames of features for 5 frames"):
+        clips.FramePairs(clip_frames, features[:4])
+
+
 def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weights):
     from colornn_keras.models import color, consistency
 

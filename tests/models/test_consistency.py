@@ -40,6 +40,24 @@ def test_only_the_new_layers_train_and_the_color_model_stays_identical(color_mod
         np.testing.assert_array_equal(old, weight.numpy())
 
 
+def test_the_context_head_is_the_models_own_layers_fed_the_color_models_features(color_model):
+    model = consistency.build_consistency_model(color_model)
+    head = model.context_head()
+    assert {layer.name for layer in checkpoints.trained_layers(head)} == {
+        layer.name for layer in checkpoints.trained_layers(model)}
+    assert head.get_layer("consistency_conv2") is model.get_layer("consistency_conv2")
+    inputs = _inputs()
+    features = model.get_layer(color.FEATURES_MODEL).predict_on_batch(inputs["luma"])
+    from_features = head.predict_on_batch({"features": features, "previous_uv": inputs["previous_uv"]})
+    np.testing.assert_allclose(from_features["v"], model.predict_on_batch(inputs)["v"], atol=1e-6)
+    # Training the head trains the model: its weights are the model's.
+    head.compile(optimizer="adam", loss={"u": "sparse_categorical_crossentropy", "v": "sparse_categorical_crossentropy"})
+    before = model.get_layer("context_conv").get_weights()[0].copy()
+    targets = {axis: np.random.default_rng(1).integers(0, 12, (2, 32, 32)) for axis in ("u", "v")}
+    head.train_on_batch({"features": features, "previous_uv": inputs["previous_uv"]}, targets)
+    assert not np.array_equal(before, model.get_layer("context_conv").get_weights()[0])
+
+
 def test_previous_colours_change_the_output(color_model):
     model = consistency.build_consistency_model(color_model)
     inputs = _inputs()
