@@ -289,7 +289,7 @@ def _evaluate_consistency(arguments):
 
     def evaluate():
         results = training.evaluate_consistency_run(arguments.run, arguments.videos, arguments.keyframes,
-                                                    tuple(arguments.parts))
+                                                    tuple(arguments.parts), arguments.color_weights)
         if arguments.plot:
             from colornn_keras import experiments
 
@@ -674,6 +674,9 @@ def build_parser():
                                            "free-running) and its baselines: hold them, carry them along optical flow")
     evaluate_consistency.add_argument("--plot", metavar="PNG",
                                       help="with --keyframes: accuracy against the distance from the keyframe")
+    evaluate_consistency.add_argument("--color-weights", metavar="FILE",
+                                      help="load this trained-part file of the color run's model instead of the "
+                                           "run's own (the file shipped from it, say)")
     evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
     evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_consistency.set_defaults(handler=_evaluate_consistency)

@@ -2,6 +2,7 @@ import json
 import pathlib
 import shutil
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -171,6 +172,19 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     recomputed = training.evaluate_consistency_run(str(run_dir))  # A path as the command line gives it.
     for mode in ("per_frame", "free_running"):
         assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)
+    # Another file of the color run's model (as shipped, say) is scored in its place.
+    other_color_file = tmp_path / "other_color_model.trained.h5"
+    shutil.copy(color_run / training.TRAINED_PART_FILE, other_color_file)
+    with h5py.File(other_color_file, "r+") as weights:
+        datasets = []
+        weights.visititems(lambda name, item: datasets.append(item) if isinstance(item, h5py.Dataset) else None)
+        last_kernel = [dataset for dataset in datasets if dataset.ndim == 4][-1]
+        last_kernel[...] = 2.0 * last_kernel[...]
+    rescored = training.evaluate_consistency_run(run_dir, parts=("test",), color_weights=other_color_file)
+    assert list(rescored) == ["test"]
+    assert rescored["test"]["overall"]["per_frame"]["loss"] != pytest.approx(overall["per_frame"]["loss"], rel=1e-5)
+    with pytest.raises(errors.WeightsError, match="does not exist"):
+        training.evaluate_consistency_run(run_dir, color_weights=tmp_path / "missing.h5")
 
 
 def test_the_color_models_features_are_computed_once_into_a_memory_mapped_file(vgg16_weights, tmp_path):

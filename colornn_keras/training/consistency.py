@@ -186,20 +186,22 @@ def read_consistency_run(run_dir):
     return config, recorded["image_size"], split
 
 
-def load_consistency_run(run_dir):
-    """(color model, consistency model, config) of a finished consistency run."""
+def load_consistency_run(run_dir, color_weights=None):
+    """(color model, consistency model, config) of a finished consistency run; `color_weights`
+    loads another trained-part file of its color run's model (the one shipped from it)."""
     run_dir = pathlib.Path(run_dir)
     config, _, _ = read_consistency_run(run_dir)
-    color_model, _ = load_run_model(config.color_run)
+    color_model, _ = load_run_model(config.color_run, color_weights)
     model = _build_consistency(color_model, config)
     checkpoints.load_trained_part(model, run_dir / _trained_part_file(config))
     return color_model, model, config
 
 
-def evaluate_consistency_run(run_dir, videos=None, keyframes=False, parts=("val", "test")):
+def evaluate_consistency_run(run_dir, videos=None, keyframes=False, parts=("val", "test"), color_weights=None):
     """Recomputes a consistency run's three-mode table on its `parts` clips, or on every clip under
-    `videos`; `keyframes` adds the seeded mode and its baselines (`evaluation.keyframe_predictors`)."""
-    color_model, model, config = load_consistency_run(run_dir)
+    `videos`; `keyframes` adds the seeded mode and its baselines (`evaluation.keyframe_predictors`);
+    `color_weights` scores the run on another file of its color model (as shipped, say)."""
+    color_model, model, config = load_consistency_run(run_dir, color_weights)
     _, image_size, split = read_consistency_run(run_dir)
     if videos is None:
         split = {part: split[part] for part in parts if split[part]}
