@@ -156,6 +156,12 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--window", type=int, default=8,
                         help="recurrent: frames per training window (truncated back-propagation through time)")
     parser.add_argument("--hidden-filters", type=int, default=32, help="recurrent: channels of the ConvLSTM state")
+    parser.add_argument("--residual", action="store_true",
+                        help="paper model: add a learned correction, starting at zero, to the color model's own "
+                             "logits (beyond the paper; the untrained model colours as the color model alone)")
+    parser.add_argument("--color-weights", metavar="FILE",
+                        help="load this trained-part file of the color run's model instead of the run's own (the "
+                             "file shipped from it, say)")
 
 
 def _add_flow_guided_training_arguments(parser):
@@ -277,6 +283,7 @@ def _train_consistency(arguments):
             decoding=arguments.decoding, scheduled_sampling=arguments.scheduled_sampling,
             scene_cut_threshold=arguments.scene_cut_threshold, model=arguments.model, window=arguments.window,
             hidden_filters=arguments.hidden_filters, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
+            residual=arguments.residual, color_weights=arguments.color_weights,
         )
         run_dir = training.train_consistency_model(config, verbose=verbose)
     print(f"Run recorded in {run_dir}")

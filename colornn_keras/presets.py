@@ -30,7 +30,7 @@ VIDEO_KINDS = ("consistency", "recurrent")
 # The settings each kind's model is built with, as weights.json names them.
 SETTINGS = {
     "color": ("image_size", "num_bins", "variant", "fine_tune_from"),
-    "consistency": ("context_filters", "filters"),
+    "consistency": ("context_filters", "filters", "residual"),
     "recurrent": ("window", "hidden_filters", "filters"),
 }
 # The modes of a video model's test table worth listing, in this order.

@@ -30,6 +30,9 @@ class ConsistencyModel(color_models.VideoModel):
         context_filters: int, channels of the convolution of the previous frame's (U', V').
             Defaults to 32.
         filters: int, channels of the two convolutions after the concatenation. Defaults to 64.
+        residual: bool. If True (beyond the paper), the heads add a learned correction to the color
+            model's own logits (its frozen heads on the same features), initialised to zero, so the
+            untrained model colours exactly as the color model alone. Defaults to False.
         name: str, the model's name.
 
     Inputs {"luma": (B, H, W, 1), "previous_uv": (B, H, W, 2)}, `previous_uv` holding continuous
@@ -44,7 +47,8 @@ class ConsistencyModel(color_models.VideoModel):
 
     preset_kind = "consistency"
 
-    def __init__(self, color_model, context_filters=32, filters=64, name="consistency_model", **kwargs):
+    def __init__(self, color_model, context_filters=32, filters=64, residual=False, name="consistency_model",
+                 **kwargs):
         # The color model up to its final convolution, frozen: it is a fixed feature extractor here.
         features_model = color_models.frozen_features_model(color_model, "consistency model")
         num_bins = color_models.num_bins_of(color_model)
@@ -62,13 +66,18 @@ class ConsistencyModel(color_models.VideoModel):
         for index in (1, 2):
             x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=dtype,
                                     name=f"consistency_conv{index}")(x)
-        outputs = color_models.apply_output_heads(x, num_bins, "classification")
+        if residual:
+            color_heads = _frozen_color_heads(color_model, features_model.output.shape[1:])
+            outputs = _residual_heads(x, color_heads(features), num_bins)
+        else:
+            outputs = color_models.apply_output_heads(x, num_bins, "classification")
         super().__init__(inputs={"luma": luma, CONTEXT_INPUT: previous_uv}, outputs=outputs, name=name, **kwargs)
 
         # === Config ===
         self._keep_color_model(color_model, num_bins)
         self.context_filters = context_filters
         self.filters = filters
+        self.residual = residual
 
     def context_head(self):
         """The layers this model trains, as a model of the frozen color model's features instead of
@@ -84,7 +93,12 @@ class ConsistencyModel(color_models.VideoModel):
         x = self.get_layer("join_context")([features, context])
         for index in (1, 2):
             x = self.get_layer(f"consistency_conv{index}")(x)
-        outputs = {axis: self.get_layer(axis)(self.get_layer(f"{axis}_logits")(x)) for axis in ("u", "v")}
+        if self.residual:
+            color_logits = self.get_layer(COLOR_HEADS_MODEL)(features)
+            outputs = {axis: self.get_layer(axis)(self.get_layer(f"{axis}_with_color")(
+                [color_logits[axis], self.get_layer(f"{axis}_logits")(x)])) for axis in ("u", "v")}
+        else:
+            outputs = {axis: self.get_layer(axis)(self.get_layer(f"{axis}_logits")(x)) for axis in ("u", "v")}
         return keras.Model({"features": features, CONTEXT_INPUT: previous_uv}, outputs, name=f"{self.name}_head")
 
     def get_config(self):
@@ -92,12 +106,38 @@ class ConsistencyModel(color_models.VideoModel):
             **super().get_config(),
             "context_filters": self.context_filters,
             "filters": self.filters,
+            "residual": self.residual,
         }
 
 
-def build_consistency_model(color_model, context_filters=32, filters=64, name="consistency_model"):
+COLOR_HEADS_MODEL = "color_heads_model"
+
+
+def _frozen_color_heads(color_model, features_shape):
+    """The color model's own logits layers, as a frozen model of its features: a nested model, so
+    their weights stay the color model's and out of the consistency model's trained part."""
+    features = keras.Input(features_shape, name="color_features")
+    logits = {axis: color_model.get_layer(f"{axis}_logits")(features) for axis in ("u", "v")}
+    heads = keras.Model(features, logits, name=COLOR_HEADS_MODEL)
+    heads.trainable = False
+    return heads
+
+
+def _residual_heads(x, color_logits, num_bins):
+    """Softmax of the color model's logits plus a correction from `x` that starts at zero."""
+    outputs = {}
+    for axis in ("u", "v"):
+        correction = keras.layers.Conv2D(num_bins, 1, kernel_initializer="zeros", dtype="float32",
+                                         name=f"{axis}_logits")(x)
+        logits = keras.layers.Add(dtype="float32", name=f"{axis}_with_color")([color_logits[axis], correction])
+        outputs[axis] = keras.layers.Activation("softmax", dtype="float32", name=axis)(logits)
+    return outputs
+
+
+def build_consistency_model(color_model, context_filters=32, filters=64, residual=False, name="consistency_model"):
     """Builds a `ConsistencyModel` on a trained color model, which is frozen in place (see the class)."""
-    return ConsistencyModel(color_model, context_filters=context_filters, filters=filters, name=name)
+    return ConsistencyModel(color_model, context_filters=context_filters, filters=filters, residual=residual,
+                            name=name)
 
 
 SEQUENCE_MODES = ("per_frame", "teacher_forced", "free_running")

@@ -108,6 +108,7 @@ class ConsistencyTrainingConfig:
     max_frames_per_clip: int = None
     context_filters: int = 32
     filters: int = 64
+    residual: bool = False
     decoding: str = "annealed_mean"
     scheduled_sampling: float = 0.0
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
@@ -116,12 +117,15 @@ class ConsistencyTrainingConfig:
     hidden_filters: int = 32
     max_minutes: float = None
     runs_root: str = "experiments"
+    color_weights: str = None
 
     def __post_init__(self):
         if self.model not in CONSISTENCY_MODELS:
             raise errors.ColorNNError(f"model must be one of {CONSISTENCY_MODELS}, got {self.model!r}.")
         if self.model == "recurrent" and self.scheduled_sampling:
             raise errors.ColorNNError("Scheduled sampling feeds back colours; the recurrent model has no colour input.")
+        if self.model == "recurrent" and self.residual:
+            raise errors.ColorNNError("residual is a head of the paper's consistency model, not of the recurrent one.")
         for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
                 raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")

@@ -41,14 +41,14 @@ def _build_consistency(color_model, config):
     """The run's model: a `ConsistencyModel`, or a `RecurrentConsistencyModel` (its sequence graph trains)."""
     if config.model == "recurrent":
         return recurrent_models.RecurrentConsistencyModel(color_model, config.window, config.hidden_filters, config.filters)
-    return consistency_models.ConsistencyModel(color_model, config.context_filters, config.filters)
+    return consistency_models.ConsistencyModel(color_model, config.context_filters, config.filters, config.residual)
 
 
 def train_consistency_model(config, verbose="auto", callbacks=()):
     """Trains the consistency model on clips over a recorded color run's model; returns the run folder."""
     found = clips.find_clips(config.videos)
     split = images.split_files(found, config.split, config.seed, noun="clips")
-    color_model, color_config = load_run_model(config.color_run)
+    color_model, color_config = load_run_model(config.color_run, config.color_weights)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
     dtype_policy = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy.name
     experiments.write_json(run_dir / experiments.CONFIG_FILE, {
@@ -188,10 +188,11 @@ def read_consistency_run(run_dir):
 
 def load_consistency_run(run_dir, color_weights=None):
     """(color model, consistency model, config) of a finished consistency run; `color_weights`
-    loads another trained-part file of its color run's model (the one shipped from it)."""
+    loads another trained-part file of its color run's model (the one shipped from it) than the
+    one the run trained on."""
     run_dir = pathlib.Path(run_dir)
     config, _, _ = read_consistency_run(run_dir)
-    color_model, _ = load_run_model(config.color_run, color_weights)
+    color_model, _ = load_run_model(config.color_run, color_weights or config.color_weights)
     model = _build_consistency(color_model, config)
     checkpoints.load_trained_part(model, run_dir / _trained_part_file(config))
     return color_model, model, config

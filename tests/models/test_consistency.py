@@ -58,6 +58,45 @@ def test_the_context_head_is_the_models_own_layers_fed_the_color_models_features
     assert not np.array_equal(before, model.get_layer("context_conv").get_weights()[0])
 
 
+def test_the_residual_model_starts_as_the_color_model_and_trains_only_its_correction(color_model):
+    model = consistency.build_consistency_model(color_model, residual=True)
+    inputs = _inputs()
+    # The correction starts at zero: whatever the previous colours, the color model's own output.
+    for previous_uv in (inputs["previous_uv"], -inputs["previous_uv"]):
+        outputs = model.predict_on_batch({**inputs, "previous_uv": previous_uv})
+        np.testing.assert_allclose(outputs["u"], color_model.predict_on_batch(inputs["luma"])["u"], atol=1e-6)
+    assert {layer.name for layer in checkpoints.trained_layers(model)} == {
+        "context_conv", "consistency_conv1", "consistency_conv2", "u_logits", "v_logits"}
+    head = model.context_head()
+    features = model.get_layer(color.FEATURES_MODEL).predict_on_batch(inputs["luma"])
+    head.compile(optimizer="adam", loss={"u": "sparse_categorical_crossentropy", "v": "sparse_categorical_crossentropy"})
+    color_heads = [weight.numpy().copy() for weight in color_model.get_layer("u_logits").weights]
+    targets = {axis: np.random.default_rng(1).integers(0, 12, (2, 32, 32)) for axis in ("u", "v")}
+    for _ in range(3):
+        head.train_on_batch({"features": features, "previous_uv": inputs["previous_uv"]}, targets)
+    for old, weight in zip(color_heads, color_model.get_layer("u_logits").weights):
+        np.testing.assert_array_equal(old, weight.numpy())  # The color model's heads stay frozen.
+    trained = model.predict_on_batch(inputs)
+    assert not np.allclose(trained["u"], color_model.predict_on_batch(inputs["luma"])["u"], atol=1e-4)
+    np.testing.assert_allclose(head.predict_on_batch({"features": features, "previous_uv": inputs["previous_uv"]})["u"],
+                               trained["u"], atol=1e-6)
+
+
+def test_a_residual_model_saves_and_loads_as_residual(tmp_path, color_model):
+    model = consistency.build_consistency_model(color_model, residual=True)
+    model.get_layer("v_logits").kernel.assign(np.full(model.get_layer("v_logits").kernel.shape, 0.01, np.float32))
+    inputs = _inputs()
+    expected = model.predict(inputs, verbose=0)["v"]
+    model.save(tmp_path / "residual.keras")
+    loaded = keras.saving.load_model(tmp_path / "residual.keras")
+    assert loaded.residual
+    np.testing.assert_array_equal(loaded.predict(inputs, verbose=0)["v"], expected)
+    path = checkpoints.save_trained_part(model, tmp_path / "residual.trained.h5")
+    fresh = consistency.build_consistency_model(color_model, residual=True)
+    checkpoints.load_trained_part(fresh, path)
+    np.testing.assert_array_equal(fresh.predict(inputs, verbose=0)["v"], expected)
+
+
 def test_previous_colours_change_the_output(color_model):
     model = consistency.build_consistency_model(color_model)
     inputs = _inputs()
