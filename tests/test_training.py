@@ -147,9 +147,12 @@ def test_bad_settings_are_refused_before_anything_is_written(image_folder, tmp_p
 
 def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, clip_folder, tmp_path):
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
+    # The color run's model from a file kept elsewhere (as one shipped from it is).
+    shipped_color_file = shutil.move(color_run / training.TRAINED_PART_FILE, tmp_path / "shipped_color.trained.h5")
     config = training.ConsistencyTrainingConfig(
         videos=str(clip_folder), color_run=str(color_run), name="tiny_video", epochs=2, batch_size=4,
         split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), scheduled_sampling=0.5,
+        color_weights=str(shipped_color_file),
     )
     with pytest.raises(KeyboardInterrupt):
         training.train_consistency_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
@@ -169,12 +172,13 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     clips_used = [set(data["splits"][part]["clips"]) for part in ("train", "val", "test")]
     assert not any(pathlib.Path(clip).is_absolute() for clips in clips_used for clip in clips)  # Relative to the videos.
     assert not (clips_used[0] & clips_used[1] or clips_used[0] & clips_used[2] or clips_used[1] & clips_used[2])
+    # Read back on the file it trained on, which its config records (the color run has none).
     recomputed = training.evaluate_consistency_run(str(run_dir))  # A path as the command line gives it.
     for mode in ("per_frame", "free_running"):
         assert recomputed["test"]["overall"][mode]["loss"] == pytest.approx(overall[mode]["loss"], rel=1e-5)
     # Another file of the color run's model (as shipped, say) is scored in its place.
     other_color_file = tmp_path / "other_color_model.trained.h5"
-    shutil.copy(color_run / training.TRAINED_PART_FILE, other_color_file)
+    shutil.copy(shipped_color_file, other_color_file)
     with h5py.File(other_color_file, "r+") as weights:
         datasets = []
         weights.visititems(lambda name, item: datasets.append(item) if isinstance(item, h5py.Dataset) else None)

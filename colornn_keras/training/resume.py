@@ -34,7 +34,7 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
         config, image_size, split = consistency.read_consistency_run(run_dir)
         if max_minutes is not None:
             config.max_minutes = max_minutes
-        color_model, _ = color.load_run_model(config.color_run)
+        color_model, _ = color.load_run_model(config.color_run, config.color_weights)
         return consistency.fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
     config, split, dtype_policy = color.read_color_run(run_dir)
     if max_minutes is not None:
