@@ -127,4 +127,13 @@ def test_the_readme_lists_the_presets_as_colornn_presets_does(capsys):
     assert table in (PROJECT_ROOT / "README.md").read_text()
     assert cli.main(["presets"]) == 0
     listing = capsys.readouterr().out
-    assert "colornn_water_consistency_128  [consistency (default)]" in listing and "free-running" in listing
+    assert "colornn_water_block4_consistency_128  [consistency (default)]" in listing and "free-running" in listing
+    assert "colornn_water_consistency_128  [consistency]" in listing
+
+
+def test_the_default_consistency_model_stands_on_the_default_color_model():
+    # `--consistency` without `--weights` must not mix a video model with a color model it was not trained on.
+    default_video = presets.preset_entry(presets.default_preset("consistency"))
+    assert default_video["color_preset"] == presets.default_preset("color")
+    paper_video = presets.preset_entry("colornn_water_consistency_128")
+    assert paper_video["color_preset"] == pretrained.PRESET_ALIASES["paper"]

@@ -46,7 +46,7 @@ def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
     monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
     assert pretrained.weights_dir().parent.name == "colornn_keras"
     shipped = pretrained.read_manifest()
-    assert {"colornn_water_128", "colornn_water_consistency_128"} <= set(shipped)
+    assert {"colornn_water_128", "colornn_water_consistency_128", "colornn_water_block4_consistency_128"} <= set(shipped)
     assert {entry["kind"] for entry in shipped.values()} <= set(pretrained.KINDS)
     frames = [np.random.default_rng(index).integers(0, 256, (37, 51, 3), dtype=np.uint8) for index in range(3)]
     for name, entry in shipped.items():
