@@ -149,6 +149,9 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--scheduled-sampling", type=float, default=0.0, metavar="P",
                         help="feed the model's own prediction of the previous frame with probability P "
                              "(0: always the ground truth, as the paper)")
+    parser.add_argument("--sampled-context", choices=defaults.SAMPLED_CONTEXTS, default="one_step",
+                        help="with --scheduled-sampling: the model's prediction of the previous frame from its true "
+                             "colours (one_step), or from the model's own roll-out over the clip (free_running)")
     parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
                         help="luma-histogram jump that resets the context to the color model")
     parser.add_argument("--model", choices=defaults.CONSISTENCY_MODELS, default="paper",
@@ -284,6 +287,7 @@ def _train_consistency(arguments):
             scene_cut_threshold=arguments.scene_cut_threshold, model=arguments.model, window=arguments.window,
             hidden_filters=arguments.hidden_filters, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
             residual=arguments.residual, color_weights=arguments.color_weights,
+            sampled_context=arguments.sampled_context,
         )
         run_dir = training.train_consistency_model(config, verbose=verbose)
     print(f"Run recorded in {run_dir}")

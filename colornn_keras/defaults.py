@@ -49,3 +49,7 @@ SCHEDULES = ("constant", "cosine")
 OPTIMIZERS = ("adam", "adamw")
 # "paper": the previous frame's colours as context (section 3.2); "recurrent": a ConvLSTM memory.
 CONSISTENCY_MODELS = ("paper", "recurrent")
+# What scheduled sampling feeds in place of the true previous colours: the model's prediction of
+# the previous frame from its true predecessor (one step of its own error), or its own roll-out
+# over the whole clip from the color model's first frame (every step of it, as on a real film).
+SAMPLED_CONTEXTS = ("one_step", "free_running")

@@ -264,6 +264,10 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
         training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", scheduled_sampling=0.5)
     with pytest.raises(ValueError, match="residual is a head of the paper's consistency model"):
         training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", residual=True)
+    with pytest.raises(ValueError, match="is what scheduled sampling feeds: give scheduled_sampling above 0"):
+        training.ConsistencyTrainingConfig(videos="v", color_run="r", sampled_context="free_running")
+    with pytest.raises(ValueError, match="sampled_context must be one of"):
+        training.ConsistencyTrainingConfig(videos="v", color_run="r", scheduled_sampling=0.5, sampled_context="all")
 
 
 def _sets_root(tmp_path):

@@ -85,10 +85,13 @@ class FramePairs:
         _, true_uv = split_yuv(self.frames)
         self.predicted_uv = tf.Variable(true_uv, trainable=False, name="predicted_uv")
 
-    def refresh_predictions(self, color_model, consistency_model, method, batch_size=32):
+    def refresh_predictions(self, color_model, consistency_model, method, batch_size=32, free_running=False):
         """Stores each frame's colours as predicted from the previous frame's true colours
-        (the color model's for a clip's first frame). With features, `consistency_model` is the
-        model's `context_head`."""
+        (the color model's for a clip's first frame), or with `free_running` from the previous
+        frame's stored prediction: the model's own roll-out over each clip. With features,
+        `consistency_model` is the model's `context_head`."""
+        if free_running:
+            return self._refresh_free_running(color_model, consistency_model, method)
         luma, true_uv = split_yuv(self.frames)
         predicted = np.empty_like(true_uv)
         for begin in range(0, len(self.frames), batch_size):
@@ -103,6 +106,23 @@ class FramePairs:
                 for axis in ("u", "v"):
                     outputs[axis] = np.array(outputs[axis])
                     outputs[axis][first] = color_outputs[axis]
+            predicted[indices] = colorspace.decode_uv({axis: np.asarray(outputs[axis]) for axis in ("u", "v")}, method)
+        self.predicted_uv.assign(predicted)
+
+    def _refresh_free_running(self, color_model, consistency_model, method):
+        # Frame t of every clip in one batch: a roll-out is sequential in t, not across clips.
+        luma, true_uv = split_yuv(self.frames)
+        predicted = np.empty_like(true_uv)
+        starts = np.flatnonzero(self.first_frames)
+        lengths = np.diff(np.append(starts, len(self.frames)))
+        first = starts
+        predicted[first] = colorspace.decode_uv(
+            {axis: np.asarray(value) for axis, value in color_model.predict_on_batch(luma[first]).items()}, method)
+        for step in range(1, lengths.max()):
+            indices = starts[lengths > step] + step
+            frame_input = ({"luma": luma[indices]} if self.features is None
+                           else {"features": np.asarray(self.features[indices], np.float32)})
+            outputs = consistency_model.predict_on_batch({**frame_input, "previous_uv": predicted[indices - 1]})
             predicted[indices] = colorspace.decode_uv({axis: np.asarray(outputs[axis]) for axis in ("u", "v")}, method)
         self.predicted_uv.assign(predicted)
 

@@ -111,6 +111,7 @@ class ConsistencyTrainingConfig:
     residual: bool = False
     decoding: str = "annealed_mean"
     scheduled_sampling: float = 0.0
+    sampled_context: str = "one_step"
     scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
     model: str = "paper"
     window: int = 8
@@ -129,6 +130,12 @@ class ConsistencyTrainingConfig:
         for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
                 raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
+        if self.sampled_context not in defaults.SAMPLED_CONTEXTS:
+            raise errors.ColorNNError(f"sampled_context must be one of {defaults.SAMPLED_CONTEXTS}, "
+                                      f"got {self.sampled_context!r}.")
+        if self.sampled_context != "one_step" and not self.scheduled_sampling:
+            raise errors.ColorNNError(f"sampled_context {self.sampled_context!r} is what scheduled sampling feeds: "
+                                      "give scheduled_sampling above 0.")
         if not 0.0 <= self.scheduled_sampling <= 1.0:
             raise errors.ColorNNError(f"scheduled_sampling is a probability in [0, 1], got {self.scheduled_sampling!r}.")
         if self.decoding not in colorspace.DECODING_METHODS:

@@ -125,7 +125,8 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
             model, loaded[part], features_dir / f"{part}.npy")) for part in ("train", "val"))
         if config.scheduled_sampling > 0:
             callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: (
-                train_pairs.refresh_predictions(color_model, trainable, config.decoding))))
+                train_pairs.refresh_predictions(color_model, trainable, config.decoding,
+                                                free_running=config.sampled_context == "free_running"))))
         train_data = train_pairs.dataset(config.batch_size, num_bins, training=True, seed=config.seed,
                                          sampling_probability=config.scheduled_sampling)
         val_data = val_pairs.dataset(config.batch_size, num_bins)

@@ -79,6 +79,27 @@ def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weigh
     assert not np.allclose(own, truth)
 
 
+def test_free_running_predictions_are_the_models_own_roll_out_over_each_clip(vgg16_weights):
+    from colornn_keras.models import color, consistency
+
+    color_model = color.build_color_model(image_size=32, num_bins=12, backbone_weights=vgg16_weights)
+    model = consistency.build_consistency_model(color_model)
+    rng = np.random.default_rng(0)
+    clip_a, clip_b = ((rng.random((count, 32, 32, 3)) * 255).astype(np.uint8) for count in (4, 2))
+    pairs = clips.FramePairs([clip_a, clip_b])
+    pairs.refresh_predictions(color_model, model, "annealed_mean", free_running=True)
+    predicted = pairs.predicted_uv.numpy()
+    # Each clip in order, as `predict_sequence` colours it free-running: the color model's first
+    # frame, then every frame from the model's own previous colours.
+    for clip, rows in ((clip_a, predicted[:4]), (clip_b, predicted[4:])):
+        luma, _ = clips.split_yuv(clip)
+        expected = [frame["uv"] for frame in consistency.predict_sequence(color_model, model, list(luma), "free_running")]
+        np.testing.assert_allclose(rows, np.stack(expected), atol=1e-4)
+    one_step = clips.FramePairs([clip_a, clip_b])
+    one_step.refresh_predictions(color_model, model, "annealed_mean")
+    assert not np.allclose(one_step.predicted_uv.numpy()[3], predicted[3], atol=1e-4)  # Fed the truth at frame 2.
+
+
 def test_window_dataset_gives_non_overlapping_windows_within_clips():
     from tests.conftest import panning_frames
 
