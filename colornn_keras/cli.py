@@ -133,6 +133,11 @@ def _add_color_training_arguments(parser):
                              "which keeps VGG16 frozen. Best with --init-from a converged run and a lower rate")
 
 
+# A video model's color run from another file of its model: the run's own may not be kept.
+COLOR_WEIGHTS_HELP = ("load this trained-part file of the color run's model instead of the run's own (the file "
+                      "shipped from it, say)")
+
+
 def _add_consistency_training_arguments(parser):
     parser.add_argument("--videos", help="folder of clips: video files or folders of numbered frames")
     parser.add_argument("--color-run", help="run folder of the trained color model (frozen inside)")
@@ -162,9 +167,7 @@ def _add_consistency_training_arguments(parser):
     parser.add_argument("--residual", action="store_true",
                         help="paper model: add a learned correction, starting at zero, to the color model's own "
                              "logits (beyond the paper; the untrained model colours as the color model alone)")
-    parser.add_argument("--color-weights", metavar="FILE",
-                        help="load this trained-part file of the color run's model instead of the run's own (the "
-                             "file shipped from it, say)")
+    parser.add_argument("--color-weights", metavar="FILE", help=COLOR_WEIGHTS_HELP)
 
 
 def _add_flow_guided_training_arguments(parser):
@@ -669,8 +672,8 @@ def build_parser():
                                 help="score on another run's held-out photos (its val, test and test_wide), to "
                                      "compare runs on the same photos")
     evaluate_color.add_argument("--weights-file", metavar="FILE",
-                                help="score this trained-part file of the run's model instead of the run's own (the "
-                                     "file shipped from it, say)")
+                                help="score this trained-part file of the run's model instead of the run's own "
+                                     "(the file shipped from it, say)")
     evaluate_color.add_argument("--output", help="also write the results to this JSON file")
     evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_color.set_defaults(handler=_evaluate_color)
@@ -685,9 +688,7 @@ def build_parser():
                                            "free-running) and its baselines: hold them, carry them along optical flow")
     evaluate_consistency.add_argument("--plot", metavar="PNG",
                                       help="with --keyframes: accuracy against the distance from the keyframe")
-    evaluate_consistency.add_argument("--color-weights", metavar="FILE",
-                                      help="load this trained-part file of the color run's model instead of the "
-                                           "run's own (the file shipped from it, say)")
+    evaluate_consistency.add_argument("--color-weights", metavar="FILE", help=COLOR_WEIGHTS_HELP)
     evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
     evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
     evaluate_consistency.set_defaults(handler=_evaluate_consistency)
