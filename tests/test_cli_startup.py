@@ -30,6 +30,7 @@ DEFINED_IN = {
     "SCHEDULES": "colornn_keras.training.configs",
     "OPTIMIZERS": "colornn_keras.training.configs",
     "CONSISTENCY_MODELS": "colornn_keras.training.configs",
+    "SAMPLED_CONTEXTS": "colornn_keras.training.configs",
     "GUIDED_STARTS": "colornn_keras.training.configs",
 }
 

@@ -19,6 +19,7 @@ from colornn_keras.models import color as color_models
 SCHEDULES = defaults.SCHEDULES
 OPTIMIZERS = defaults.OPTIMIZERS
 CONSISTENCY_MODELS = defaults.CONSISTENCY_MODELS
+SAMPLED_CONTEXTS = defaults.SAMPLED_CONTEXTS
 
 
 @dataclasses.dataclass
@@ -130,8 +131,8 @@ class ConsistencyTrainingConfig:
         for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
                 raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")
-        if self.sampled_context not in defaults.SAMPLED_CONTEXTS:
-            raise errors.ColorNNError(f"sampled_context must be one of {defaults.SAMPLED_CONTEXTS}, "
+        if self.sampled_context not in SAMPLED_CONTEXTS:
+            raise errors.ColorNNError(f"sampled_context must be one of {SAMPLED_CONTEXTS}, "
                                       f"got {self.sampled_context!r}.")
         if self.sampled_context != "one_step" and not self.scheduled_sampling:
             raise errors.ColorNNError(f"sampled_context {self.sampled_context!r} is what scheduled sampling feeds: "
