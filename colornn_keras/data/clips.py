@@ -96,17 +96,14 @@ class FramePairs:
         predicted = np.empty_like(true_uv)
         for begin in range(0, len(self.frames), batch_size):
             indices = np.arange(begin, min(begin + batch_size, len(self.frames)))
-            context = true_uv[np.maximum(indices - 1, 0)]
-            frame_input = ({"luma": luma[indices]} if self.features is None
-                           else {"features": np.asarray(self.features[indices], np.float32)})
-            outputs = consistency_model.predict_on_batch({**frame_input, "previous_uv": context})
+            outputs = self._context_outputs(consistency_model, luma, indices, true_uv[np.maximum(indices - 1, 0)])
             first = self.first_frames[indices]
             if first.any():
                 color_outputs = color_model.predict_on_batch(luma[indices][first])
                 for axis in ("u", "v"):
-                    outputs[axis] = np.array(outputs[axis])
+                    outputs[axis] = np.array(outputs[axis])  # Writable only where a frame is replaced.
                     outputs[axis][first] = color_outputs[axis]
-            predicted[indices] = colorspace.decode_uv({axis: np.asarray(outputs[axis]) for axis in ("u", "v")}, method)
+            predicted[indices] = colorspace.decode_uv(outputs, method)
         self.predicted_uv.assign(predicted)
 
     def _refresh_free_running(self, color_model, consistency_model, method):
@@ -115,16 +112,20 @@ class FramePairs:
         predicted = np.empty_like(true_uv)
         starts = np.flatnonzero(self.first_frames)
         lengths = np.diff(np.append(starts, len(self.frames)))
-        first = starts
-        predicted[first] = colorspace.decode_uv(
-            {axis: np.asarray(value) for axis, value in color_model.predict_on_batch(luma[first]).items()}, method)
+        predicted[starts] = colorspace.decode_uv(
+            {axis: np.asarray(value) for axis, value in color_model.predict_on_batch(luma[starts]).items()}, method)
         for step in range(1, lengths.max()):
             indices = starts[lengths > step] + step
-            frame_input = ({"luma": luma[indices]} if self.features is None
-                           else {"features": np.asarray(self.features[indices], np.float32)})
-            outputs = consistency_model.predict_on_batch({**frame_input, "previous_uv": predicted[indices - 1]})
-            predicted[indices] = colorspace.decode_uv({axis: np.asarray(outputs[axis]) for axis in ("u", "v")}, method)
+            predicted[indices] = colorspace.decode_uv(
+                self._context_outputs(consistency_model, luma, indices, predicted[indices - 1]), method)
         self.predicted_uv.assign(predicted)
+
+    def _context_outputs(self, consistency_model, luma, indices, previous_uv):
+        """The model's {"u", "v"} probabilities of frames `indices` given `previous_uv`."""
+        frame_input = ({"luma": luma[indices]} if self.features is None
+                       else {"features": np.asarray(self.features[indices], np.float32)})
+        outputs = consistency_model.predict_on_batch({**frame_input, "previous_uv": previous_uv})
+        return {axis: np.asarray(outputs[axis]) for axis in ("u", "v")}
 
     def dataset(self, batch_size, num_bins, training=False, seed=0, sampling_probability=0.0):
         """A `tf.data.Dataset` of ({"luma", "previous_uv"}, {"u", "v"}) batches ("features" in
