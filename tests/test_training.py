@@ -45,7 +45,17 @@ def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path, recwar
     assert len(data["grayscale_excluded"]) == 2 and data["splits"]["train"]["count"] == 6
     config = json.loads((run_dir / "config.json").read_text())
     assert config["image_size"] == 32 and config["kind"] == "color"
-    assert not (run_dir / "checkpoints" / training.BACKUP_DIR).exists()
+    # The resume state lived in the cache folder the environment records, outside the run folder,
+    # and is gone with the kept weights now that the run's trained part holds them.
+    environment = json.loads((run_dir / "environment.json").read_text())
+    assert run_dir.resolve() not in pathlib.Path(environment["checkpoint_dir"]).parents
+    assert not pathlib.Path(environment["checkpoint_dir"]).exists() and not (run_dir / "checkpoints").exists()
+    assert not (run_dir / training.KEPT_WEIGHTS_FILE).exists()
+    # Each epoch records its pace and whether other processes shared the cores.
+    assert history[0]["photos_per_second"] > 0 and history[0]["other_processes_cores"] >= 0
+    assert len(metrics["machine"]["photos_per_second_per_epoch"]) == 2
+    assert isinstance(metrics["machine"]["cores_shared"], bool)
+    assert environment["precision_reason"] == "--precision float32 asked for"
 
 
 def test_a_second_run_never_overwrites_the_first(image_folder, tmp_path):
@@ -88,6 +98,30 @@ def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_f
     assert metrics["kept_epoch"] == 1 + min(range(3), key=lambda epoch: history[epoch]["val_loss"])
     with pytest.raises(ValueError, match="has finished"):
         training.resume_run(run_dir, verbose=0)
+
+
+def test_a_run_whose_backup_is_gone_goes_on_from_its_kept_weights_at_the_schedules_position(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=4, steps_per_epoch=2, schedule="cosine", warmup_epochs=0,
+                     num_samples=0, learning_rate=1e-3)
+    with pytest.raises(KeyboardInterrupt):
+        training.train_color_model(config, verbose=0, callbacks=[_Interrupt(epoch=2, batch=0)])
+    (run_dir,) = (tmp_path / "experiments").iterdir()
+    before = experiments.read_history(run_dir / "history.csv")
+    kept_epoch = min(before, key=lambda row: row["val_loss"])["epoch"]
+    kept = run_dir / training.KEPT_WEIGHTS_FILE
+    assert kept.is_file()
+    shutil.rmtree(experiments.checkpoint_dir(run_dir))  # The cache was cleared.
+    training.resume_run(run_dir, verbose=0)
+    (resumed,) = json.loads((run_dir / "environment.json").read_text())["resumed"]
+    assert resumed["from"] == "kept weights" and resumed["from_epoch"] == kept_epoch + 1
+    history = experiments.read_history(run_dir / "history.csv")
+    assert [row["epoch"] for row in history] == list(range(4))
+    # The epochs up to the kept one are the first sitting's; the cosine schedule went on where it was.
+    assert history[:kept_epoch + 1] == before[:kept_epoch + 1]
+    for row in history:  # Cosine from 1e-3 to 0 over 4 epochs of 2 steps, logged at each epoch's end.
+        step = 2 * (row["epoch"] + 1)
+        assert row["learning_rate"] == pytest.approx(1e-3 * 0.5 * (1 + np.cos(np.pi * step / 8)), abs=1e-7)
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 4
 
 
 def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):

@@ -16,6 +16,7 @@ training.train_color_model(...)`.
 
 from colornn_keras.training.callbacks import BACKUP_DIR
 from colornn_keras.training.callbacks import BEST_WEIGHTS_FILE
+from colornn_keras.training.callbacks import KEPT_WEIGHTS_FILE
 from colornn_keras.training.callbacks import STOP_FILE
 from colornn_keras.training.callbacks import BestEpochKeeper
 from colornn_keras.training.callbacks import HistoryRecorder
@@ -55,7 +56,7 @@ from colornn_keras.training.consistency import train_consistency_model
 from colornn_keras.training.resume import resume_run
 
 __all__ = [
-    "BACKUP_DIR", "BEST_WEIGHTS_FILE", "BIN_HISTOGRAM_FILE", "BIN_WEIGHTS_FILE", "CONSISTENCY_MODELS",
+    "BACKUP_DIR", "BEST_WEIGHTS_FILE", "KEPT_WEIGHTS_FILE", "BIN_HISTOGRAM_FILE", "BIN_WEIGHTS_FILE", "CONSISTENCY_MODELS",
     "CONSISTENCY_TRAINED_PART_FILE", "MAX_TRAIN_EVALUATION", "OPTIMIZERS", "RECURRENT_TRAINED_PART_FILE",
     "SCHEDULES", "STOP_FILE", "TRAINED_PART_FILE", "WIDE_TEST", "BestEpochKeeper", "ColorTrainingConfig",
     "ConsistencyTrainingConfig", "FlowGuidedTrainingConfig", "HistoryRecorder", "LearningRateLogger", "PauseAt", "RunLimits", "TrainingPaused",

@@ -5,7 +5,9 @@ with each epoch recorded once, and that ends cleanly, with its best epoch kept, 
 or a STOP file says so.
 """
 
+import contextlib
 import json
+import os
 import pathlib
 import shutil
 import time
@@ -15,9 +17,14 @@ import keras
 from colornn_keras import experiments
 from colornn_keras.models import checkpoints
 
-BEST_WEIGHTS_FILE = "best.trained.h5"
+BEST_WEIGHTS_FILE = "best.trained.h5"  # In checkpoints/, for runs recorded before KEPT_WEIGHTS_FILE.
+# The kept epoch's trained part, in the run folder beside its records: it outlives the cache
+# that holds the resume backup, and can be committed.
+KEPT_WEIGHTS_FILE = "kept.trained.h5"
 BACKUP_DIR = "backup"
 STOP_FILE = "STOP"
+# Other processes using more than this many cores on average during an epoch shared the machine.
+SHARED_CORES_THRESHOLD = 0.25
 
 
 class LearningRateLogger(keras.callbacks.Callback):
@@ -26,6 +33,66 @@ class LearningRateLogger(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+
+def _machine_busy_seconds():
+    """CPU seconds every process on the machine has spent so far (/proc/stat), or None."""
+    try:
+        fields = pathlib.Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(value) for value in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+class ThroughputLogger(keras.callbacks.Callback):
+    """Adds to each epoch's logs its training photos per second (validation excluded) and the
+    cores other processes kept busy meanwhile (`other_processes_cores`, from /proc/stat less this
+    process's own CPU time), so that history.csv says whether the run had the machine to itself."""
+
+    def __init__(self, batch_size):
+        super().__init__()
+        self.batch_size = batch_size
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+        self.machine_start, self.own_start = _machine_busy_seconds(), _own_cpu_seconds()
+        self.steps, self.training_seconds = 0, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+
+    def on_test_begin(self, logs=None):
+        if self.training_seconds is None:  # Validation within fit: the training part has ended.
+            self.training_seconds = time.perf_counter() - self.start
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        elapsed = time.perf_counter() - self.start
+        logs["photos_per_second"] = self.steps * self.batch_size / (self.training_seconds or elapsed)
+        machine = _machine_busy_seconds()
+        if machine is not None and self.machine_start is not None:
+            others = (machine - self.machine_start) - (_own_cpu_seconds() - self.own_start)
+            logs["other_processes_cores"] = max(0.0, others / elapsed)
+
+
+def _own_cpu_seconds():
+    times = os.times()
+    return times.user + times.system
+
+
+def machine_share(history):
+    """metrics.json's summary of `ThroughputLogger`'s columns: photos per second per epoch and
+    whether other processes shared the cores (None where the history does not have them)."""
+    rows = [row for row in history if "photos_per_second" in row]
+    if not rows:
+        return None
+    others = [row.get("other_processes_cores", 0.0) for row in rows]
+    return {"photos_per_second_per_epoch": [round(row["photos_per_second"], 2) for row in rows],
+            "other_processes_cores_max": round(max(others), 2),
+            "cores_shared": max(others) > SHARED_CORES_THRESHOLD,
+            "shared_means": f"other processes kept more than {SHARED_CORES_THRESHOLD} of a core busy in an epoch"}
 
 
 class HistoryRecorder(keras.callbacks.Callback):
@@ -170,24 +237,67 @@ def restored_epoch(backup_dir):
     return int(json.loads(metadata.read_text())["epoch"])
 
 
-def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss"):
-    """The callbacks of every run: history, best epoch, limits, backup.
+def kept_weights_path(run_dir):
+    """The kept epoch's trained part: in the run folder (in checkpoints/ for older runs)."""
+    run_dir = pathlib.Path(run_dir)
+    legacy = run_dir / experiments.CHECKPOINTS_DIR
+    if experiments.checkpoint_dir(run_dir) == legacy:
+        return legacy / BEST_WEIGHTS_FILE
+    return run_dir / KEPT_WEIGHTS_FILE
 
+
+def backup_dir(run_dir):
+    return experiments.checkpoint_dir(run_dir) / BACKUP_DIR
+
+
+def resume_point(run_dir, monitor="val_loss"):
+    """Where a run goes on from: ("backup", epoch) where its resume backup is there, ("kept
+    weights", epoch after the kept one) where the backup is gone but the kept weights and history
+    remain, or ("start", 0)."""
+    epoch = restored_epoch(backup_dir(run_dir))
+    if epoch:
+        return "backup", epoch
+    history = [row for row in experiments.read_history(pathlib.Path(run_dir) / experiments.HISTORY_FILE)
+               if monitor in row]
+    if history and kept_weights_path(run_dir).is_file():
+        return "kept weights", 1 + min(history, key=lambda row: row[monitor])["epoch"]
+    return "start", 0
+
+
+def restore_kept_weights(model, run_dir, epoch, steps_per_epoch):
+    """Loads the kept weights into a compiled model and sets its optimizer's step count to the
+    start of `epoch`, so that a learning-rate schedule goes on where it was (Adam's moments
+    start afresh: they were in the lost backup)."""
+    checkpoints.load_trained_part(model, kept_weights_path(run_dir))
+    model.optimizer.iterations.assign(epoch * steps_per_epoch)
+
+
+def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss", initial_epoch=None, batch_size=None):
+    """The callbacks of every run: throughput, history, best epoch, limits, backup.
+
+    `initial_epoch` defaults to the backup's; `batch_size` (global) turns on `ThroughputLogger`.
     The backup comes last so that it saves an epoch only once that epoch is recorded.
     """
-    checkpoint_dir = pathlib.Path(run_dir) / experiments.CHECKPOINTS_DIR
-    backup_dir = checkpoint_dir / BACKUP_DIR
-    initial_epoch = restored_epoch(backup_dir)
+    if initial_epoch is None:
+        initial_epoch = restored_epoch(backup_dir(run_dir))
     history_path = pathlib.Path(run_dir) / experiments.HISTORY_FILE
     return [
+        *([ThroughputLogger(batch_size)] if batch_size else []),
         HistoryRecorder(history_path, initial_epoch),
-        BestEpochKeeper(checkpoint_dir / BEST_WEIGHTS_FILE, history_path, monitor, patience, initial_epoch),
+        BestEpochKeeper(kept_weights_path(run_dir), history_path, monitor, patience, initial_epoch),
         RunLimits(run_dir, max_minutes),
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch", delete_checkpoint=False),
+        keras.callbacks.BackupAndRestore(str(backup_dir(run_dir)), save_freq="epoch", delete_checkpoint=False),
     ]
 
 
 def remove_resume_state(run_dir):
-    """The run is complete and recorded: the 30 MB resume backup and any STOP file have done their job."""
-    shutil.rmtree(run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR, ignore_errors=True)
+    """The run is complete and recorded: its resume backup (30-60 MB, in the cache), its kept
+    weights (now the run's trained part) and any STOP file have done their job."""
+    run_dir = pathlib.Path(run_dir)
+    checkpoint_dir = experiments.checkpoint_dir(run_dir)
+    shutil.rmtree(checkpoint_dir / BACKUP_DIR, ignore_errors=True)
+    if checkpoint_dir != run_dir / experiments.CHECKPOINTS_DIR:
+        kept_weights_path(run_dir).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            checkpoint_dir.rmdir()  # Only if nothing else (a features cache) is left in it.
     (run_dir / STOP_FILE).unlink(missing_ok=True)

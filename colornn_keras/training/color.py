@@ -27,7 +27,10 @@ from colornn_keras.metrics import BinAccuracy
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
 from colornn_keras.training.callbacks import LearningRateLogger
+from colornn_keras.training.callbacks import machine_share
 from colornn_keras.training.callbacks import remove_resume_state
+from colornn_keras.training.callbacks import restore_kept_weights
+from colornn_keras.training.callbacks import resume_point
 from colornn_keras.training.callbacks import training_callbacks
 from colornn_keras.training.configs import ColorTrainingConfig
 
@@ -100,7 +103,8 @@ def train_color_model(config, verbose="auto", callbacks=()):
     """
     strategy = distribution.strategy_from(config.distribute)  # Before anything else uses TensorFlow.
     split, data_record = select_and_split(config)
-    dtype_policy = precision.resolve_dtype_policy(config.precision)
+    precision_choice = precision.choose_precision(config.precision)
+    dtype_policy = precision_choice.dtype_policy
 
     if not distribution.is_chief():
         worker_dir = pathlib.Path(tempfile.mkdtemp(prefix="colornn-worker-"))
@@ -110,6 +114,8 @@ def train_color_model(config, verbose="auto", callbacks=()):
                                                                "precision_used": experiments.precision_used(dtype_policy)})
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
         **experiments.environment_record(dtype_policy),
+        **precision_choice.record(),
+        "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir)),
         "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
     })
     experiments.write_json(run_dir / experiments.DATA_FILE, data_record)
@@ -224,6 +230,9 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
         model = _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync, steps_per_epoch)
     if config.init_from:
         checkpoints.load_trained_part(model, _init_weights_file(config.init_from), skip_missing=backbone.VGG16_CONV_LAYERS)
+    resumed_from, initial_epoch = resume_point(run_dir)
+    if resumed_from == "kept weights":  # The backup is gone (a cleared cache): go on from the kept epoch.
+        restore_kept_weights(model, run_dir, initial_epoch, steps_per_epoch)
     failures = images.DecodeFailures()
 
     def dataset(part, training):
@@ -233,12 +242,13 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
             repeat=training and config.steps_per_epoch is not None,
         )
 
-    callbacks = training_callbacks(run_dir, config.patience, config.max_minutes)
-    keeper, limits = callbacks[1], callbacks[2]
+    callbacks = training_callbacks(run_dir, config.patience, config.max_minutes, initial_epoch=initial_epoch,
+                                   batch_size=global_batch_size)
+    keeper, limits = callbacks[2], callbacks[3]
     with distribution.fitting(model, strategy), _known_false_alarms():
         model.fit(
             dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch,
+            steps_per_epoch=config.steps_per_epoch, initial_epoch=initial_epoch,
             callbacks=[LearningRateLogger(), *extra_callbacks, *callbacks], verbose=verbose,
             shuffle=False,  # tf.data shuffles.
         )
@@ -327,6 +337,7 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         "kept_epoch": None if best_epoch is None else best_epoch + 1,
         "epochs_run": len(history),
         "stopped_by": stopped_by,
+        **({"machine": share} if (share := machine_share(history)) else {}),
         "image_size": config.image_size,
         "variant": config.variant,
         "decode_failures": failures.failed,

@@ -56,7 +56,8 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
         "image_size": color_config.image_size, "num_bins": color_config.num_bins,
         "precision_used": experiments.precision_used(dtype_policy),
     })
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record(dtype_policy))
+    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
+        **experiments.environment_record(dtype_policy), "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir))})
     experiments.write_json(run_dir / experiments.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
@@ -120,7 +121,7 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
                                                training=True, seed=config.seed)
         val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins)
     else:
-        features_dir = run_dir / experiments.CHECKPOINTS_DIR / FEATURES_DIR
+        features_dir = experiments.checkpoint_dir(run_dir) / FEATURES_DIR
         train_pairs, val_pairs = (clips.FramePairs(loaded[part], cache_color_features(
             model, loaded[part], features_dir / f"{part}.npy")) for part in ("train", "val"))
         if config.scheduled_sampling > 0:

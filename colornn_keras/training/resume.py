@@ -8,12 +8,15 @@ from colornn_keras import errors
 from colornn_keras import experiments
 from colornn_keras.training import color
 from colornn_keras.training import consistency
-from colornn_keras.training.callbacks import BACKUP_DIR
-from colornn_keras.training.callbacks import restored_epoch
+from colornn_keras.training.callbacks import resume_point
 
 
 def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     """Continues a killed run from its last finished epoch, on the split it recorded.
+
+    The resume backup lives in the cache folder its environment.json records; if it is gone, a
+    color run goes on from its kept weights (the run folder's), at the epoch after the kept one,
+    with the learning-rate schedule's position restored.
 
     `max_minutes` sets a new time budget for this continuation; it is recorded under
     "resumed" in environment.json beside the time of the restart.
@@ -24,13 +27,17 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     if not (run_dir / experiments.CONFIG_FILE).is_file():
         raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
     environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
+    source, epoch = resume_point(run_dir)
+    kind = experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind")
+    if kind == "consistency" and source == "kept weights":
+        source, epoch = "start", 0  # Its epochs are short (features computed once): it starts again.
     environment.setdefault("resumed", []).append({
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": restored_epoch(
-            run_dir / experiments.CHECKPOINTS_DIR / BACKUP_DIR), "max_minutes": max_minutes,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": epoch, "from": source,
+        "checkpoint_dir": str(experiments.checkpoint_dir(run_dir)), "max_minutes": max_minutes,
         **{key: value for key, value in experiments.code_record().items() if key in ("git_commit", "git_diff_sha256")},
     })
     experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
-    if experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind") == "consistency":
+    if kind == "consistency":
         config, image_size, split = consistency.read_consistency_run(run_dir)
         if max_minutes is not None:
             config.max_minutes = max_minutes
