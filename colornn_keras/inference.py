@@ -13,6 +13,7 @@ never written.
 """
 
 import collections
+import collections.abc
 import concurrent.futures
 import dataclasses
 import os
@@ -432,11 +433,14 @@ def image_format(target):
     return image_format
 
 
-def save_image(rgb, target):
-    """Writes RGB uint8 to `target` atomically; it replaces `target` only if it reads back whole."""
+def save_image(rgb, target, replace=True):
+    """Writes RGB uint8 to `target` atomically; it replaces `target` only if it reads back whole.
+
+    Without `replace` it is placed only if no other run placed `target` meanwhile; otherwise it is
+    kept beside it and an `OutputError` says where (`files.atomic_write`)."""
     target = pathlib.Path(target)
     image_format_name = image_format(target)
-    with files.atomic_write(target, suffix=target.suffix) as temporary:
+    with files.atomic_write(target, suffix=target.suffix, replace=replace) as temporary:
         try:
             Image.fromarray(rgb).save(temporary, format=image_format_name)
         except OSError as error:
@@ -453,35 +457,49 @@ def save_image(rgb, target):
     return target
 
 
-def colorize_image_file(colorizer, source, target):
-    """Colours one image file into `target` (format from its extension), atomically."""
+def colorize_image_file(colorizer, source, target, overwrite=True):
+    """Colours one image file into `target` (format from its extension), atomically; without
+    `overwrite`, never over a file another run placed at `target` while this one worked."""
     rgb = read_image(source)
     (output,) = colorizer.colorize_frames([rgb])
-    return save_image(output, target)
+    return save_image(output, target, replace=overwrite)
 
 
 def read_keyframes(keyframes):
     """{frame index: RGB uint8} from {0-based frame index: RGB uint8 array or image path}.
 
-    A keyframe is a colour picture of its frame (any size: it is resized to the frame). An index
-    that is no frame number, an image that is missing or unreadable, or one too small, is an
+    A keyframe is a colour picture of its frame (any size: it is resized to the frame). Keyframes
+    that are not such a mapping (a list), an index that is no frame number, an image that is
+    missing, a folder or unreadable, an array that is not RGB uint8, or one too small, is an
     `InputError` naming the keyframe.
     """
+    if not isinstance(keyframes, collections.abc.Mapping):
+        # A list would be read as frames 0, 1, 2...: a guess at what was meant, so it is refused.
+        raise errors.InputError(f"Keyframes must be a dict {{0-based frame index: colour picture or image path}}, "
+                                f"not a {type(keyframes).__name__}.")
     loaded = {}
     for index, keyframe in keyframes.items():
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
             raise errors.InputError(f"Keyframe index {index!r} is not a frame number (0 for the first frame).")
         if isinstance(keyframe, (str, os.PathLike)):
-            if not pathlib.Path(keyframe).is_file():
+            if pathlib.Path(keyframe).is_dir():
+                raise errors.InputError(f"Keyframe {index}: {keyframe} is a folder, not an image.")
+            if not pathlib.Path(keyframe).exists():
                 raise errors.InputError(f"Keyframe {index}: {keyframe} does not exist.")
             try:
                 keyframe = read_image(keyframe)
             except errors.InputError as error:
                 raise errors.InputError(f"Keyframe {index}: {error}") from error
         else:
-            keyframe = np.asarray(keyframe)
+            expected = f"Keyframe {index} must be an RGB uint8 picture (H, W, 3) or an image path"
+            try:
+                keyframe = np.asarray(keyframe)
+            except (ValueError, TypeError):  # Ragged nested lists.
+                raise errors.InputError(f"{expected}; got a {type(keyframe).__name__} that is no array.") from None
             if keyframe.dtype != np.uint8 or keyframe.ndim != 3 or keyframe.shape[2] != 3:
-                raise ValueError(f"Keyframe {index} must be RGB uint8 (H, W, 3); got {keyframe.dtype} {keyframe.shape}.")
+                hint = (" (a float picture in [0, 1]: multiply it by 255 and round it to uint8)"
+                        if np.issubdtype(keyframe.dtype, np.floating) else "")
+                raise errors.InputError(f"{expected}; got {keyframe.dtype} {keyframe.shape}{hint}.")
             check_image_size(keyframe.shape[1], keyframe.shape[0], f"Keyframe {index}")
         loaded[int(index)] = keyframe
     return loaded
@@ -509,7 +527,7 @@ def _warn_about_keyframes(keyframes, width, height):
 
 
 def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None,
-                        x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF):
+                        x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, overwrite=True):
     """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
 
     A video cut short of the duration its header declares, or decoding to fewer frames than it
@@ -529,7 +547,9 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     frames.
 
     `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
-    (`video.X264_PRESETS`; see `video.VideoWriter`).
+    (`video.X264_PRESETS`; see `video.VideoWriter`). Without `overwrite`, the mp4 never replaces
+    a file another run placed at `target` while this one worked: it is kept beside it instead,
+    and an `OutputError` names both.
     """
     video.check_encoding(x264_preset, crf)
     info = video.probe(source, allow_truncated=allow_truncated)
@@ -567,7 +587,7 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     else:
         pairs = colorizer.predict_chroma_sequence(read_frames())
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
-                           crf=crf, preset=x264_preset, yuv_format=yuv_format) as writer:
+                           crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite) as writer:
         # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
         # (in TensorFlow, in this thread) and the decoding.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
@@ -670,6 +690,35 @@ def _check_target(target, overwrite):
         raise errors.OutputError(f"Cannot write to {parent}: the folder is not writable.")
 
 
+def check_output_name(source, target, frame_folder=None):
+    """An `OutputError`, before any work, for an output whose name says another kind of output
+    than `source` gives: a video's name for photos (they would be written to a folder, or an
+    image, so named) or a folder for a video (an mp4 file).
+
+    `frame_folder`: whether `source` is a folder of numbered frames, where already known.
+    """
+    source, target = pathlib.Path(source), pathlib.Path(target)
+    if frame_folder is None:
+        frame_folder = source.is_dir() and is_frame_folder(source)
+    folder_like = target.is_dir() or not target.suffix
+    if video.is_video_file(source) or frame_folder:
+        if folder_like:
+            what = "a video" if not frame_folder else "a folder of numbered frames, coloured as a video"
+            name = "a folder" if target.is_dir() else "a folder's name (it has no extension)"
+            raise errors.OutputError(f"{target} is {name}, but {source} is {what}: give an .mp4 file name.")
+    elif source.is_dir():
+        # A folder of photos is coloured into a folder: one named like a video (or an existing
+        # file) would hold JPEGs under a name that says otherwise.
+        if video.is_video_file(target) or target.is_file():
+            name = "a file" if target.is_file() else "a video's name"
+            raise errors.OutputError(f"{target} is {name}, but {source} is a folder of photos, coloured into a "
+                                     "folder (a video's frames are numbered and all of one size): give a folder name.")
+    elif source.suffix.lower() in images.IMAGE_EXTENSIONS and (video.is_video_file(target) or target.is_dir()):
+        name = "a folder" if target.is_dir() else "a video's name"
+        raise errors.OutputError(f"{target} is {name}, but {source} is a photo: give an image file name "
+                                 f"({', '.join(images.IMAGE_EXTENSIONS)}).")
+
+
 def _writable(folder):
     import os
 
@@ -704,7 +753,9 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         source: path of the input.
         target: output path (default: `default_output(source)`): an image file, an mp4, or a
             folder for a folder of images. A folder of numbered frames becomes an mp4 at 30 fps.
-        overwrite: replace an existing output.
+        overwrite: replace an existing output. Without it, an output that another run placed
+            while this one worked is not replaced either: this run's is kept beside it
+            (`files.kept_name`) and an `OutputError` names both.
         progress: optional callable receiving the number of frames just finished.
         allow_truncated: colour what a truncated video holds, with a warning, instead of refusing it.
         keyframes: videos only: {0-based frame index: colour picture of that frame (an RGB uint8
@@ -716,7 +767,9 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
 
     Returns:
         A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
-        a bad input or an output that cannot be written; nothing is left at the target then.
+        a bad input or an output that cannot be written; nothing is left at the target then. A
+        target whose name says another kind of output (a video's name for photos, a folder for a
+        video) is an `OutputError` before any work (`check_output_name`).
     """
     source = pathlib.Path(source)
     if not source.exists():
@@ -731,12 +784,14 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         if frame_folder:
             target = target.with_name(target.name + ".mp4")
     target = pathlib.Path(target)
+    check_output_name(source, target, frame_folder)
     _check_target(target, overwrite)
 
     if video.is_video_file(source) or frame_folder:
         if target.suffix.lower() != ".mp4":
             raise errors.OutputError(f"Video output must be an .mp4 file, got {target}.")
-        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes, x264_preset, crf)
+        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes, x264_preset, crf,
+                                     overwrite=overwrite)
         return ColorizeReport([target], [], frames)
     if source.is_dir():
         sources = images.find_images(source)
@@ -745,7 +800,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
             destination = target / path.relative_to(source)
             try:
                 _check_target(destination, overwrite)
-                outputs.append(colorize_image_file(colorizer, path, destination))
+                outputs.append(colorize_image_file(colorizer, path, destination, overwrite))
             except errors.ColorNNError as error:  # One bad file must not stop the folder: report and go on.
                 failures.append((str(path), str(error)))
             if progress is not None:
@@ -755,7 +810,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         raise errors.InputError(f"{source} is neither an image ({', '.join(images.IMAGE_EXTENSIONS)}) nor a video "
                                 f"({', '.join(video.VIDEO_EXTENSIONS)}).")
     image_format(target)  # An output it cannot write is refused before the work.
-    colorize_image_file(colorizer, source, target)
+    colorize_image_file(colorizer, source, target, overwrite)
     if progress is not None:
         progress(1)
     return ColorizeReport([target], [], 1)

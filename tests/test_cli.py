@@ -159,6 +159,20 @@ def _photo(path, size=(40, 48), seed=1):
     return path
 
 
+def test_photos_given_a_videos_name_are_refused_before_the_models_load(tmp_path, capsys, monkeypatch):
+    # Issue #30 item 5: numbered photos of different sizes are photos; `-o out/mixsize.mp4` made a
+    # folder of that name full of JPEGs.
+    folder = tmp_path / "mixsize"
+    folder.mkdir()
+    for index, size in enumerate([(40, 48), (48, 40)]):
+        _photo(folder / f"{index:04d}.jpg", size, seed=index)
+    monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
+    target = tmp_path / "out" / "mixsize.mp4"
+    assert cli.main(["colorize", str(folder), "-o", str(target), "--quiet"]) == cli.EXIT_USER_ERROR
+    assert f"{target} is a video's name, but {folder} is a folder of photos" in _one_line_error(capsys, "output error")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mixsize"]
+
+
 def test_a_bug_is_not_masked_as_a_user_error(monkeypatch):
     def broken_table(arguments):
         raise ValueError("operands could not be broadcast together")  # As NumPy says it.

@@ -502,3 +502,123 @@ def test_keyframes_travel_along_optical_flow_by_default(colorizer):
     with pytest.raises(errors.ColorNNError, match="keyframe_propagation must be one of"):
         list(inference.Colorizer(colorizer.color_model, keyframe_propagation="magic")
              .colorize_sequence_with_keyframes(frames, {0: frames[0]}))
+
+
+# Issue #30: nothing lost when runs meet, output names that mean what they say, a killed run's
+# leftovers cleared, keyframe mistakes as the project's errors. These need no model: the doubles
+# below colour nothing (or refuse to be asked), so only the checks and the writing are tested.
+
+
+class _NoWork:
+    """A colorizer double for refusals that must come before any work: any use of it fails."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"The work began (colorizer.{name}) before the output was refused.")
+
+
+class _Unchanged:
+    """A colorizer double that gives photos back as they are. `placed_meanwhile` ({call number:
+    path}) is written, as another run would, while this one colours its photo of that call."""
+
+    def __init__(self, placed_meanwhile=None):
+        self.placed_meanwhile, self.calls = placed_meanwhile or {}, 0
+
+    def colorize_frames(self, frames):
+        path = self.placed_meanwhile.get(self.calls)
+        self.calls += 1
+        if path is not None:
+            pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(make_scene((16, 16), seed=9)).save(path)
+        yield from frames
+
+
+def _photos(folder, sizes, names=None):
+    folder.mkdir(parents=True)
+    for index, size in enumerate(sizes):
+        Image.fromarray(make_scene(size, seed=index)).save(folder / (names[index] if names else f"{index:03d}.jpg"))
+    return folder
+
+
+def test_output_names_that_say_another_kind_of_output_are_refused_before_any_work(tmp_path):
+    mixed = _photos(tmp_path / "mixsize", [(40, 48), (48, 40), (40, 40)])  # Numbered, but photos: sizes differ.
+    photo = _photos(tmp_path / "one", [(40, 48)]) / "000.jpg"
+    frames = _frame_folder(tmp_path / "frames", _colourful_clip(count=3))
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"never read: the output is refused first")
+    (tmp_path / "existing_folder.mp4").mkdir()
+    (tmp_path / "a_file").write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    cases = [
+        (mixed, tmp_path / "out" / "mixsize.mp4", r"mixsize.mp4 is a video's name, but .*mixsize is a folder of photos"),
+        (mixed, tmp_path / "clip.MOV", r"clip.MOV is a video's name, but .*mixsize is a folder of photos"),
+        (mixed, tmp_path / "a_file", r"a_file is a file, but .*mixsize is a folder of photos"),
+        (photo, tmp_path / "out.mp4", r"out.mp4 is a video's name, but .*000.jpg is a photo: give an image file name"),
+        (photo, tmp_path / "folder.png", r"folder.png is a folder, but .*000.jpg is a photo"),
+        (clip, tmp_path / "out", r"out is a folder's name \(it has no extension\), but .*clip.mp4 is a video: "
+                                 r"give an .mp4 file name"),
+        (clip, tmp_path / "existing_folder.mp4", r"existing_folder.mp4 is a folder, but .*clip.mp4 is a video"),
+        (frames, tmp_path / "out", r"out is a folder's name .*frames is a folder of numbered frames, coloured as a video"),
+    ]
+    before = sorted(tmp_path.rglob("*"))
+    for source, target, message in cases:
+        for overwrite in (False, True):
+            with pytest.raises(errors.OutputError, match=message) as failure:
+                inference.colorize(_NoWork(), source, target, overwrite=overwrite)
+            assert len(str(failure.value).splitlines()) == 1
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_an_output_placed_by_another_run_meanwhile_is_not_replaced_and_this_runs_is_kept(tmp_path):
+    photo = _photos(tmp_path / "in", [(40, 48)], ["photo.png"]) / "photo.png"
+    target = tmp_path / "photo_colorized.png"
+    with pytest.raises(errors.OutputError, match=rf"{target} was placed by another run first; this run's output "
+                                                 rf"is kept as {tmp_path / 'photo_colorized_kept.png'}\.$"):
+        inference.colorize(_Unchanged({0: target}), photo, target)
+    assert Image.open(target).size == (16, 16)  # The other run's.
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "photo_colorized_kept.png")), np.asarray(Image.open(photo)))
+    inference.colorize(_Unchanged(), photo, target, overwrite=True)  # --overwrite replaces, as asked.
+    assert Image.open(target).size == (48, 40)
+    # A folder run goes on past the one photo another run placed, and says where its own is.
+    photos = _photos(tmp_path / "photos", [(40, 48), (48, 40)], ["a.jpg", "b.jpg"])
+    taken = tmp_path / "coloured" / "b.jpg"
+    report = inference.colorize(_Unchanged({1: taken}), photos, tmp_path / "coloured")
+    assert report.outputs == [tmp_path / "coloured" / "a.jpg"]
+    assert report.failures == [(str(photos / "b.jpg"), f"{taken} was placed by another run first; this run's output "
+                                                       f"is kept as {tmp_path / 'coloured' / 'b_kept.jpg'}.")]
+    assert Image.open(taken).size == (16, 16) and Image.open(tmp_path / "coloured" / "b_kept.jpg").size == (40, 48)
+
+
+def test_a_run_clears_what_killed_runs_left_in_its_output_folder_whatever_their_target(tmp_path):
+    import subprocess
+    import sys
+
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                                  text=True).stdout)
+    photo = _photos(tmp_path / "in", [(40, 48)], ["photo.png"]) / "photo.png"
+    out = tmp_path / "out"
+    out.mkdir()
+    leftovers = [out / f".{name}.{dead_pid}.abcd1234{files.TEMPORARY_MARK}{pathlib.Path(name).suffix}"
+                 for name in ("clip_colorized.mp4", "other.png")]
+    at_work = out / f".busy.mp4.1.abcd1234{files.TEMPORARY_MARK}.mp4"  # Process 1 is alive: a run at work.
+    for path in [*leftovers, at_work]:
+        path.write_bytes(b"half a file")
+    inference.colorize(_Unchanged(), photo, out / "photo.png")
+    assert sorted(path.name for path in out.iterdir()) == [at_work.name, "photo.png"]
+
+
+def test_keyframes_of_the_wrong_kind_are_input_errors_naming_the_keyframe(tmp_path):
+    (tmp_path / "keyframes").mkdir()
+    frame = _colourful_clip(count=1)[0]
+    cases = [
+        ([frame], r"Keyframes must be a dict \{0-based frame index: colour picture or image path\}, not a list"),
+        ({2: frame.astype(np.float32) / 255}, r"Keyframe 2 must be an RGB uint8 picture \(H, W, 3\) or an image "
+                                              r"path; got float32 \(37, 51, 3\) \(a float picture in \[0, 1\]"),
+        ({1: frame[..., 0]}, r"Keyframe 1 must be an RGB uint8 picture .*; got uint8 \(37, 51\)\.$"),
+        ({3: [[1, 2], [3]]}, r"Keyframe 3 must be an RGB uint8 picture .*; got a list that is no array"),
+        ({0: tmp_path / "keyframes"}, r"Keyframe 0: .*keyframes is a folder, not an image\.$"),
+        ({0: str(tmp_path / "missing.png")}, r"Keyframe 0: .*missing.png does not exist"),
+    ]
+    for keyframes, message in cases:
+        with pytest.raises(errors.InputError, match=message) as failure:
+            inference.read_keyframes(keyframes)
+        assert len(str(failure.value).splitlines()) == 1

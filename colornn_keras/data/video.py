@@ -590,15 +590,19 @@ class VideoWriter:
     are, and the file states that format's matrix and range (and primaries and transfer where
     it has them).
 
+    Without `replace`, the file is put in place only if no other run has placed one at `path`
+    meanwhile (`files.atomic_write`); otherwise it is kept beside it, and an `OutputError` says where.
+
     Example:
         with VideoWriter("out.mp4", fps=29.97, audio_from="in.mp4") as writer:
             for frame in frames:
                 writer.write(frame)
     """
 
-    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset=DEFAULT_X264_PRESET, yuv_format=None):
+    def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset=DEFAULT_X264_PRESET, yuv_format=None,
+                 replace=True):
         check_encoding(preset, crf)
-        self.path = pathlib.Path(path)
+        self.path, self.replace = pathlib.Path(path), replace
         self.fps, self.audio_from, self.crf, self.preset = float(fps), audio_from, crf, preset
         self.yuv_format = yuv_format
         self._temporary = None
@@ -609,7 +613,7 @@ class VideoWriter:
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
-        self._temporary = self._stack.enter_context(files.atomic_write(self.path, suffix=".mp4"))
+        self._temporary = self._stack.enter_context(files.atomic_write(self.path, suffix=".mp4", replace=self.replace))
         return self
 
     def _encoder_command(self):

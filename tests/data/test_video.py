@@ -227,6 +227,20 @@ def test_a_video_the_encoder_cannot_finish_is_never_put_in_place(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["clip.mp4"]
 
 
+def test_a_video_placed_by_another_run_meanwhile_stays_and_this_one_is_kept_beside_it(tmp_path):
+    # Issue #30 item 1: without replace, the last run to finish no longer wins silently.
+    target = tmp_path / "clip.mp4"
+    with pytest.raises(errors.OutputError, match=rf"{target} was placed by another run first; this run's output "
+                                                 rf"is kept as {tmp_path / 'clip_kept.mp4'}\.$"):
+        with video.VideoWriter(target, fps=10, replace=False) as writer:
+            for frame in _moving_frames(3):
+                writer.write(frame)
+            target.write_bytes(b"another run's video")
+    assert target.read_bytes() == b"another run's video"
+    assert video.probe(tmp_path / "clip_kept.mp4").frame_count == 3
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "clip_kept.mp4"]
+
+
 def test_a_video_missing_frames_is_never_put_in_place(tmp_path, monkeypatch):
     real_scan = video._scan
 
