@@ -13,14 +13,19 @@ _LAZY_ATTRIBUTES = {
     "build_color_model": "colornn_keras.models.color",
     "build_consistency_model": "colornn_keras.models.consistency",
     "load_pretrained": "colornn_keras.pretrained",
+    "colorize": "colornn_keras.api",
+    "colorize_video": "colornn_keras.api",
 }
 
 __all__ = ["ColorModel", "ConsistencyModel", "RecurrentConsistencyModel", "build_color_model",
-           "build_consistency_model", "load_pretrained", "__version__"]
+           "build_consistency_model", "colorize", "colorize_video", "load_pretrained", "__version__"]
 
 
 def __getattr__(name):
     if name in _LAZY_ATTRIBUTES:
+        from colornn_keras import startup
+
+        startup.import_tensorflow()  # Quietly, unless COLORNN_VERBOSE=1.
         return getattr(importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

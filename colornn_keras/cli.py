@@ -14,35 +14,15 @@ import warnings
 # Light on purpose: TensorFlow (seconds to import) loads only once a command runs, so `--help`
 # and argument errors answer at once. Modules that import it are imported inside the handlers.
 from colornn_keras import defaults
+from colornn_keras import startup
 
 EXIT_USER_ERROR = 2
-# Set to 1 (or pass --verbose) to see TensorFlow's start-up messages.
-VERBOSE_ENV_VARIABLE = "COLORNN_VERBOSE"
+VERBOSE_ENV_VARIABLE = startup.VERBOSE_ENV_VARIABLE
 
 
 def _import_tensorflow(verbose):
-    """Imports TensorFlow, its C++ start-up messages hidden unless `verbose`.
-
-    TF_CPP_MIN_LOG_LEVEL=3 leaves only fatal errors of TensorFlow's own C++ logging (the CUDA
-    probes' "failed call to cuInit", harmless on a machine without a GPU, among them). A few lines
-    come from absl before its logging is set up and ignore that level, so stderr points at
-    /dev/null while TensorFlow loads; an error the import raises is printed after it is restored.
-    """
-    if verbose:
-        import tensorflow  # noqa: F401
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    saved_stderr = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            try:
-                import tensorflow  # noqa: F401
-            finally:
-                os.dup2(saved_stderr, 2)
-    finally:
-        os.close(saved_stderr)
+    """TensorFlow, imported quietly unless `verbose` (`startup.import_tensorflow`)."""
+    startup.import_tensorflow(verbose)
 
 
 def _usage_error(message):
@@ -338,75 +318,23 @@ def _evaluate_and_print(arguments, evaluate):
     print(json.dumps(results, indent=2))
 
 
-def _load_colorizer(arguments, frames=1):
-    from colornn_keras import engines
-    from colornn_keras import inference
-    from colornn_keras import precision
-    from colornn_keras import pretrained
-    from colornn_keras import training
+def _colorize_options(arguments):
+    """The checked `ColorizeOptions` of a colorize or demo command line (no TensorFlow needed)."""
+    from colornn_keras.options import ColorizeOptions
 
-    dtype = precision.resolve_dtype_policy(arguments.precision)
-    flow_guided_run = getattr(arguments, "flow_guided_run", None)
-    for run_dir in (arguments.consistency_run, arguments.color_run, flow_guided_run):
+    options = ColorizeOptions.from_arguments(arguments)
+    return options.check(keyframes=bool(getattr(arguments, "keyframe", None)), style="cli")
+
+
+def _load_colorizer(arguments, frames=1):
+    from colornn_keras import api
+
+    options = _colorize_options(arguments)
+    for run_dir in (options.consistency_run, options.color_run, options.flow_guided_run):
         if run_dir:
             _check_run(run_dir)
-    keyframes = getattr(arguments, "keyframe", None)
-    propagation = getattr(arguments, "keyframe_propagation", None) or ("guided" if flow_guided_run else "flow")
-    by_model = bool(keyframes) and propagation == "model"
-    if by_model and (arguments.color_run or arguments.model == "recurrent") and not arguments.consistency_run:
-        # Keyframes seed the paper's consistency model, which is built on its own color model.
-        raise _usage_error("--keyframe uses the consistency model: the shipped one, or --consistency-run RUN; "
-                           f"not {'--color-run' if arguments.color_run else '--model recurrent'}.")
-    if (propagation == "guided") != bool(flow_guided_run):
-        raise _usage_error("--flow-guided-run RUN carries keyframes itself: --keyframe-propagation guided needs it, "
-                           "and it does not combine with flow or model.")
-    if flow_guided_run and (arguments.consistency or arguments.consistency_run or arguments.color_run
-                            or arguments.model != "color"):
-        raise _usage_error("--flow-guided-run RUN brings its own color model: it does not combine with "
-                           "--consistency, --consistency-run, --color-run or --model.")
-    smoothing = getattr(arguments, "smooth_along_flow", None)
-    if smoothing is not None and (flow_guided_run or keyframes or arguments.consistency or arguments.consistency_run
-                                  or arguments.model != "color"):
-        raise _usage_error("--smooth-along-flow colours shots without keyframes from the color model; it does not "
-                           "combine with --flow-guided-run, --keyframe, --consistency, --consistency-run or --model.")
-    if smoothing is not None and not 0.0 < smoothing < 1.0:
-        raise _usage_error(f"--smooth-along-flow takes a weight between 0 and 1 (exclusive), got {smoothing}.")
-    both_ways = getattr(arguments, "both_ways", False)
-    if both_ways and smoothing is None:
-        raise _usage_error("--both-ways runs the smoothing of --smooth-along-flow WEIGHT backwards too: give both.")
-    flow_guided_model = None
-    if smoothing is not None:
-        from colornn_keras.models import flow_guided as flow_guided_models
-
-        # Both ways, the plain weight was chosen on validation clips; one way, the occlusion-aware
-        # one (experiments/2026-12-01_flow_smoothing_both_ways_128, 2026-11-30_flow_smoothing_block4_128).
-        flow_guided_model = flow_guided_models.FlowSmoothingModel(
-            smoothing, **({"mismatch_scale": None} if both_ways else {}))
-    if flow_guided_run:
-        from colornn_keras.training import flow_guided
-
-        color_model, flow_guided_model, _ = flow_guided.load_flow_guided_run(flow_guided_run)
-        consistency_model = None
-    elif arguments.consistency_run:
-        color_model, consistency_model, _ = training.load_consistency_run(arguments.consistency_run)
-    elif arguments.color_run:
-        color_model, consistency_model = training.load_run_model(arguments.color_run)[0], None
-    elif by_model or arguments.consistency or arguments.model in ("consistency", "recurrent"):
-        kind = "consistency" if by_model or arguments.consistency else arguments.model
-        color_model, consistency_model = pretrained.load_shipped(kind, arguments.weights, dtype=dtype)
-    else:
-        color_model, consistency_model = pretrained.load_shipped("color", arguments.weights, dtype=dtype), None
-    # Keyframes run through the Keras models (propagation reads their layers); `demo` colours one
-    # photo, for which a first run's export would take longer than the photo.
-    engine = "tensorflow" if keyframes else getattr(arguments, "engine", "tensorflow")
-    exported = inference.engine_models(color_model, consistency_model, arguments.decoding)
-    engine = engines.for_work(engine, exported, frames)
-    if not arguments.quiet:
-        _announce_exports(engine, *exported)
-    return inference.Colorizer(color_model, consistency_model, method=arguments.decoding,
-                               scene_cut_threshold=arguments.scene_cut_threshold, batch_size=arguments.batch_size,
-                               engine=engine, keyframe_propagation=propagation, flow_guided_model=flow_guided_model,
-                               both_ways=both_ways)
+    return api.make_colorizer(options, keyframes=bool(getattr(arguments, "keyframe", None)), frames=frames,
+                              announce=None if arguments.quiet else _announce_exports)
 
 
 def _announce_exports(engine, *models):
@@ -420,13 +348,35 @@ def _announce_exports(engine, *models):
                   "this takes a minute or so", file=sys.stderr)
 
 
-def _progress(arguments, total):
+# Without a terminal (a log file, a pipe), progress is a plain line at most this often.
+PLAIN_PROGRESS_SECONDS = 30.0
+
+
+def _progress(arguments, total, unit="frame", stream=None):
+    """A progress callable (given the count just finished) for `total` units of work: a bar on a
+    terminal; elsewhere a plain line every `PLAIN_PROGRESS_SECONDS` and at the end, so a log
+    holds no escape codes; None with --quiet."""
     if arguments.quiet:
         return None
-    import keras
+    stream = stream or sys.stdout
+    if stream.isatty():
+        import keras
 
-    bar = keras.utils.Progbar(total, unit_name="frame")
-    return lambda count: bar.add(count)
+        bar = keras.utils.Progbar(total, unit_name=unit)
+        return lambda count: bar.add(count)
+    import time
+
+    state = {"done": 0, "start": time.monotonic(), "shown": time.monotonic()}
+
+    def report(count):
+        state["done"] += count
+        now = time.monotonic()
+        if state["done"] >= total or now - state["shown"] >= PLAIN_PROGRESS_SECONDS:
+            state["shown"] = now
+            rate = state["done"] / max(now - state["start"], 1e-9)
+            print(f"colornn: {state['done']}/{total} {unit}s ({rate:.1f} {unit}s/s)", file=stream, flush=True)
+
+    return report
 
 
 def _count_work(source, allow_truncated):
@@ -466,6 +416,7 @@ def _colorize(arguments):
     from colornn_keras.data import images
     from colornn_keras.data import video
 
+    _colorize_options(arguments)  # A combination that cannot work is refused before anything loads.
     source = pathlib.Path(arguments.input)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
@@ -477,8 +428,12 @@ def _colorize(arguments):
     if keyframes:  # Bad keyframes too, before the models load.
         inference.check_keyframe_indices(keyframes, total, source)
         keyframes = inference.read_keyframes(keyframes)
+    if arguments.output is not None:  # A name that says another kind of output, before the models load.
+        inference.check_output_name(source, arguments.output)
     colorizer = _load_colorizer(arguments, total)
-    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, _progress(arguments, total),
+    is_video = video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source))
+    progress = _progress(arguments, total, "frame" if is_video else "photo")
+    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
                                 allow_truncated=arguments.allow_truncated, keyframes=keyframes,
                                 x264_preset=arguments.x264_preset, crf=arguments.crf)
     if report.skipped:
@@ -488,10 +443,22 @@ def _colorize(arguments):
     for path, message in report.failures:
         print(f"colornn: failed: {path}: {message}", file=sys.stderr)
     if not arguments.quiet:
-        print(f"Wrote {report.outputs[0] if len(report.outputs) == 1 else f'{len(report.outputs)} files'}")
+        print(_wrote(report, source, arguments.output, is_video))
     if report.failures:
         raise errors.ColorNNError(
             f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
+
+
+def _wrote(report, source, output, is_video):
+    """The last line of a colorize run: what was written, and where."""
+    from colornn_keras import inference
+
+    if is_video:
+        return f"Wrote {report.outputs[0]} ({report.frames} frames)"
+    if len(report.outputs) == 1 and not source.is_dir():
+        return f"Wrote {report.outputs[0]}"
+    folder = pathlib.Path(output) if output else inference.default_output(source)
+    return f"Wrote {len(report.outputs)} photo{'s' if len(report.outputs) != 1 else ''} to {folder}{os.sep}"
 
 
 def _demo(arguments):
@@ -623,7 +590,7 @@ def build_parser():
     colorize.add_argument("--crf", type=_crf, default=defaults.DEFAULT_CRF,
                           help="videos: x264's constant-rate factor, 0 (lossless) to 51 (default 23; lower: larger "
                                "files, closer to the colours computed)")
-    colorize.set_defaults(handler=_colorize)
+    colorize.set_defaults(handler=_colorize, precheck=_precheck_colorize)
 
     demo = commands.add_parser("demo", help="colorize a real photograph (or your file) turned gray, side by side")
     demo.add_argument("input", nargs="?", help="your image or video (default: a photograph shipped with matplotlib)")
@@ -718,20 +685,51 @@ def _show_warning(show):
     return show_warning
 
 
-def main(argv=None):
-    arguments = build_parser().parse_args(argv)
-    if getattr(arguments, "needs_tensorflow", True):
-        _import_tensorflow(arguments.verbose or os.environ.get(VERBOSE_ENV_VARIABLE, "") not in ("", "0"))
+def _precheck_colorize(arguments):
+    """What `colornn colorize` can refuse before TensorFlow loads (seconds): a missing input, a
+    malformed keyframe, options that do not combine."""
     from colornn_keras import errors
 
+    _colorize_options(arguments)
+    if not pathlib.Path(arguments.input).exists():
+        raise errors.InputError(f"{arguments.input} does not exist.")
+    _parse_keyframes(arguments.keyframe)
+
+
+# Options whose value may start with a dash (`--keyframe -1:a.png`): argparse would take the value
+# for an option and print its usage block; joined as `--keyframe=-1:a.png`, it reaches our check.
+_DASHED_VALUE_OPTIONS = ("--keyframe",)
+
+
+def _join_dashed_values(argv):
+    joined, index = [], 0
+    while index < len(argv):
+        if argv[index] in _DASHED_VALUE_OPTIONS and index + 1 < len(argv) and argv[index + 1].startswith("-"):
+            joined.append(f"{argv[index]}={argv[index + 1]}")
+            index += 2
+        else:
+            joined.append(argv[index])
+            index += 1
+    return joined
+
+
+def main(argv=None):
+    from colornn_keras import errors  # Light: no TensorFlow.
+
+    arguments = build_parser().parse_args(_join_dashed_values(sys.argv[1:] if argv is None else list(argv)))
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning(warnings.showwarning)
         try:
+            precheck = getattr(arguments, "precheck", None)
+            if precheck is not None:
+                precheck(arguments)
+            if getattr(arguments, "needs_tensorflow", True):
+                _import_tensorflow(arguments.verbose or startup.verbose_requested())
+            warnings.showwarning = _show_warning(warnings.showwarning)
             arguments.handler(arguments)
         except errors.ColorNNError as error:
             print(f"colornn: {error.label}: {error}", file=sys.stderr)
             return EXIT_USER_ERROR
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # At any moment, TensorFlow's import included: one line, no traceback.
             print("colornn: interrupted", file=sys.stderr)
             return 130
     return 0

@@ -114,3 +114,37 @@ def test_verbose_flag_and_variable_ask_for_tensorflow_s_messages(tmp_path, monke
         with contextlib.suppress(ValueError):  # An empty folder is no run; only the start-up matters here.
             cli.main(argv)
     assert asked == [False, True, True, False]
+
+
+def test_colorize_refuses_a_missing_input_or_options_that_cannot_combine_before_tensorflow_loads(tmp_path):
+    result = _python(
+        "import sys\n"
+        "from colornn_keras import cli\n"
+        f"codes = [cli.main(['colorize', {str(tmp_path / 'missing.jpg')!r}]),\n"
+        f"         cli.main(['colorize', {str(tmp_path)!r}, '--both-ways']),\n"
+        f"         cli.main(['colorize', {str(tmp_path)!r}, '--keyframe', '-1:x.png'])]\n"
+        "heavy = sorted(name for name in ('tensorflow', 'keras') if name in sys.modules)\n"
+        "print('exit codes', codes, 'imported', heavy)\n")
+    assert "exit codes [2, 2, 2] imported []" in result.stdout, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"colornn: input error: {tmp_path / 'missing.jpg'} does not exist."
+    assert lines[1].startswith("colornn: error: --both-ways runs the smoothing")
+    assert lines[2].startswith("colornn: error: --keyframe '-1:x.png' is not INDEX:IMAGE") and len(lines) == 3
+
+
+def test_the_python_entry_points_start_tensorflow_quietly():
+    quiet = _python("import colornn_keras\ncolornn_keras.colorize\nimport sys\nprint('tensorflow' in sys.modules)\n")
+    assert quiet.returncode == 0 and quiet.stdout == "True\n" and quiet.stderr == "", quiet.stderr
+
+
+def test_progress_off_a_terminal_is_plain_lines_in_the_works_own_unit():
+    import argparse
+    import io
+
+    stream = io.StringIO()  # Not a terminal: no bar, no escape codes.
+    report = cli._progress(argparse.Namespace(quiet=False), 3, "photo", stream=stream)
+    report(1)
+    report(2)
+    (line,) = stream.getvalue().splitlines()  # At most every 30 s, and at the end.
+    assert line.startswith("colornn: 3/3 photos (") and line.endswith(" photos/s)") and "\x1b" not in line
+    assert cli._progress(argparse.Namespace(quiet=True), 3) is None
