@@ -64,6 +64,14 @@ def _add_run_arguments(parser, default_name):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _progressive_stage(text):
+    """`64:3` -> (64, 3), for argparse."""
+    size, separator, epochs = text.partition(":")
+    if not (separator and size.isdigit() and epochs.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not SIZE:EPOCHS, e.g. 64:3")
+    return int(size), int(epochs)
+
+
 def _add_color_training_arguments(parser):
     parser.add_argument("--data", help="folder of colour images (searched recursively)")
     _add_run_arguments(parser, default_name="color")
@@ -106,6 +114,9 @@ def _add_color_training_arguments(parser):
     beyond.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
     beyond.add_argument("--steps-per-epoch", type=int,
                         help="batches per epoch (default: one pass); shorter epochs validate and checkpoint more often")
+    beyond.add_argument("--progressive", action="append", type=_progressive_stage, default=[], metavar="SIZE:EPOCHS",
+                        help="progressive resizing: train EPOCHS epochs at SIZE first (repeatable, in order), then "
+                             "the rest at --image-size; every epoch is validated at --image-size")
     beyond.add_argument("--init-from", metavar="RUN_OR_FILE",
                         help="start the decoder from a color run folder, a trained-part file, or 'color' (shipped)")
     beyond.add_argument("--fine-tune-from", metavar="LAYER",
@@ -233,6 +244,7 @@ def _train_color(arguments):
             warmup_epochs=arguments.warmup_epochs, optimizer=arguments.optimizer,
             weight_decay=arguments.weight_decay, steps_per_epoch=arguments.steps_per_epoch,
             init_from=arguments.init_from, fine_tune_from=arguments.fine_tune_from,
+            progressive=tuple(arguments.progressive),
         )
         run_dir = training.train_color_model(config, verbose=verbose)
     from colornn_keras import distribution

@@ -510,3 +510,26 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
     recomputed = flow_guided.evaluate_flow_guided_run(run_dir, parts=("test",))
     for mode in ("guided_keyframe", "guided_automatic", "flow_keyframe"):
         assert recomputed["test"]["overall"][mode]["auc"] == pytest.approx(metrics["test"]["overall"][mode]["auc"])
+
+
+def test_progressive_resizing_trains_small_first_and_validates_every_epoch_at_the_runs_size(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, epochs=3, progressive=((16, 2),), num_samples=0, patience=5)
+    assert config.stages() == [(16, 0, 2), (32, 2, 3)]
+    with pytest.raises(KeyboardInterrupt):  # Killed in the first epoch at full size, then resumed.
+        training.train_color_model(config, verbose=0, callbacks=[_Interrupt(epoch=2, batch=0)])
+    (run_dir,) = (tmp_path / "experiments").iterdir()
+    training.resume_run(run_dir, verbose=0)
+    history = experiments.read_history(run_dir / "history.csv")
+    assert [row["epoch"] for row in history] == [0, 1, 2]
+    assert all("val_loss" in row and "val_u_accuracy" in row for row in history)
+    assert json.loads((run_dir / "config.json").read_text())["progressive"] == [[16, 2]]
+    # Whichever epoch is kept, its recorded validation loss is the saved model's at the run's size.
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["val"]["loss"] == pytest.approx(history[metrics["kept_epoch"] - 1]["val_loss"], rel=1e-3)
+
+
+def test_progressive_stages_that_cannot_work_are_refused(image_folder, tmp_path):
+    with pytest.raises(errors.ColorNNError, match="must be a size below image_size"):
+        _config(image_folder, tmp_path, progressive=((32, 1),))
+    with pytest.raises(errors.ColorNNError, match="leave at least one at image_size"):
+        _config(image_folder, tmp_path, epochs=2, progressive=((16, 2),))

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import pathlib
 import tempfile
+import time
 import warnings
 
 import keras
@@ -73,9 +74,9 @@ def make_optimizer(config, steps_per_epoch):
     return keras.optimizers.Adam(rate)
 
 
-def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_per_epoch=1):
+def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_per_epoch=1, image_size=None):
     model = color_models.ColorModel(
-        image_size=config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
+        image_size=image_size or config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
         synchronized_batch_norm=replicas > 1, fine_tune_from=config.fine_tune_from,
     )
     return compile_color_model(model, config.learning_rate, bin_weights, make_optimizer(config, steps_per_epoch))
@@ -220,14 +221,25 @@ def evaluate_run(run_dir, data=None, split_from=None, weights=None):
 
 def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callbacks=(), strategy=None):
     """Trains a color model in `run_dir` (a new run, or a killed one resumed from its backup), keeps
-    its best epoch and, on the chief, records its metrics; returns `run_dir`."""
+    its best epoch and, on the chief, records its metrics; returns `run_dir`.
+
+    With `config.progressive`, the first epochs train at smaller sizes (a model per size, each
+    taking the weights and optimizer state of the one before: the weights do not depend on the
+    input's size) and every epoch is validated at `config.image_size`, so that the kept epoch and
+    early stopping compare like with like.
+    """
     strategy = strategy or distribution.strategy_from("none")
     bin_weights = None if config.rebalance is None else _bin_weights(run_dir, config, split["train"])
     global_batch_size = config.batch_size * strategy.num_replicas_in_sync  # batch_size is per replica.
     steps_per_epoch = config.steps_per_epoch or -(-len(split["train"]) // global_batch_size)
     keras.utils.set_random_seed(config.seed)
-    with strategy.scope():
-        model = _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync, steps_per_epoch)
+
+    def build(image_size):
+        with strategy.scope():
+            return _build_for_config(config, dtype_policy, bin_weights, strategy.num_replicas_in_sync,
+                                     steps_per_epoch, image_size)
+
+    model = build(config.image_size)
     if config.init_from:
         checkpoints.load_trained_part(model, _init_weights_file(config.init_from), skip_missing=backbone.VGG16_CONV_LAYERS)
     resumed_from, initial_epoch = resume_point(run_dir)
@@ -235,23 +247,40 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
         restore_kept_weights(model, run_dir, initial_epoch, steps_per_epoch)
     failures = images.DecodeFailures()
 
-    def dataset(part, training):
+    def dataset(part, training, image_size=config.image_size):
         return images.make_dataset(
-            split[part], config.image_size, global_batch_size, config.num_bins, config.variant,
+            split[part], image_size, global_batch_size, config.num_bins, config.variant,
             training=training, seed=config.seed, failures=failures, augmentation=config.augmentation,
             repeat=training and config.steps_per_epoch is not None,
         )
 
-    callbacks = training_callbacks(run_dir, config.patience, config.max_minutes, initial_epoch=initial_epoch,
-                                   batch_size=global_batch_size)
-    keeper, limits = callbacks[2], callbacks[3]
-    with distribution.fitting(model, strategy), _known_false_alarms():
-        model.fit(
-            dataset("train", True), validation_data=dataset("val", False), epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch, initial_epoch=initial_epoch,
-            callbacks=[LearningRateLogger(), *extra_callbacks, *callbacks], verbose=verbose,
-            shuffle=False,  # tf.data shuffles.
-        )
+    validation = dataset("val", False)
+    started = time.monotonic()
+    trained = model  # The model of the stage that trains: the final-size one, or a smaller one before it.
+    for image_size, first_epoch, end_epoch in config.stages():
+        if initial_epoch >= end_epoch and end_epoch < config.epochs:
+            continue  # A stage a resumed run has done (the last always runs, if only to record).
+        if image_size != trained.image_size:
+            smaller = build(image_size)
+            _carry_state(trained, smaller)
+            trained = smaller
+        initial_epoch = max(initial_epoch, first_epoch)
+        budget = None if config.max_minutes is None else config.max_minutes - (time.monotonic() - started) / 60
+        callbacks = training_callbacks(run_dir, config.patience, budget, initial_epoch=initial_epoch,
+                                       batch_size=global_batch_size)
+        keeper, limits = callbacks[2], callbacks[3]
+        if trained is not model:  # Validated at the final size, by the final-size model.
+            callbacks.insert(1, FinalSizeValidation(model, validation))
+        with distribution.fitting(trained, strategy), _known_false_alarms():
+            trained.fit(
+                dataset("train", True, image_size), validation_data=validation if trained is model else None,
+                epochs=end_epoch, steps_per_epoch=config.steps_per_epoch, initial_epoch=initial_epoch,
+                callbacks=[LearningRateLogger(), *extra_callbacks, *callbacks], verbose=verbose,
+                shuffle=False,  # tf.data shuffles.
+            )
+        initial_epoch = end_epoch
+        if trained.stop_training:  # Early stopping, a limit or non-finite weights: no later stage.
+            break
     stopped_by = keeper.stopped_by(limits)
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
@@ -260,6 +289,32 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
     remove_resume_state(run_dir)
     return run_dir
+
+
+def _carry_state(source, target):
+    """`target` (a model of another input size) takes `source`'s weights and optimizer state."""
+    target.set_weights(source.get_weights())
+    if source.optimizer.built:
+        target.optimizer.build(target.trainable_variables)
+        for mine, theirs in zip(target.optimizer.variables, source.optimizer.variables, strict=True):
+            mine.assign(theirs)
+    else:
+        target.optimizer.iterations.assign(source.optimizer.iterations)
+
+
+class FinalSizeValidation(keras.callbacks.Callback):
+    """Validates a smaller-size stage at the run's own size: `final_model` (same weights, other
+    input size) takes the training model's weights and evaluates `validation`, into `val_*` logs."""
+
+    def __init__(self, final_model, validation):
+        super().__init__()
+        self.final_model, self.validation = final_model, validation
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.final_model.set_weights(self.model.get_weights())
+        results = self.final_model.evaluate(self.validation, verbose=0, return_dict=True)
+        if logs is not None:
+            logs.update({f"val_{name}": value for name, value in results.items()})
 
 
 def _init_weights_file(source):

@@ -57,6 +57,8 @@ class ColorTrainingConfig:
     steps_per_epoch: int = None  # None: one pass over the training photos.
     init_from: str = None  # A color run folder or trained-part file to start the decoder from.
     fine_tune_from: str = None  # A VGG16 layer: it and every later one are trained too.
+    # Progressive resizing: ((size, epochs), ...) trained first, at sizes below image_size.
+    progressive: tuple = ()
 
     def __post_init__(self):
         if self.variant not in color_models.VARIANTS:
@@ -87,10 +89,27 @@ class ColorTrainingConfig:
         if self.fine_tune_from is not None and self.fine_tune_from not in tunable:
             raise errors.ColorNNError(f"fine_tune_from must name a VGG16 convolution up to "
                              f"{color_models.DECODER_TAPS[0][0]}, got {self.fine_tune_from!r}.")
+        self.progressive = tuple((int(size), int(epochs)) for size, epochs in self.progressive or ())
+        for size, epochs in self.progressive:
+            if size < 8 or size % 8 or size >= int(self.image_size) or epochs < 1:
+                raise errors.ColorNNError(f"progressive stage {size}:{epochs} must be a size below image_size "
+                                          f"({self.image_size}), a multiple of 8, for at least one epoch.")
+        if sum(epochs for _, epochs in self.progressive) >= int(self.epochs):
+            raise errors.ColorNNError(f"The progressive stages take {sum(e for _, e in self.progressive)} of the "
+                                      f"{self.epochs} epochs; leave at least one at image_size {self.image_size}.")
         self.split = tuple(self.split)
         self.wide_holdout = tuple(self.wide_holdout)
         self.include = None if self.include is None else tuple(self.include)
         self.exclude = tuple(self.exclude)
+
+
+    def stages(self):
+        """[(image size, first epoch, end epoch)]: the progressive stages, then image_size to the end."""
+        stages, first = [], 0
+        for size, epochs in self.progressive:
+            stages.append((size, first, first + epochs))
+            first += epochs
+        return [*stages, (int(self.image_size), first, int(self.epochs))]
 
 
 @dataclasses.dataclass
