@@ -273,6 +273,10 @@ def _drop_flag(rgb, ok):
     return rgb
 
 
+# Decoded photos a training stream shuffles among (memory: about 50 KB each at 128).
+SHUFFLE_BUFFER = 2048
+
+
 def make_dataset(
     files,
     image_size,
@@ -314,13 +318,19 @@ def make_dataset(
         ok.set_shape([])
         return rgb, ok
 
+    if training:
+        # The lists arrive sorted, so grouped by set (folder); a shuffle buffer smaller than the
+        # list would then feed the sets in turn (an epoch of 4,000 of 18,945 photos saw six sets
+        # of 29). A seeded permutation first makes every stretch of the stream a mix of all.
+        order = np.random.default_rng(seed).permutation(len(files))
+        files = [files[index] for index in order]
     dataset = tf.data.Dataset.from_tensor_slices([str(path) for path in files])
     dataset = dataset.map(decode_op, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.filter(_decoded_ok).map(_drop_flag)
     if cache:
         dataset = dataset.cache()
     if training:
-        dataset = dataset.shuffle(min(len(files), 2048), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(min(len(files), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
         if repeat:
             dataset = dataset.repeat()
 

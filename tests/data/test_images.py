@@ -200,3 +200,24 @@ def test_resize_short_side_keeps_the_aspect_ratio_and_never_goes_below_the_side(
     assert images.resize_short_side(wide.transpose(1, 0, 2), 80).shape == (200, 80, 3)
     assert images.resize_short_side(np.zeros((33, 34, 3), np.uint8), 32).shape == (32, 33, 3)
     assert images.resize_short_side(wide, 40) is wide  # Already at size: no resampling.
+
+
+def test_a_training_stream_mixes_the_sets_even_when_they_outnumber_its_shuffle_buffer(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    from colornn_keras.data import images
+
+    # Two sets, dark and bright, listed sorted (grouped by set) as every split is.
+    files = []
+    for name, level in (("a_dark", 20), ("b_bright", 235)):
+        (tmp_path / name).mkdir()
+        for index in range(24):
+            path = tmp_path / name / f"{index:03d}.png"
+            Image.fromarray(np.full((8, 8, 3), level, np.uint8)).save(path)
+            files.append(path)
+    monkeypatch.setattr(images, "SHUFFLE_BUFFER", 4)
+    dataset = images.make_dataset(files, 8, 12, training=True, seed=0, variant="regression")
+    luma, _ = next(iter(dataset.as_numpy_iterator()))
+    bright = (luma.reshape(len(luma), -1).mean(axis=1) > 0.5).sum()
+    assert 2 <= bright <= 10  # The first batch holds both sets, not the first set's photos only.
