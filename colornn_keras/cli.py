@@ -391,13 +391,13 @@ def _progress(arguments, total, unit="frame", stream=None):
     return report
 
 
-def _count_work(source, allow_truncated):
+def _count_work(source, allow_truncated, is_video):
     from colornn_keras import inference
     from colornn_keras.data import images
     from colornn_keras.data import video
 
     source = pathlib.Path(source)
-    if video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source)):
+    if is_video:
         return video.probe(source, allow_truncated=allow_truncated).frame_count
     if source.is_dir():
         return len(images.find_images(source))
@@ -426,28 +426,31 @@ def _colorize(arguments):
     from colornn_keras import errors
     from colornn_keras import inference
     from colornn_keras.data import images
-    from colornn_keras.data import video
 
     _colorize_options(arguments)  # A combination that cannot work is refused before anything loads.
     source = pathlib.Path(arguments.input)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
     keyframes = _parse_keyframes(arguments.keyframe)
-    if keyframes and not (video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source))):
+    is_video = inference.colored_as_video(source, arguments.folder_as)  # --as video: frames of one size.
+    if keyframes and not is_video:
         raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): --keyframe colours videos.")
     # Also rejects unreadable and truncated videos, bad frames and empty folders before any work.
-    total = _count_work(source, arguments.allow_truncated)
+    total = _count_work(source, arguments.allow_truncated, is_video)
+    if source.is_dir() and arguments.folder_as is None and not arguments.quiet:
+        print(f"colornn: {_folder_decision(source, is_video, total)}", file=sys.stderr)
     if keyframes:  # Bad keyframes too, before the models load.
         inference.check_keyframe_indices(keyframes, total, source)
         keyframes = inference.read_keyframes(keyframes)
     if arguments.output is not None:  # A name that says another kind of output, before the models load.
-        inference.check_output_name(source, arguments.output)
+        inference.check_output_name(source, arguments.output, source.is_dir() and is_video)
     colorizer = _load_colorizer(arguments, total)
-    is_video = video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source))
     progress = _progress(arguments, total, "frame" if is_video else "photo")
+    # A folder as decided above, whatever it is named.
+    folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
                                 allow_truncated=arguments.allow_truncated, keyframes=keyframes,
-                                x264_preset=arguments.x264_preset, crf=arguments.crf)
+                                x264_preset=arguments.x264_preset, crf=arguments.crf, folder_as=folder_as)
     if report.skipped:
         shown = ", ".join(report.skipped[:5]) + (", ..." if len(report.skipped) > 5 else "")
         print(f"colornn: skipped {len(report.skipped)} files that are not images it colours "
@@ -459,6 +462,21 @@ def _colorize(arguments):
     if report.failures:
         raise errors.ColorNNError(
             f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
+
+
+def _folder_decision(folder, is_video, count):
+    """One line: how a folder of `count` images was decided to be coloured (without --as), why,
+    and how to have the other; e.g. "12 numbered images of one size: coloured as a video; --as
+    photos colours them as photos"."""
+    from colornn_keras.data import video
+
+    if is_video:
+        return f"{count} numbered images of one size: coloured as a video; --as photos colours them as photos"
+    because = video.not_frames_because(folder)
+    line = f"{count} image{'' if count == 1 else 's'}, {because}: coloured as photos"
+    if because == "not named by frame number":
+        line += "; --as video colours them as one video, in name order"
+    return line
 
 
 def _wrote(report, source, output, is_video):
@@ -483,30 +501,39 @@ def _demo(arguments):
     print("Wrote " + ", ".join(str(path) for path in written))
 
 
-def _add_colorize_arguments(parser):
-    parser.add_argument("--consistency", action="store_true",
-                        help="videos: the shipped consistency model, free-running with scene-cut resets. Off by "
-                             "default: fed its own output it drifts (colornn_keras/weights/MODEL_CARD.md); the default colours "
-                             "each frame with the color model")
-    parser.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
-                        help="videos: the shipped model to use (consistency = --consistency; recurrent: the "
-                             "ConvLSTM model, where colornn_keras/weights/ ships one)")
-    parser.add_argument("--weights", metavar="PRESET",
-                        help="a shipped preset instead of the default one (`colornn presets` lists them); "
-                             "'paper' is the paper-protocol color model, colornn_water_128")
-    parser.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
-                        help="how a distribution over bins becomes a colour (default annealed_mean, T=0.38)")
-    parser.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
-                        help="videos: luma-histogram jump that resets the colour context")
-    parser.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
-    parser.add_argument("--precision", choices=defaults.PRECISIONS, default="auto")
-    parser.add_argument("--color-run", help="use the color model of this run folder instead of the shipped weights")
-    parser.add_argument("--consistency-run", help="use the models of this consistency run folder")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing output")
-    parser.add_argument("--allow-truncated", action="store_true",
-                        help="videos: colour what a truncated or damaged video holds, with a warning, instead of "
-                             "refusing it")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+def _colorize_groups(parser):
+    """The argument groups of `colornn colorize` and `colornn demo`, in the order `--help` shows
+    them. Help texts stay short and hold no measured figures: docs/cli.md explains each option."""
+    return {name: parser.add_argument_group(name) for name in
+            ("input and output", "video", "models", "engine and speed")}
+
+
+def _add_colorize_arguments(groups, quiet_help="no progress or notes"):
+    """The options `colornn colorize` and `colornn demo` share, into `_colorize_groups`."""
+    put, video, models, speed = (groups[name] for name in ("input and output", "video", "models", "engine and speed"))
+    put.add_argument("--overwrite", action="store_true", help="replace existing output")
+    put.add_argument("--quiet", action="store_true", help=quiet_help)
+    video.add_argument("--consistency", action="store_true",
+                       help="the shipped consistency model, free-running with resets at scene cuts (opt-in: it "
+                            "drifts; the default colours each frame with the color model)")
+    video.add_argument("--scene-cut-threshold", type=float, default=defaults.DEFAULT_SCENE_CUT_THRESHOLD,
+                       help="luma-histogram jump that counts as a scene cut and resets the colour context")
+    video.add_argument("--allow-truncated", action="store_true",
+                       help="colour what a truncated or damaged video holds, with a warning, instead of refusing it")
+    models.add_argument("--weights", metavar="PRESET",
+                        help="a shipped preset instead of the default (`colornn presets` lists them); "
+                             "'paper': the paper-protocol color model")
+    models.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
+                        help="videos: which shipped model colours them (consistency = --consistency; recurrent where "
+                             "one ships)")
+    models.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
+                        help="how a distribution over colour bins becomes a colour")
+    models.add_argument("--color-run", metavar="RUN", help="the color model of a `colornn train color` run folder")
+    models.add_argument("--consistency-run", metavar="RUN",
+                        help="the models of a `colornn train consistency` run folder")
+    speed.add_argument("--precision", choices=defaults.PRECISIONS, default="auto",
+                       help="auto: bfloat16 where the CPU or GPU computes it in hardware, else float32")
+    speed.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
 
 
 def _table(arguments):
@@ -561,53 +588,57 @@ def build_parser():
     train_guided.set_defaults(handler=_train_flow_guided)
 
     colorize = commands.add_parser(
-        "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames")
-    colorize.add_argument("input", help="image file, folder of images, video file, or folder of numbered frames")
-    colorize.add_argument("-o", "--output", help="output file or folder (default: <input>_colorized)")
-    colorize.add_argument("--keyframe", action="append", metavar="INDEX:IMAGE",
-                          help="videos: IMAGE is a colour picture of frame INDEX (counted from 0), any size; "
-                               "repeatable. Its colours are carried through its shot, both ways (see "
-                               "--keyframe-propagation); shots without a keyframe are coloured frame by frame")
-    colorize.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"),
-                          help="flow: along optical flow (the default); model: the consistency model (shipped, or "
-                               "--consistency-run) seeded with the keyframes' colours; guided: along the flow through "
-                               "the flow-guided model of --flow-guided-run (its default), which falls back on its "
-                               "color model where the flow fails")
-    colorize.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
-                          help="videos: each frame's colours = WEIGHT x the previous frame's, carried along optical "
-                               "flow, + (1 - WEIGHT) x the color model's own, the carried share lowered where the flow "
-                               "fails: steadier colour (0.9 chosen on validation clips; on the test clips CDC 19%% "
-                               "lower, U +1.6 and V +0.6 points, AuC 0.880 vs 0.878). Off by default")
-    colorize.add_argument("--both-ways", action="store_true",
-                          help="videos, with --smooth-along-flow: smooth each shot backwards too and take the mean "
-                               "of the two passes, the same weight everywhere, so each frame is steadied by the frames "
-                               "after it as well as those before (0.9 chosen on validation clips; on the test clips CDC "
-                               "24%% lower than frame by frame, U +3.6 and V +0.8 points, AuC 0.882 vs 0.878). The video "
-                               "is read twice, holding about 320 KiB a frame at model size while predicting")
-    colorize.add_argument("--flow-guided-run", metavar="RUN",
-                          help="videos: colour with the models of this `colornn train flow-guided` run: keyframes "
-                               "carried by it, and shots without one automatically (the color model's first frame, "
-                               "then each frame guided from the one before)")
-    _add_colorize_arguments(colorize)
-    colorize.add_argument("--engine", choices=defaults.ENGINES, default="auto",
-                          help="what runs the models: auto (default) takes the fastest installed (OpenVINO, then "
-                               "ONNX Runtime, then TensorFlow; TensorFlow for bfloat16, a GPU, or fewer than 600 "
-                               "frames while the model is not exported yet). The others are optional (pip install "
-                               "\"colornn-keras[engines]\"); they export the model once and cache it. An engine "
-                               "that cannot run falls back to TensorFlow; keyframes use TensorFlow")
-    colorize.add_argument("--x264-preset", choices=defaults.X264_PRESETS, default=defaults.DEFAULT_X264_PRESET,
-                          help="videos: x264's speed against file size (default veryfast). On two cores the encoder "
-                               "takes its time from the model's: ultrafast encodes in about 40%% of veryfast's "
-                               "time, for files about 2.6x as large")
-    colorize.add_argument("--crf", type=_crf, default=defaults.DEFAULT_CRF,
-                          help="videos: x264's constant-rate factor, 0 (lossless) to 51 (default 23; lower: larger "
-                               "files, closer to the colours computed)")
+        "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames",
+        description="Colorize an image, a folder of images, a video or a folder of numbered frames. Every "
+                    "option is explained in docs/cli.md.")
+    groups = _colorize_groups(colorize)
+    put, video_options, models, speed = groups.values()
+    put.add_argument("input", help="an image, a folder of images, a video, or a folder of numbered frames")
+    put.add_argument("-o", "--output",
+                     help="output file or folder (default: <input>_colorized beside the input: photo_colorized.jpg, "
+                          "clip_colorized.mp4, or a folder)")
+    put.add_argument("--as", dest="folder_as", choices=("photos", "video"),
+                     help="how a folder is coloured: photos (one by one, into a folder) or video (its images in name "
+                          "order, all of one size, into an .mp4). Default: a video when its images are named by "
+                          "frame number and of one size, else photos; the choice is printed")
+    video_options.add_argument("--keyframe", action="append", metavar="INDEX:IMAGE",
+                               help="IMAGE is a colour picture of frame INDEX (from 0), any size; repeatable. Its "
+                                    "colours are carried through its shot")
+    video_options.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"),
+                               help="how keyframes' colours travel: flow (along optical flow, the default), model "
+                                    "(the consistency model), guided (the model of --flow-guided-run)")
+    video_options.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
+                               help="steadier colour: each frame takes WEIGHT of the previous frame's colours, "
+                                    "carried along optical flow (try 0.9). Off by default")
+    video_options.add_argument("--both-ways", action="store_true",
+                               help="with --smooth-along-flow: smooth each shot backwards too and take the mean (the "
+                                    "video is read twice)")
+    _add_colorize_arguments(groups, quiet_help="errors only: no progress, notes or final 'Wrote' line")
+    video_options.add_argument("--x264-preset", choices=defaults.X264_PRESETS, default=defaults.DEFAULT_X264_PRESET,
+                               help="x264's speed against file size (default veryfast; ultrafast: faster, larger "
+                                    "files)")
+    video_options.add_argument("--crf", type=_crf, default=defaults.DEFAULT_CRF,
+                               help="x264's constant-rate factor, 0 (lossless) to 51 (default 23; lower: larger files, "
+                                    "closer to the colours computed)")
+    models.add_argument("--flow-guided-run", metavar="RUN",
+                        help="videos: the models of a `colornn train flow-guided` run folder: they carry keyframes, "
+                             "and colour shots without one automatically")
+    speed.add_argument("--engine", choices=defaults.ENGINES, default="auto",
+                       help="what runs the models: auto (default: the fastest installed of OpenVINO, ONNX Runtime and "
+                            "TensorFlow), or one by name; OpenVINO and ONNX Runtime are optional "
+                            "(pip install \"colornn-keras[engines]\")")
     colorize.set_defaults(handler=_colorize, precheck=_precheck_colorize)
 
-    demo = commands.add_parser("demo", help="colorize a real photograph (or your file) turned gray, side by side")
-    demo.add_argument("input", nargs="?", help="your image or video (default: a photograph shipped with matplotlib)")
-    demo.add_argument("-o", "--output", help="output folder (default: colornn_demo, or colornn_demo_2, ... if taken)")
-    _add_colorize_arguments(demo)
+    demo = commands.add_parser(
+        "demo", help="colorize a real photograph (or your file) turned gray, side by side",
+        description="Turn a photograph (or your image or video) gray, colorize it, and write the gray, colorized "
+                    "and original pictures and a labelled side-by-side into a new folder.")
+    demo_groups = _colorize_groups(demo)
+    demo_groups["input and output"].add_argument(
+        "input", nargs="?", help="your image or video (default: a photograph shipped with matplotlib)")
+    demo_groups["input and output"].add_argument(
+        "-o", "--output", help="output folder (default: colornn_demo, or colornn_demo_2, ... if taken)")
+    _add_colorize_arguments(demo_groups)
     demo.set_defaults(handler=_demo)
 
     reproduce = commands.add_parser(

@@ -101,7 +101,7 @@ def _identity(path):
 
 
 def run_demo(colorizer, source=None, folder=pathlib.Path("colornn_demo"), overwrite=False, allow_truncated=False):
-    """Writes grayscale input, colorized output, original and a side-by-side into `folder`
+    """Writes grayscale input, colorized output, original and a labelled side-by-side into `folder`
     (`check_input`, then `write_demo`: the input is checked before `folder` is made)."""
     return write_demo(colorizer, check_input(source, folder, overwrite, allow_truncated))
 
@@ -112,10 +112,53 @@ _OUTPUTS = {
 }
 
 
+# The side-by-side's panels, left to right, named in a white bar above them.
+LABELS = ("grayscale", "colorized", "original")
+
+
+def _font(size):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)  # Pillow 10.1 and later, with FreeType: scalable.
+    except (TypeError, ImportError, OSError, AttributeError):
+        return ImageFont.load_default()  # Its small bitmap font.
+
+
+def label_bar(panel_width, panel_height, labels=LABELS):
+    """A white bar (RGB uint8, an even number of rows, as 4:2:0 video wants) naming each of
+    `labels`' panels, `panel_width` wide each, centred above it; its height follows the panels'."""
+    from PIL import Image
+    from PIL import ImageDraw
+
+    height = 2 * max(8, round(panel_height * 0.035))
+    bar = Image.new("RGB", (panel_width * len(labels), height), "white")
+    draw = ImageDraw.Draw(bar)
+    size = round(height * 0.7)
+    font = _font(size)
+    while size > 6 and max(draw.textlength(label, font=font) for label in labels) > panel_width - 4:
+        size -= 1  # Narrow panels: a smaller font, so each name stays above its own panel.
+        font = _font(size)
+    _, top, _, bottom = draw.textbbox((0, 0), "".join(labels), font=font)  # One baseline for all names.
+    for index, label in enumerate(labels):
+        left, _, right, _ = draw.textbbox((0, 0), label, font=font)
+        draw.text((index * panel_width + (panel_width - (right - left)) / 2 - left,
+                   (height - (bottom - top)) / 2 - top), label, fill="black", font=font)
+    return np.asarray(bar)
+
+
+def side_by_side(gray, colorized, original, bar=None):
+    """The three pictures (RGB uint8, of one size) side by side under their names (`label_bar`,
+    which a video passes in, made once)."""
+    if bar is None:
+        bar = label_bar(gray.shape[1], gray.shape[0])
+    return np.concatenate([bar, np.concatenate([gray, colorized, original], axis=1)], axis=0)
+
+
 def _image_demo(colorizer, original, folder):
     gray = _gray(original)
     (colorized,) = colorizer.colorize_frames([gray])
-    pictures = (gray, colorized, original, np.concatenate([gray, colorized, original], axis=1))
+    pictures = (gray, colorized, original, side_by_side(gray, colorized, original))
     return [inference.save_image(picture, folder / name) for picture, name in zip(pictures, _OUTPUTS["image"])]
 
 
@@ -131,10 +174,11 @@ def _video_demo(colorizer, demo_input):
 
     audio = source if info.has_audio else None
     targets = [demo_input.folder / name for name in _OUTPUTS["video"]]
+    bar = label_bar(info.width, info.height)
     with video.VideoWriter(targets[0], info.fps, audio) as colorized_writer, \
             video.VideoWriter(targets[1], info.fps, audio) as side_writer:
         for colorized in colorizer.colorize_sequence(gray_frames()):
             original = originals.pop(0)
             colorized_writer.write(colorized)
-            side_writer.write(np.concatenate([_gray(original), colorized, original], axis=1))
+            side_writer.write(side_by_side(_gray(original), colorized, original, bar))
     return targets

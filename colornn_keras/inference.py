@@ -669,6 +669,34 @@ def _read_ahead(iterator, depth):
 
 # Whether a folder is a video's numbered frames or a folder of photos (see `video.is_frame_folder`).
 is_frame_folder = video.is_frame_folder
+# How a folder of images may be coloured when the caller says (`colorize(folder_as=...)`).
+FOLDER_KINDS = ("photos", "video")
+
+
+def colored_as_video(source, folder_as=None):
+    """Whether `source` is coloured as a video: a video file is, an image is not, and a folder of
+    images is as `folder_as` says ("photos" or "video"), or, left None, when its images are
+    numbered frames of one size (`is_frame_folder`).
+
+    An `InputError` for "video" on a folder whose images differ in size, and for a `folder_as`
+    that contradicts what a file is (a video file as photos, a photo as a video).
+    """
+    if folder_as not in (None, *FOLDER_KINDS):
+        raise errors.ColorNNError(f"folder_as must be one of {', '.join(map(repr, FOLDER_KINDS))} or None, "
+                                  f"got {folder_as!r}.")
+    source = pathlib.Path(source)
+    if not source.is_dir():
+        is_video = video.is_video_file(source)
+        if folder_as is not None and (folder_as == "video") != is_video:
+            what = "a video file" if is_video else "not a video file"
+            asked = "a video" if folder_as == "video" else "photos"
+            raise errors.InputError(f"{source} is {what}, not a folder: it cannot be coloured as {asked}.")
+        return is_video
+    if folder_as is None:
+        return is_frame_folder(source)
+    if folder_as == "video":
+        video.check_one_size(source)
+    return folder_as == "video"
 
 
 def default_output(source):
@@ -745,7 +773,7 @@ class ColorizeReport:
 
 
 def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None,
-             x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF):
+             x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, folder_as=None):
     """Colours an image, a folder of images, a video file or a folder of numbered frames.
 
     Args:
@@ -764,6 +792,10 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
         x264_preset, crf: videos only: x264's speed/size trade-off ("veryfast"; "ultrafast" takes
             about 40% of its time for files 2.6 times as large) and constant-rate factor (23; lower
             is larger and closer to the frames), see `video.X264_PRESETS`.
+        folder_as: folders only: "photos" colours a folder's images one by one into a folder,
+            "video" colours its top-level images, in name order, into an mp4 (they must be of one
+            size); None (the default) decides as `is_frame_folder` does: a video when they are
+            named by frame number and all of one size (see `colored_as_video`).
 
     Returns:
         A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
@@ -774,7 +806,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
     source = pathlib.Path(source)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
-    frame_folder = source.is_dir() and is_frame_folder(source)
+    frame_folder = colored_as_video(source, folder_as) and source.is_dir()
     if keyframes and not (video.is_video_file(source) or frame_folder):
         raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): keyframes colour videos.")
     if keyframes:

@@ -58,6 +58,24 @@ def test_demo_writes_the_side_by_side_offline(weights_folder, tmp_path, capsys):
     assert cli.main(["demo", "-o", str(tmp_path / "demo"), "--quiet"]) == cli.EXIT_USER_ERROR  # No overwrite.
 
 
+@pytest.mark.parametrize("size", [(600, 512), (48, 64)])  # The demo's photograph (H, W), and a small clip's.
+def test_the_demo_s_side_by_side_names_its_three_pictures_above_them(size):
+    import numpy as np
+
+    from colornn_keras import demo
+    from tests.conftest import make_scene
+
+    pictures = [make_scene(size, seed) for seed in range(3)]
+    joined = demo.side_by_side(*pictures)
+    bar_height = joined.shape[0] - size[0]
+    assert bar_height > 0 and bar_height % 2 == 0 and joined.shape[1] == 3 * size[1]
+    assert np.array_equal(joined[bar_height:], np.concatenate(pictures, axis=1))  # The pictures untouched.
+    bar = joined[:bar_height].min(axis=-1)
+    for index in range(3):  # Each name dark on white, within its own panel's width, clear of the edges.
+        panel = bar[:, index * size[1]:(index + 1) * size[1]]
+        assert (panel < 100).any() and (panel[:, :2] == 255).all() and (panel[:, -2:] == 255).all()
+
+
 def test_demo_on_a_clip_writes_the_colorized_and_side_by_side_videos(weights_folder, tmp_path):
     import numpy as np
 
@@ -299,6 +317,54 @@ def test_a_folder_of_camera_photos_is_coloured_as_photos(shipped, tmp_path, caps
     assert len(list((tmp_path / "coloured").iterdir())) == 2
     skipped = capsys.readouterr().err
     assert "colornn: skipped 1 files that are not images it colours" in skipped and "party.gif" in skipped
+
+
+def test_numbered_photos_come_out_as_a_video_or_as_photos_and_the_choice_is_said(shipped, tmp_path, capsys):
+    # Issue #31 item 2: Mini-Places names its photos 00000010.jpg, ...; of one size, they read as frames.
+    import os
+
+    from colornn_keras.data import video
+
+    folder = tmp_path / "in_canyon"
+    folder.mkdir()
+    for index in range(3):
+        _photo(folder / f"{index + 10:08d}.jpg", seed=index)
+    assert cli.main(["colorize", str(folder)]) == 0
+    printed = capsys.readouterr()
+    assert printed.err.splitlines() == ["colornn: 3 numbered images of one size: coloured as a video; --as photos "
+                                        "colours them as photos"]
+    assert printed.out.splitlines()[-1] == f"Wrote {tmp_path / 'in_canyon_colorized.mp4'} (3 frames)"
+    assert video.probe(tmp_path / "in_canyon_colorized.mp4").frame_count == 3
+    assert cli.main(["colorize", str(folder), "--as", "photos"]) == 0
+    printed = capsys.readouterr()
+    assert printed.err == ""  # Asked for: nothing to explain.
+    assert printed.out.splitlines()[-1] == f"Wrote 3 photos to {tmp_path / 'in_canyon_colorized'}{os.sep}"
+    assert sorted(path.name for path in (tmp_path / "in_canyon_colorized").iterdir()) == [
+        "00000010.jpg", "00000011.jpg", "00000012.jpg"]
+    # Camera photos are photos unless asked, and the line says why.
+    camera = tmp_path / "holiday"
+    camera.mkdir()
+    for index in range(2):
+        _photo(camera / f"IMG_{index + 1:04d}.jpg", seed=index)
+    assert cli.main(["colorize", str(camera), "-o", str(tmp_path / "holiday_photos")]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "colornn: 2 images, not named by frame number: coloured as photos; --as video colours them as one video, "
+        "in name order"]
+    assert cli.main(["colorize", str(camera), "--as", "video", "--quiet"]) == 0
+    assert video.probe(tmp_path / "holiday_colorized.mp4").frame_count == 2
+
+
+def test_as_video_on_images_of_different_sizes_is_one_line_before_the_models_load(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "mixsize"
+    folder.mkdir()
+    for index, size in enumerate([(40, 48), (48, 40)]):
+        _photo(folder / f"{index:04d}.jpg", size, seed=index)
+    monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
+    assert cli.main(["colorize", str(folder), "--as", "video"]) == cli.EXIT_USER_ERROR
+    assert _one_line_error(capsys, "input error") == (
+        f"colornn: input error: {folder} cannot be coloured as a video: its images differ in size (0000.jpg is "
+        "48x40, 0001.jpg is 40x48), and a video's frames have one size.")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mixsize"]
 
 
 @pytest.mark.parametrize("target, message", [("/proc/photo.png", "Cannot write"),

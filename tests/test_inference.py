@@ -622,3 +622,29 @@ def test_keyframes_of_the_wrong_kind_are_input_errors_naming_the_keyframe(tmp_pa
         with pytest.raises(errors.InputError, match=message) as failure:
             inference.read_keyframes(keyframes)
         assert len(str(failure.value).splitlines()) == 1
+
+
+def test_a_folder_is_coloured_as_photos_or_as_a_video_as_asked(tmp_path):
+    # Issue #31 item 2: Mini-Places names its photos 00000010.jpg, ...; of one size, they read as frames.
+    numbered = _photos(tmp_path / "in_canyon", [(40, 48)] * 3, [f"{index:08d}.jpg" for index in (10, 11, 12)])
+    camera = _photos(tmp_path / "holiday", [(40, 48)] * 2, ["IMG_0001.jpg", "IMG_0002.jpg"])
+    mixed = _photos(tmp_path / "mixsize", [(40, 48), (48, 40)])
+    assert inference.colored_as_video(numbered) and not inference.colored_as_video(numbered, "photos")
+    assert not inference.colored_as_video(camera) and inference.colored_as_video(camera, "video")
+    assert video.not_frames_because(camera) == "not named by frame number"
+    assert video.not_frames_because(mixed) == "numbered, but of different sizes (48x40 and 40x48)"
+    report = inference.colorize(_Unchanged(), numbered, folder_as="photos")
+    assert report.outputs == [tmp_path / "in_canyon_colorized" / f"{index:08d}.jpg" for index in (10, 11, 12)]
+    # A video of photos of different sizes, or a file asked to be what it is not: one line, before any work.
+    before = sorted(tmp_path.rglob("*"))
+    cases = [(mixed, "video", r"mixsize cannot be coloured as a video: its images differ in size \(000.jpg is "
+                              r"48x40, 001.jpg is 40x48\), and a video's frames have one size\.$"),
+             (camera / "IMG_0001.jpg", "video", r"IMG_0001.jpg is not a video file, not a folder: it cannot be "
+                                                r"coloured as a video\.$")]
+    for source, folder_as, message in cases:
+        with pytest.raises(errors.InputError, match=message) as failure:
+            inference.colorize(_NoWork(), source, tmp_path / "out.mp4", folder_as=folder_as)
+        assert len(str(failure.value).splitlines()) == 1
+    with pytest.raises(errors.ColorNNError, match="folder_as must be one of 'photos', 'video' or None"):
+        inference.colorize(_NoWork(), camera, folder_as="frames")
+    assert sorted(tmp_path.rglob("*")) == before

@@ -22,20 +22,51 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in ci_lines
 
 
-def test_every_colornn_command_in_the_readme_parses():
-    """Each `colornn ...` line of the README's shell blocks is accepted by the parser as written
-    (placeholders like <date> are only names), so that no documented option goes stale."""
+# The README and the pages it sends readers to.
+DOCUMENTS = ("README.md", "docs/cli.md", "docs/video.md", "docs/training.md", "docs/performance.md")
+
+
+def _commands(document):
+    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / document).read_text(), flags=re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.replace("\\\n", " ").splitlines()
+            if line.startswith("colornn ") and "..." not in line]
+
+
+def test_every_colornn_command_in_the_readme_and_docs_parses():
+    """Each `colornn ...` line of the README's and docs/' shell blocks is accepted by the parser as
+    written (placeholders like <date> are only names), so that no documented option goes stale."""
     import shlex
 
     from colornn_keras import cli
 
-    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
-    commands = [line.split("  #")[0].strip() for block in blocks for line in block.replace("\\\n", " ").splitlines()
-                if line.startswith("colornn ") and "..." not in line]
-    assert len(commands) > 20
+    commands = {document: _commands(document) for document in DOCUMENTS}
+    assert len(commands["README.md"]) >= 5 and sum(map(len, commands.values())) > 20
     parser = cli.build_parser()
-    for command in commands:
-        try:
-            parser.parse_args(shlex.split(command)[1:])
-        except SystemExit:
-            raise AssertionError(f"The README's command does not parse: {command}") from None
+    for document, lines in commands.items():
+        for command in lines:
+            try:
+                parser.parse_args(shlex.split(command)[1:])
+            except SystemExit:
+                raise AssertionError(f"{document}'s command does not parse: {command}") from None
+
+
+def _anchors(markdown):
+    """The anchors GitHub gives a Markdown file's headings."""
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.*)$", markdown, flags=re.M)}
+
+
+def test_the_readme_fits_on_a_few_screens_and_its_links_and_pictures_exist():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200
+    for document in DOCUMENTS:
+        folder = (ROOT / document).parent
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)]*))?\)", (ROOT / document).read_text()):
+            if "://" in target:
+                continue
+            path = folder / target if target else ROOT / document
+            assert path.exists(), f"{document} links to {target}, which does not exist"
+            if anchor and path.suffix == ".md":
+                assert anchor in _anchors(path.read_text()), f"{document} links to {target}#{anchor}: no such heading"
+    teaser = ROOT / "docs" / "teaser.jpg"
+    assert "](docs/teaser.jpg)" in readme and teaser.stat().st_size < 300_000

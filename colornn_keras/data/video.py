@@ -289,19 +289,48 @@ def is_frame_folder(folder):
     Anything else (camera names such as IMG_0001.jpg, mixed names, mixed sizes) is a folder of
     photos. A frame that cannot be read does not decide: reading it reports it by name.
     """
-    paths = _image_files(folder)
-    if len(paths) < 2 or not _named_as_frames(paths):
-        return False
-    sizes = set()
+    return not_frames_because(folder) is None
+
+
+def not_frames_because(folder):
+    """Why a folder's images are not a video's numbered frames, in a few words ("not named by frame
+    number", ...); None when they are (`is_frame_folder`)."""
+    paths = sorted(_image_files(folder), key=_natural_key)
+    if len(paths) < 2:
+        return "fewer than two images at its top level"
+    if not _named_as_frames(paths):
+        return "not named by frame number"
+    sizes = []
     for path in paths:
         try:
             with Image.open(path) as image:
-                sizes.add(image.size)
+                if image.size not in sizes:
+                    sizes.append(image.size)
         except (OSError, SyntaxError):
             continue
         if len(sizes) > 1:
-            return False
-    return True
+            shown = " and ".join(f"{width}x{height}" for width, height in sizes)
+            return f"numbered, but of different sizes ({shown})"
+    return None
+
+
+def check_one_size(folder):
+    """An `InputError` naming two of a folder's images (at its top level) that differ in size:
+    the frames of a video have one size."""
+    first = None
+    for path in sorted(_image_files(folder), key=_natural_key):
+        try:
+            with Image.open(path) as image:
+                size = image.size
+        except (OSError, SyntaxError):
+            continue  # Reading it as a frame reports it by name.
+        if first is None:
+            first = path, size
+        elif size != first[1]:
+            raise errors.InputError(
+                f"{folder} cannot be coloured as a video: its images differ in size ({first[0].name} is "
+                f"{first[1][0]}x{first[1][1]}, {path.name} is {size[0]}x{size[1]}), and a video's frames have one "
+                "size.")
 
 
 def frame_files(folder):
