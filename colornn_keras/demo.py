@@ -100,12 +100,6 @@ def _identity(path):
     return None
 
 
-def run_demo(colorizer, source=None, folder=pathlib.Path("colornn_demo"), overwrite=False, allow_truncated=False):
-    """Writes grayscale input, colorized output, original and a labelled side-by-side into `folder`
-    (`check_input`, then `write_demo`: the input is checked before `folder` is made)."""
-    return write_demo(colorizer, check_input(source, folder, overwrite, allow_truncated))
-
-
 _OUTPUTS = {
     "image": ("grayscale.png", "colorized.png", "original.png", "side_by_side.png"),
     "video": ("colorized.mp4", "side_by_side.mp4"),

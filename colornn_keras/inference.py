@@ -40,7 +40,6 @@ from colornn_keras.models import recurrent as recurrent_models
 MIN_SIDE = 8
 # Larger images are refused before decoding: 8K x 8K, beyond which memory, not colour, is the issue.
 MAX_PIXELS = 8192 * 8192
-Image.MAX_IMAGE_PIXELS = None  # Our own limit applies, with a clearer message than Pillow's.
 
 
 def _resize_plane(plane, size):
@@ -416,9 +415,15 @@ def read_image(path):
     """An image file as RGB uint8, of a size the models can colour; an `InputError` naming it if
     it is not a readable image."""
     try:
-        with Image.open(path) as image:
-            check_image_size(*image.size, path)
+        # Our own limit, below Pillow's, applies with a clearer message than its decompression-bomb
+        # warning (and without changing `Image.MAX_IMAGE_PIXELS` in the caller's process).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                check_image_size(*image.size, path)
         return images.open_rgb(path)
+    except Image.DecompressionBombError as error:
+        raise errors.InputError(f"{path} is larger than {MAX_PIXELS // 10**6} megapixels; downscale it first.") from error
     except _UNREADABLE_IMAGE as error:
         raise errors.InputError(f"{path} is not a readable image: {video.image_failure(path, error)}.") from error
 

@@ -648,3 +648,12 @@ def test_a_folder_is_coloured_as_photos_or_as_a_video_as_asked(tmp_path):
     with pytest.raises(errors.ColorNNError, match="folder_as must be one of 'photos', 'video' or None"):
         inference.colorize(_NoWork(), camera, folder_as="frames")
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_importing_the_library_leaves_pillows_own_limit_alone():
+    import subprocess
+    import sys
+
+    code = "from PIL import Image; limit = Image.MAX_IMAGE_PIXELS; import colornn_keras.inference; " \
+           "print(Image.MAX_IMAGE_PIXELS == limit and limit is not None)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"

@@ -418,14 +418,6 @@ def _scan(path, decode=False):
                  int(times[-1]) / 1e6 if times else None, result.returncode)
 
 
-def count_frames(path):
-    """Frames of a video's first video stream, counted from its packets without decoding them."""
-    scan = _scan(path)
-    if scan.returncode != 0:
-        raise errors.InputError(f"{path} is not a readable video: {scan.reason(path)}.")
-    return scan.frames
-
-
 def _check_complete(path, scan, fps, allow_truncated):
     """An `InputError` (a warning with `allow_truncated`) when the streams end before the duration
     the header declares."""
