@@ -551,16 +551,25 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     plane as it is (`Colorizer.chroma_planes`). Frame folders and RGB-coded videos go through RGB
     frames.
 
+    Each frame keeps its time (a variable-frame-rate clip's, `video.FrameTimes`), so the audio
+    stays in step, and non-square pixels their shape (`VideoInfo.sample_aspect_ratio`). An input
+    that changes during the run (`video.check_unchanged`) is an `InputError`, and nothing is written.
+
     `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
     (`video.X264_PRESETS`; see `video.VideoWriter`). Without `overwrite`, the mp4 never replaces
     a file another run placed at `target` while this one worked: it is kept beside it instead,
     and an `OutputError` names both.
     """
     video.check_encoding(x264_preset, crf)
+    # Before any reading: an input replaced or rewritten while this run reads it (twice, for
+    # keyframes and both ways) would join one clip's luma to another's colours.
+    identity = video.input_identity(source)
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
     whole_clip = bool(keyframes) or colorizer.both_ways  # Read twice: colours first, then joined.
     yuv_format = info.yuv_format
+    # A frame folder has no times of its own: it is written at a constant rate.
+    frame_times = None if info.is_frame_folder else video.read_frame_times(source)
 
     def read_frames():
         # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
@@ -591,8 +600,12 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
         pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
     else:
         pairs = colorizer.predict_chroma_sequence(read_frames())
+    # The input is checked once the last reading is done, the encoder's of the audio included,
+    # and before the output is placed: a changed input leaves nothing at `target`.
     with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
-                           crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite) as writer:
+                           crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite,
+                           frame_times=frame_times, sample_aspect_ratio=info.sample_aspect_ratio,
+                           before_placing=lambda: video.check_unchanged(source, identity)) as writer:
         # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
         # (in TensorFlow, in this thread) and the decoding.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:

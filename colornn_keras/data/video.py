@@ -11,13 +11,17 @@ length. Decoding keeps every frame the container holds (no frame-rate conversion
 what a variable-frame-rate clip needs; `stride` keeps every k-th frame for the paper's
 lower-frame-rate experiment. A damaged input (not a video, no video stream, no frames, cut short)
 is an `InputError` before any work; an output the encoder failed to finish, or that does not
-hold every frame sent, is an `OutputError` and never replaces anything.
+hold every frame sent, is an `OutputError` and never replaces anything. Writing gives each frame
+the time it had in the source (`FrameTimes`) and keeps the shape of its pixels; an input that
+changes during a run that reads it twice is caught before the output is placed (`InputIdentity`).
 """
 
 import contextlib
 import dataclasses
 import fractions
 import functools
+import hashlib
+import os
 import pathlib
 import re
 import signal
@@ -80,6 +84,9 @@ class VideoInfo:
     # How the file's planes code colour, where it is YUV in a matrix `YuvFormat` converts to;
     # None for frame folders and RGB-coded or other videos, which are read as RGB.
     yuv_format: "YuvFormat" = None
+    # The shape of a pixel, width over height, where the stream states one that is not square
+    # (12/11 for a 4:3 picture coded at 704x576); None for square pixels or none stated.
+    sample_aspect_ratio: fractions.Fraction = None
 
 
 # Colour matrices, as ffmpeg names them, whose Cb and Cr `YuvFormat` writes: their luma weights
@@ -476,7 +483,194 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
     _check_complete(path, scan, fps, allow_truncated)
     width, height = metadata["size"]
     return VideoInfo(str(path), fps, width, height, scan.frames, bool(scan.streams("Audio")), False,
-                     YuvFormat.from_header(scan.header, width, height))
+                     YuvFormat.from_header(scan.header, width, height), _sample_aspect_ratio(scan.header))
+
+
+def _sample_aspect_ratio(header):
+    """The pixel shape (width over height) of the first video stream ffmpeg describes in `header`
+    ("... 704x576 [SAR 12:11 DAR 4:3]"), as its frames are decoded; None for square or unstated."""
+    match = re.search(r"Stream #\S+.*?: Video: .*?\[SAR (\d+):(\d+) DAR", header)
+    if match is None or int(match[1]) == 0 or int(match[2]) == 0:
+        return None
+    ratio = fractions.Fraction(int(match[1]), int(match[2]))
+    # ffmpeg turns a picture its display matrix rotates by a quarter turn as it decodes it, and its
+    # pixels with it: a 12:11 pixel on its side is 11:12.
+    rotation = re.search(r"(?i)display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", header)
+    if rotation is not None and round(float(rotation[1])) % 180 == 90:
+        ratio = 1 / ratio
+    return None if ratio == 1 else ratio
+
+
+# How far a video file's frames may be from a constant rate's times before a written file carries
+# their own times: within it, the plain constant-rate stream that players and editors handle best
+# keeps every frame within a millisecond of its time (a frame at 60 fps lasts 17).
+TIMING_TOLERANCE_SECONDS = 0.001
+# The first ffmpeg that reads an option's value from a file ("-/filter:v script") and hands the
+# filters' time base to the encoder ("-enc_time_base filter"), which writing frames' own times needs.
+FRAME_TIMES_FFMPEG = (7, 0)
+_NO_TIMESTAMP = -(2**63)  # AV_NOPTS_VALUE, as ffmpeg's framecrc listing prints a packet without a time.
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameTimes:
+    """When each frame of a video file is shown: its presentation timestamps in order, in ticks of
+    `time_base` seconds, as ffmpeg reads them (from the file's start, as it reads the audio too).
+
+    A variable-frame-rate clip (a phone's, a screen recording) holds its frames at uneven times,
+    which its audio follows. `VideoWriter` gives the colourised frames these times back
+    (`setpts_filter`) wherever a constant rate would move one by more than
+    `TIMING_TOLERANCE_SECONDS`, so picture and sound stay in step.
+    """
+
+    ticks: tuple
+    time_base: fractions.Fraction
+
+    def seconds(self):
+        return [tick * float(self.time_base) for tick in self.ticks]
+
+    def off_constant_rate(self, fps):
+        """How far (seconds) the furthest frame is from where a constant `fps` from time 0 puts it."""
+        return max(abs(time - index / fps) for index, time in enumerate(self.seconds()))
+
+    def _runs(self):
+        """The frames in runs of even steps: (first frame's index, its tick, step) for each. A
+        run of one frame (the last) takes the step of the run before."""
+        runs, ticks, start = [], self.ticks, 0
+        while start < len(ticks):
+            end = start + 1  # The run's last frame.
+            if end == len(ticks):
+                runs.append((start, ticks[start], runs[-1][2] if runs else 1))
+                break
+            step = ticks[end] - ticks[start]
+            while end + 1 < len(ticks) and ticks[end + 1] - ticks[end] == step:
+                end += 1
+            runs.append((start, ticks[start], step))
+            start = end + 1
+        return runs
+
+    def setpts_filter(self):
+        """ffmpeg's filters that give the n-th frame through them these times: in `time_base`,
+        each frame's tick found in a balanced tree of `if`s over the runs of evenly spaced frames
+        (a line each), so ffmpeg evaluates about log2(runs) comparisons a frame. Frames past the
+        last go on at its step. Long: a filter script, not a command-line argument."""
+        runs = self._runs()
+
+        def tree(low, high):
+            if high - low == 1:
+                start, tick, step = runs[low]
+                return f"{tick}+(N-{start})*{step}"
+            middle = (low + high) // 2
+            return f"if(lt(N,{runs[middle][0]}),{tree(low, middle)},{tree(middle, high)})"
+
+        return (f"settb={self.time_base.numerator}/{self.time_base.denominator},"
+                f"setpts='{tree(0, len(runs))}'")
+
+
+@functools.cache
+def _ffmpeg_writes_frame_times():
+    """Whether imageio-ffmpeg's ffmpeg is `FRAME_TIMES_FFMPEG` or later (a build named by its git
+    commit, "N-113000-g...", is taken as recent)."""
+    version = re.match(r"n?(\d+)\.(\d+)", imageio_ffmpeg.get_ffmpeg_version())
+    return version is None or (int(version[1]), int(version[2])) >= FRAME_TIMES_FFMPEG
+
+
+def read_frame_times(path):
+    """The `FrameTimes` of a video file's first video stream, from its packets (not decoded: a
+    pass over the file's bytes); None where a packet has no time, two share one, or ffmpeg cannot
+    list them, which leaves the frames at a constant rate."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+               "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
+    result = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    base = re.search(r"^#tb 0: (\d+)/(\d+)$", result.stdout, re.MULTILINE)
+    if result.returncode != 0 or base is None:
+        return None
+    # "stream, dts, pts, duration, size, checksum": packets in decoding order, frames shown by pts.
+    ticks = sorted(int(pts) for pts in re.findall(r"^0,\s*-?\d+,\s*(-?\d+),", result.stdout, re.MULTILINE))
+    if not ticks or ticks[0] == _NO_TIMESTAMP or any(later <= earlier for earlier, later in zip(ticks, ticks[1:])):
+        return None
+    # Packets before the file's start are a trimmed clip's pre-roll, which its edit list hides:
+    # decoded, never shown.
+    ticks = [tick for tick in ticks if tick >= 0]
+    if not ticks:
+        return None
+    return FrameTimes(tuple(ticks), fractions.Fraction(int(base[1]), int(base[2])))
+
+
+# The bytes hashed at each end of an input file to tell whether it changed during a run: the
+# header at the start and, in most mp4s, the index at one end, for a 128 KiB read however large.
+IDENTITY_BLOCK_BYTES = 64 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class InputIdentity:
+    """What tells a video input apart from another put in its place, or from itself rewritten,
+    cheaply: for a file its size, modification time (ns), inode and device, and a hash of its
+    first and last `IDENTITY_BLOCK_BYTES`; for a folder of frames each frame file's name, size,
+    modification time and inode (`frames`, and the file fields left None).
+
+    Runs that read their input twice (keyframes, smoothing both ways) join the second reading's
+    luma to the colours of the first: `input_identity` before the first reading and
+    `check_unchanged` after the last catch an input replaced in between.
+    """
+
+    size: int = None
+    modified_ns: int = None
+    inode: int = None
+    device: int = None
+    digest: str = None
+    frames: tuple = None
+
+    def changed(self, now):
+        """In a few words, how `now` (the input's identity read again) differs; None if it does not."""
+        if now is None:
+            return "it can no longer be read"
+        if self.frames is not None:
+            before, after = {frame[0]: frame for frame in self.frames}, {frame[0]: frame for frame in now.frames or ()}
+            if before.keys() != after.keys():
+                names = sorted(before.keys() ^ after.keys())
+                return f"frames added or removed: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}"
+            names = sorted(name for name in before if before[name] != after[name])
+            return f"frames rewritten: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}" if names else None
+        if (now.inode, now.device) != (self.inode, self.device):
+            return "another file was put in its place"
+        if now.size != self.size:
+            return f"its size went from {self.size} to {now.size} bytes"
+        if now.digest != self.digest:
+            return "its contents were rewritten"
+        if now.modified_ns != self.modified_ns:
+            return "it was modified"
+        return None
+
+
+def input_identity(path):
+    """The `InputIdentity` of a video file or a folder of numbered frames; None where it cannot
+    be read (the reading that follows says why)."""
+    path = pathlib.Path(path)
+    try:
+        if path.is_dir():
+            frames = []
+            for frame in sorted(_image_files(path), key=_natural_key):
+                status = frame.stat()
+                frames.append((frame.name, status.st_size, status.st_mtime_ns, status.st_ino))
+            return InputIdentity(frames=tuple(frames))
+        with open(path, "rb") as file:
+            status = os.fstat(file.fileno())
+            digest = hashlib.blake2b(file.read(IDENTITY_BLOCK_BYTES), digest_size=16)
+            if status.st_size > IDENTITY_BLOCK_BYTES:
+                file.seek(max(IDENTITY_BLOCK_BYTES, status.st_size - IDENTITY_BLOCK_BYTES))
+                digest.update(file.read(IDENTITY_BLOCK_BYTES))
+        return InputIdentity(status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev, digest.hexdigest())
+    except OSError:
+        return None
+
+
+def check_unchanged(path, identity):
+    """An `InputError` where the input at `path` is no longer the one `identity` (`input_identity`,
+    read before the run's first reading) describes: a run that read it twice would join two inputs.
+    Made before the output is placed, so that nothing is written then."""
+    reason = identity.changed(input_identity(path)) if identity is not None else None
+    if reason is not None:
+        raise errors.InputError(f"{path} changed during the run ({reason}): nothing was written from it.")
 
 
 def read_frames(path, stride=1, max_frames=None, expected_frames=None, allow_truncated=False):
@@ -506,7 +700,9 @@ def read_frames(path, stride=1, max_frames=None, expected_frames=None, allow_tru
 
 
 def _read_video_file(path, expected_frames=None, allow_truncated=False):
-    reader = imageio_ffmpeg.read_frames(str(path))
+    # Every frame as the file holds it: imageio's image pipe alone is made constant-rate by
+    # ffmpeg, repeating and dropping frames of a variable-frame-rate clip.
+    reader = imageio_ffmpeg.read_frames(str(path), output_params=["-fps_mode", "passthrough"])
     try:
         metadata = next(reader)
     except (RuntimeError, OSError, StopIteration) as error:
@@ -613,6 +809,15 @@ class VideoWriter:
 
     Without `replace`, the file is put in place only if no other run has placed one at `path`
     meanwhile (`files.atomic_write`); otherwise it is kept beside it, and an `OutputError` says where.
+    `before_placing`, where given, is called once the file is complete and before it is placed:
+    an error it raises (the source changed during the run, `check_unchanged`) keeps it from being
+    placed. It comes after the encoder has finished, since the encoder reads `audio_from` to the end.
+
+    Frames are written at the constant `fps`, unless `frame_times` (the source's `FrameTimes`,
+    one for each frame written) would put one more than `TIMING_TOLERANCE_SECONDS` from that:
+    then each frame is given its own time, a variable-frame-rate source's, so the audio copied
+    from it stays in step. `sample_aspect_ratio` (`VideoInfo.sample_aspect_ratio`) is stated in
+    the file, so that non-square pixels display at the source's shape.
 
     Example:
         with VideoWriter("out.mp4", fps=29.97, audio_from="in.mp4") as writer:
@@ -621,11 +826,23 @@ class VideoWriter:
     """
 
     def __init__(self, path, fps, audio_from=None, crf=DEFAULT_CRF, preset=DEFAULT_X264_PRESET, yuv_format=None,
-                 replace=True):
+                 replace=True, frame_times=None, sample_aspect_ratio=None, before_placing=None):
         check_encoding(preset, crf)
         self.path, self.replace = pathlib.Path(path), replace
         self.fps, self.audio_from, self.crf, self.preset = float(fps), audio_from, crf, preset
         self.yuv_format = yuv_format
+        self.sample_aspect_ratio, self.before_placing = sample_aspect_ratio, before_placing
+        # The source's own times, where a constant rate would move a frame off them.
+        self.frame_times = frame_times if frame_times is not None and (
+            frame_times.off_constant_rate(self.fps) > TIMING_TOLERANCE_SECONDS) else None
+        if self.frame_times is not None and not _ffmpeg_writes_frame_times():
+            warnings.warn(f"{self.path} is written at a constant {self.fps:g} fps, not at its source's uneven frame "
+                          f"times, so its sound may drift from the picture: ffmpeg "
+                          f"{imageio_ffmpeg.get_ffmpeg_version()} cannot write them; "
+                          f"{'.'.join(map(str, FRAME_TIMES_FFMPEG))} or later can.", errors.ColorNNWarning,
+                          stacklevel=2)
+            self.frame_times = None
+        self._filter_script = None
         self._temporary = None
         self._encoder = None
         self._encoder_log = None
@@ -655,8 +872,21 @@ class VideoWriter:
             copied = audio_codec(self.audio_from) in MP4_AUDIO_CODECS
             audio = ["-c:a", "copy"] if copied else ["-c:a", "aac", "-b:a", REENCODED_AUDIO_BITRATE]
             command += ["-i", str(self.audio_from), "-map", "0:v:0", "-map", "1:a:0", *audio]
-        return [*command, "-c:v", "libx264", *encoded, "-crf", str(self.crf), "-preset", self.preset,
-                "-movflags", "+faststart", "-f", "mp4", str(self._temporary)]
+        return [*command, *self._filter_options(), "-c:v", "libx264", *encoded, "-crf", str(self.crf),
+                "-preset", self.preset, "-movflags", "+faststart", "-f", "mp4", str(self._temporary)]
+
+    def _filter_options(self):
+        """ffmpeg's options for the frames' own times and the pixels' shape, where there are any."""
+        shape = [] if self.sample_aspect_ratio is None else [
+            f"setsar={self.sample_aspect_ratio.numerator}/{self.sample_aspect_ratio.denominator}"]
+        if self.frame_times is None:
+            return ["-vf", ",".join(shape)] if shape else []
+        # A tick for each frame: the filters are read from a file, however long the clip. Its
+        # time base reaches the encoder and the mp4 as it is, and no frame is dropped or repeated.
+        self._filter_script = tempfile.NamedTemporaryFile("w", suffix=".ffgraph")
+        self._filter_script.write(",".join([self.frame_times.setpts_filter(), *shape]))
+        self._filter_script.flush()
+        return ["-/filter:v", self._filter_script.name, "-fps_mode", "passthrough", "-enc_time_base:v", "filter"]
 
     def write(self, frame):
         """Adds an RGB uint8 frame (H, W, 3)."""
@@ -666,6 +896,7 @@ class VideoWriter:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"Frames must be RGB uint8 (H, W, 3); got {frame.dtype} {frame.shape}.")
         height, width = frame.shape[:2]
+        self._warn_if_padded(width, height)
         padded = np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
         self._send([padded], (padded.shape[1], padded.shape[0]))
 
@@ -680,9 +911,17 @@ class VideoWriter:
         if any(plane.dtype != np.uint8 for plane in (luma, cb, cr)) or cb.shape != chroma_shape or cr.shape != chroma_shape:
             raise ValueError(f"Planes must be uint8, a luma (H, W) and Cb, Cr of {chroma_shape}; got luma "
                              f"{luma.dtype} {luma.shape}, Cb {cb.dtype} {cb.shape}, Cr {cr.dtype} {cr.shape}.")
+        self._warn_if_padded(width, height)
         if height % 2 or width % 2:
             luma = np.pad(luma, ((0, height % 2), (0, width % 2)), mode="edge")
         self._send([luma, cb, cr], (luma.shape[1], luma.shape[0]))
+
+    def _warn_if_padded(self, width, height):
+        """Says, at the first frame, that an odd size comes out one pixel larger."""
+        if self._encoder is None and (width % 2 or height % 2):
+            warnings.warn(f"{self.path} is {width + width % 2}x{height + height % 2}, not the {width}x{height} of "
+                          "its frames: H.264's 4:2:0 chroma needs even sides, so they are padded by their edge "
+                          "pixels.", errors.ColorNNWarning, stacklevel=3)
 
     def _send(self, arrays, size):
         """Hands one frame's arrays, in order, to the encoder, started at the first frame."""
@@ -736,6 +975,8 @@ class VideoWriter:
             self._encoder.wait()
         if self._encoder_log is not None:
             self._encoder_log.close()
+        if self._filter_script is not None:
+            self._filter_script.close()
 
     def __exit__(self, error_type, error, traceback):
         try:
@@ -743,6 +984,8 @@ class VideoWriter:
                 if self.frames_written == 0:
                     raise ValueError(f"No frames were written to {self.path}.")
                 self._finish()
+                if self.before_placing is not None:
+                    self.before_placing()
         except BaseException as failure:
             self._stop_encoder()
             self._stack.__exit__(type(failure), failure, failure.__traceback__)

@@ -1,5 +1,7 @@
 import contextlib
+import fractions
 import pathlib
+import re
 import resource
 import signal
 import subprocess
@@ -42,7 +44,8 @@ def test_writer_round_trip_keeps_count_size_and_fps(tmp_path):
 
 def test_odd_sizes_are_padded_to_even(tmp_path):
     frames = [frame[:47, :63] for frame in _moving_frames(3)]
-    info = video.probe(_write(tmp_path / "odd.mp4", frames))
+    with pytest.warns(errors.ColorNNWarning, match="odd.mp4 is 64x48, not the 63x47 of its frames"):
+        info = video.probe(_write(tmp_path / "odd.mp4", frames))
     assert (info.width, info.height) == (64, 48)
 
 
@@ -600,3 +603,171 @@ def test_the_encoder_settings_reach_x264_and_bad_ones_are_refused_before_any_wor
         with pytest.raises(errors.ColorNNError, match=message):
             inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "bad.mp4", **settings)
     assert not (tmp_path / "bad.mp4").exists()
+
+
+# Issue #30: an input that changes during a run is caught; a video's timing and shape are kept.
+
+
+def _both_ways():
+    from colornn_keras import inference
+    from colornn_keras.models import flow_guided
+
+    return inference.Colorizer(_Reddish(), batch_size=2, flow_guided_model=flow_guided.FlowSmoothingModel(0.9),
+                               both_ways=True)
+
+
+def _changing_after_first_reading(monkeypatch, name, change):
+    """Makes `video.<name>` call `change()` once its first reading has gone through every frame."""
+    real, readings = getattr(video, name), []
+
+    def reading(*arguments, **keywords):
+        readings.append(None)
+        yield from real(*arguments, **keywords)
+        if len(readings) == 1:
+            change()
+
+    monkeypatch.setattr(video, name, reading)
+    return readings
+
+
+@pytest.mark.parametrize("how", ["replaced", "rewritten_keeping_its_time", "a_frame_rewritten"])
+def test_an_input_that_changes_between_its_two_readings_is_refused_and_nothing_is_written(tmp_path, monkeypatch,
+                                                                                         how):
+    """Both ways reads the input twice: another clip of the same size put in its place after the
+    first reading would give its luma the first clip's colours."""
+    import os
+
+    from colornn_keras import inference
+
+    frames, others = _moving_frames(5), [255 - frame for frame in _moving_frames(5, step=3)]
+    if how == "a_frame_rewritten":  # A folder of numbered frames, read as RGB frames.
+        source = tmp_path / "frames"
+        source.mkdir()
+        for index, frame in enumerate(frames):
+            Image.fromarray(frame).save(source / f"frame{index}.png")
+        readings = _changing_after_first_reading(
+            monkeypatch, "read_frames", lambda: Image.fromarray(others[2]).save(source / "frame2.png"))
+    else:  # A video file, read as luma planes.
+        source, other = _write(tmp_path / "clip.mp4", frames), _write(tmp_path / "other.mp4", others)
+
+        def change():
+            if how == "replaced":
+                os.replace(other, source)
+            else:  # Copied over it in place, its time put back as `cp -p` would.
+                status = source.stat()
+                source.write_bytes(other.read_bytes())
+                os.utime(source, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+        readings = _changing_after_first_reading(monkeypatch, "read_luma_planes", change)
+    target = tmp_path / "out" / "colorized.mp4"
+    with pytest.raises(errors.InputError, match=rf"^{source} changed during the run \(.+\): nothing was written"):
+        inference.colorize(_both_ways(), source, target)
+    assert len(readings) == 2  # Caught after the second reading, not by it.
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def test_an_input_left_alone_is_coloured_both_ways(tmp_path):
+    from colornn_keras import inference
+
+    source = _write(tmp_path / "clip.mp4", _moving_frames(5))
+    identity = video.input_identity(source)
+    assert identity.changed(video.input_identity(source)) is None and identity.digest
+    assert inference.colorize(_both_ways(), source, tmp_path / "out.mp4").frames == 5
+
+
+def _shown_times(path):
+    """Each frame's time in seconds as ffmpeg decodes and shows it (its showinfo filter)."""
+    log = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path),
+                          "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr
+    return [float(time) for time in re.findall(r"pts_time:\s*(-?[\d.]+)", log)]
+
+
+def _variable_rate_clip(path, shown, audio_seconds=1.5):
+    """A 32x24 mp4 showing frames only at the times `shown` (multiples of 0.05 s), with a sine
+    from time 0, as a phone's variable-frame-rate clip has them."""
+    chosen = "+".join(f"eq(n,{round(time * 20)})" for time in shown)
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc=size=32x24:rate=20:duration={max(shown) + 0.1}", "-f", "lavfi",
+             "-i", f"sine=duration={audio_seconds}", "-vf", f"select='{chosen}'", "-fps_mode", "passthrough",
+             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path))
+    return path
+
+
+def test_a_variable_frame_rate_clip_keeps_every_frame_s_time(tmp_path):
+    """Frames at 0.5, 0.6, 0.7, 1.0, 1.05 and 1.3 s, with audio from 0: each coloured frame is
+    shown when its source frame was, so the copied audio stays in step."""
+    from colornn_keras import inference
+
+    source = _variable_rate_clip(tmp_path / "vfr.mp4", [0.5, 0.6, 0.7, 1.0, 1.05, 1.3])
+    shown = _shown_times(source)
+    assert shown == pytest.approx([0.5, 0.6, 0.7, 1.0, 1.05, 1.3], abs=1e-3)
+    assert np.allclose(video.read_frame_times(source).seconds(), shown, atol=1e-3)
+    assert len(list(video.read_frames(source))) == 6  # As the file holds them: none repeated.
+    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    coloured = _shown_times(tmp_path / "out.mp4")
+    assert report.frames == len(coloured) == 6
+    assert np.abs(np.array(coloured) - shown).max() <= 0.002
+    assert video.probe(tmp_path / "out.mp4").has_audio
+
+
+def test_the_writer_gives_each_frame_its_own_time_however_uneven(tmp_path):
+    # 40 frames at steps of 1 to 9 ticks of 1/90 s: runs of even steps and single frames alike.
+    steps = np.random.default_rng(5).integers(1, 10, 39)
+    steps[10:20] = 3  # A run of even steps.
+    times = video.FrameTimes(tuple(int(tick) for tick in np.concatenate([[45], 45 + np.cumsum(steps)])),
+                             fractions.Fraction(1, 90))
+    assert 5 < len(times._runs()) < 39
+    frames = [frame[:24, :32] for frame in _moving_frames(40)]
+    with video.VideoWriter(tmp_path / "uneven.mp4", fps=15, frame_times=times) as writer:
+        for frame in frames:
+            writer.write(frame)
+    # Without audio the file starts at its first frame, which players show at 0 s.
+    shown = np.array(_shown_times(tmp_path / "uneven.mp4"))
+    assert len(shown) == 40 and np.abs(shown - (np.array(times.seconds()) - 0.5)).max() <= 0.002
+    # Times within a millisecond of the constant rate are written at that rate, as before.
+    even = video.FrameTimes(tuple(range(0, 3000, 100)), fractions.Fraction(1, 3000))
+    assert video.VideoWriter(tmp_path / "even.mp4", fps=30, frame_times=even).frame_times is None
+
+
+def test_an_ffmpeg_that_cannot_write_frame_times_says_the_timing_is_flattened(tmp_path, monkeypatch):
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_version", lambda: "6.1.1")
+    video._ffmpeg_writes_frame_times.cache_clear()
+    uneven = video.FrameTimes((0, 10, 15, 40), fractions.Fraction(1, 100))
+    try:
+        with pytest.warns(errors.ColorNNWarning, match=r"vfr.mp4 is written at a constant 10 fps, not at its "
+                                                       r"source's uneven frame times.*ffmpeg 6.1.1 cannot"):
+            writer = video.VideoWriter(tmp_path / "vfr.mp4", fps=10, frame_times=uneven)
+    finally:
+        video._ffmpeg_writes_frame_times.cache_clear()
+    assert writer.frame_times is None
+    monkeypatch.undo()  # The ffmpeg at hand writes them.
+    assert video.VideoWriter(tmp_path / "vfr.mp4", fps=10, frame_times=uneven).frame_times is uneven
+
+
+def test_the_sample_aspect_ratio_is_kept(tmp_path):
+    """A 12:11 clip (4:3 coded at 32x24 shows at 16:11) comes out 12:11, not square; turned a
+    quarter by its display matrix, its pixels are read as 11:12, as ffmpeg decodes them."""
+    from colornn_keras import inference
+
+    source = tmp_path / "pal.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=32x24:rate=10:duration=0.3", "-vf", "setsar=12/11",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(source))
+    assert video.probe(source).sample_aspect_ratio == fractions.Fraction(12, 11)
+    inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    assert video.probe(tmp_path / "out.mp4").sample_aspect_ratio == fractions.Fraction(12, 11)
+    _ffmpeg("-display_rotation", "90", "-i", str(source), "-c", "copy", str(tmp_path / "turned.mp4"))
+    assert video.probe(tmp_path / "turned.mp4").sample_aspect_ratio == fractions.Fraction(11, 12)
+    assert video.probe(_write(tmp_path / "square.mp4", _moving_frames(2))).sample_aspect_ratio is None
+
+
+def test_an_odd_size_made_even_is_said_once(tmp_path):
+    frames = [np.full((201, 333, 3), shade, np.uint8) for shade in (60, 120, 180)]
+    with pytest.warns(errors.ColorNNWarning) as caught:
+        _write(tmp_path / "odd.mp4", frames)
+    padded = [str(warning.message) for warning in caught if "padded" in str(warning.message)]
+    assert len(padded) == 1 and "odd.mp4 is 334x202, not the 333x201 of its frames" in padded[0]
+    info = video.probe(tmp_path / "odd.mp4")
+    assert (info.width, info.height) == (334, 202)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _write(tmp_path / "even.mp4", [frame[:200, :332] for frame in frames])  # Even: not a word.
