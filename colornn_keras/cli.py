@@ -445,7 +445,13 @@ def _colorize(arguments):
     if arguments.output is not None:  # A name that says another kind of output, before the models load.
         inference.check_output_name(source, arguments.output, source.is_dir() and is_video)
     colorizer = _load_colorizer(arguments, total)
-    progress = _progress(arguments, total, "frame" if is_video else "photo")
+    passes = colorizer.passes(bool(keyframes)) if is_video else 1
+    if passes > 1 and not arguments.quiet:
+        print(f"colornn: {total} frames read whole, {passes} passes over them (reading, colouring, "
+              f"{'smoothing both ways, ' if colorizer.both_ways and not keyframes else ''}writing); the progress "
+              "counts every pass", file=sys.stderr)
+    progress = _progress(arguments, total * passes, "frame" if passes == 1 else "frame-pass",
+                         ) if is_video else _progress(arguments, total, "photo")
     # A folder as decided above, whatever it is named.
     folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,

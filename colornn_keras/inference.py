@@ -344,7 +344,8 @@ class Colorizer:
         Args:
             frames: the clip's RGB uint8 frames in order, read once.
             keyframes: {0-based frame index: RGB uint8 colour picture of that frame, any size}.
-            progress: optional callable given 1 as each frame's colours are predicted.
+            progress: optional callable given 1 for each frame of each pass before writing
+                (`passes` less one: reading, colouring, propagating).
             source: the clip's name, for the message of a keyframe outside it.
 
         Returns:
@@ -363,6 +364,7 @@ class Colorizer:
         full-resolution Y (H, W, 1) in [0, 1]."""
         if keyframes:
             self.check_keyframe_model()
+        step = progress or (lambda count: None)  # Counts each frame of each pass (`passes`).
         detector = video.SceneCutDetector(self.scene_cut_threshold)
         lumas, cuts, seeds = [], [], {}
         for index, item in enumerate(items):
@@ -371,28 +373,43 @@ class Colorizer:
             lumas.append(self._model_luma(luma))
             if index in keyframes:
                 seeds[index] = self.keyframe_uv(keyframes[index], (luma.shape[1], luma.shape[0]))
+            step(1)
         check_keyframe_indices(keyframes, len(lumas), source)
 
         def on_frame(prediction):
             _check_finite(prediction)
-            if progress is not None:
-                progress(1)
+            step(1)
 
         smoothing_both_ways = self.both_ways and not seeds
         if self.keyframe_propagation == "guided" or smoothing_both_ways:
-            color_uv = list(self._predict_uv(iter(lumas)))
+            color_uv = []
+            for uv in self._predict_uv(iter(lumas)):
+                color_uv.append(uv)
+                step(1)
             predictions = propagation.propagate_guided(self.flow_guided_model, lumas, color_uv, seeds, cuts,
-                                                       both_ways=smoothing_both_ways)
+                                                       both_ways=smoothing_both_ways, on_step=step)
             for prediction in predictions:
-                on_frame(prediction)
+                _check_finite(prediction)
         elif self.keyframe_propagation == "flow":
-            predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method)
+            predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method,
+                                                           on_step=step)
             for prediction in predictions:
-                on_frame(prediction)
+                _check_finite(prediction)
         else:
             predictions = propagation.propagate(self.color_model, self.consistency_model, lumas, seeds, cuts,
                                                 self.method, distributions=False, on_frame=on_frame)
         return [prediction["uv"] for prediction in predictions]
+
+    def passes(self, keyframes=False):
+        """How many times a video run goes over each frame, as its progress counts them: once
+        where frames stream (read, coloured and written in one go); where the clip is read whole
+        (keyframes, both ways), reading, the color model (guided and both ways), the propagation
+        (twice both ways) and writing."""
+        if not (keyframes or self.both_ways):
+            return 1
+        if self.both_ways and not keyframes:
+            return 5
+        return 4 if self.keyframe_propagation == "guided" else 3
 
     def colorize_sequence_with_keyframes(self, frames, keyframes):
         """Colours a clip's RGB uint8 frames from keyframes (see `predict_chroma_with_keyframes`);
@@ -542,8 +559,9 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     an image path}) the video is coloured from them (`Colorizer.predict_chroma_with_keyframes`) in
     two passes: the first reads every frame, predicts every frame's colours at model size and
     keeps them; the second reads the frames again and joins them with those colours at full
-    resolution (in YUV where the file is, as below). `progress` then counts the first pass's
-    predictions. So is a video smoothed along the flow both ways (`Colorizer.both_ways`).
+    resolution (in YUV where the file is, as below). So is a video smoothed along the flow both
+    ways (`Colorizer.both_ways`). `progress` then counts each frame of every pass, frames ×
+    `colorizer.passes(keyframes)` in all, so that a bar moves through the first reading too.
 
     Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
     end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
@@ -595,7 +613,6 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
             chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
             frames = _as_many_frames(read_frames(), len(chroma), source)
             pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
-        progress = None  # Frames were counted as they were predicted.
     elif yuv_format is not None:
         pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
     else:

@@ -142,26 +142,34 @@ def _warp(uv, flow):
                      borderMode=cv2.BORDER_REPLICATE)
 
 
-def flow_keyframe(luma_frames, keyframes):
+def _count(on_step, frames=1):
+    if on_step is not None:
+        on_step(frames)
+
+
+def flow_keyframe(luma_frames, keyframes, on_step=None):
     """Baseline: keyframe colours carried frame to frame along DIS optical flow, both ways.
 
     For frame t after a keyframe, the flow from t to t-1 says where each pixel of t was; the
     colours of t-1 are sampled there. Frames before the first keyframe are reached backwards.
+    `on_step`, if given, is called with 1 as each frame's colours are settled.
     """
     luma_frames = list(luma_frames)
     _check_keyframes(keyframes, len(luma_frames))
     uv_frames = [None] * len(luma_frames)
     for seed, uv in keyframes.items():
         uv_frames[seed] = np.asarray(uv, np.float32)
+        _count(on_step)
     for seed, reached in _runs_from_keyframes(0, len(luma_frames), sorted(keyframes)):
         previous = seed
         for index in reached:
             uv_frames[index] = _warp(uv_frames[previous], _dis_flow(luma_frames[index], luma_frames[previous]))
             previous = index
+            _count(on_step)
     return [{"uv": uv} for uv in uv_frames]
 
 
-def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method="annealed_mean"):
+def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method="annealed_mean", on_step=None):
     """`propagate`'s shots, with the keyframes' colours carried along optical flow
     (`flow_keyframe`) instead of by the consistency model; a shot without a keyframe is coloured
     frame by frame by the color model. Returns a list of {"uv"} (and, for those frames, the color
@@ -169,7 +177,7 @@ def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method=
 
     On the project's test clips this beat the learned propagation on every clip
     (experiments/2026-11-30_keyframe_propagation_128), so `colornn colorize --keyframe` uses it by
-    default.
+    default. `on_step` is called with the number of frames whose colours are settled, as they are.
     """
     luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
     _check_keyframes(keyframes, len(luma_frames))
@@ -178,10 +186,11 @@ def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method=
     for start, end in shots(cuts):
         seeds = {index - start: uv for index, uv in keyframes.items() if start <= index < end}
         if seeds:
-            outputs.extend(flow_keyframe(luma_frames[start:end], seeds))
+            outputs.extend(flow_keyframe(luma_frames[start:end], seeds, on_step))
         else:
             outputs.extend(consistency_models.predict_sequence(color_model, None, luma_frames[start:end], "per_frame",
                                                                method=method))
+            _count(on_step, end - start)
     return outputs
 
 
@@ -216,7 +225,7 @@ def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
         yield previous_uv
 
 
-def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False):
+def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False, on_step=None):
     """Colours a clip with a `FlowGuidedModel`; returns a list of {"uv"} per frame.
 
     A shot with keyframes is coloured from them as in `propagate` (forward from each, backwards
@@ -232,6 +241,8 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
         both_ways: bool; True: a shot without keyframes is also run backwards, from its last frame's
             colours by the color model, and each frame takes the mean of the two runs (the whole
             shot is at hand offline, so each frame is smoothed by its past and its future alike).
+        on_step: optional callable given 1 for each frame of each run (forwards, and backwards
+            with `both_ways`) as it is done; `guided_steps` says how many calls a clip makes.
     """
     luma_frames = [np.asarray(luma, np.float32) for luma in luma_frames]
     color_uv_frames = [np.asarray(uv, np.float32) for uv in color_uv_frames]
@@ -247,17 +258,21 @@ def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=N
         seeds = keyed or {start: color_uv_frames[start]}
         for seed, uv in seeds.items():
             uv_frames[seed] = np.asarray(uv, np.float32)
+            _count(on_step)
         for seed, reached in _runs_from_keyframes(start, end, sorted(seeds)):
             run = _guided_run(model, [luma_frames[index] for index in reached],
                               [color_uv_frames[index] for index in reached], luma_frames[seed], seeds[seed])
             for index, uv in zip(reached, run):
                 uv_frames[index] = uv
+                _count(on_step)
         if both_ways and not keyed:
             # And back from its last frame's, folded into the forward run's frames as it goes.
             last, reached = end - 1, list(range(end - 2, start - 1, -1))
             run = _guided_run(model, [luma_frames[index] for index in reached],
                               [color_uv_frames[index] for index in reached], luma_frames[last], color_uv_frames[last])
             uv_frames[last] = 0.5 * (uv_frames[last] + color_uv_frames[last])
+            _count(on_step)
             for index, uv in zip(reached, run):
                 uv_frames[index] = 0.5 * (uv_frames[index] + uv)
+                _count(on_step)
     return [{"uv": uv} for uv in uv_frames]

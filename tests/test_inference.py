@@ -657,3 +657,31 @@ def test_importing_the_library_leaves_pillows_own_limit_alone():
     code = "from PIL import Image; limit = Image.MAX_IMAGE_PIXELS; import colornn_keras.inference; " \
            "print(Image.MAX_IMAGE_PIXELS == limit and limit is not None)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("mode", ["per_frame", "keyframes_flow", "keyframes_model", "keyframes_guided", "both_ways"])
+def test_progress_counts_every_frame_of_every_pass(colorizer, tmp_path, mode):
+    import dataclasses
+
+    from colornn_keras.models import flow_guided
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index in range(5):
+        Image.fromarray(make_scene((24, 32), seed=index % 2)).save(folder / f"{index:05d}.png")
+    smoothing = flow_guided.FlowSmoothingModel(0.9, mismatch_scale=None)
+    variants = {
+        "per_frame": dict(consistency_model=None),
+        "keyframes_flow": dict(keyframe_propagation="flow"),
+        "keyframes_model": dict(keyframe_propagation="model"),
+        "keyframes_guided": dict(consistency_model=None, keyframe_propagation="guided", flow_guided_model=smoothing),
+        "both_ways": dict(consistency_model=None, flow_guided_model=smoothing, both_ways=True),
+    }
+    variant = dataclasses.replace(colorizer, **variants[mode])
+    keyframes = {0: make_scene((24, 32), seed=0)} if mode.startswith("keyframes") else None
+    counted = []
+    inference.colorize(variant, folder, tmp_path / "out.mp4", progress=counted.append, keyframes=keyframes)
+    passes = variant.passes(bool(keyframes))
+    assert passes == {"per_frame": 1, "keyframes_flow": 3, "keyframes_model": 3, "keyframes_guided": 4,
+                      "both_ways": 5}[mode]
+    assert sum(counted) == 5 * passes and set(counted) == {1}  # One frame at a time, never a jump.
