@@ -20,6 +20,7 @@ import numpy as np
 
 from colornn_keras import colorspace
 from colornn_keras import errors
+from colornn_keras import flow
 
 # Largest (U, V) distance of the AuC curve: about a quarter of the U-V plane's diagonal, the
 # counterpart of Zhang et al.'s 0-150 range in Lab's ab plane.
@@ -138,22 +139,13 @@ class BinAccuracy(keras.metrics.MeanMetricWrapper):
 
 
 def optical_flow(first_rgb, second_rgb):
-    """Dense optical flow (H, W, 2) from `first` to `second` (OpenCV Farneback on luma)."""
+    """Dense optical flow (H, W, 2) from `first` to `second`: Farneback on their BT.601 luma
+    (`flow.farneback_flow`; not the DIS flow the video modes carry colours along, see `flow`)."""
     import cv2
 
     first = cv2.cvtColor(np.ascontiguousarray(first_rgb), cv2.COLOR_RGB2GRAY)
     second = cv2.cvtColor(np.ascontiguousarray(second_rgb), cv2.COLOR_RGB2GRAY)
-    return cv2.calcOpticalFlowFarneback(first, second, None, 0.5, 3, 15, 3, 5, 1.2, 0)
-
-
-def _sample(image, flow):
-    """`image` sampled at (x, y) + flow: bilinear, edges replicated."""
-    import cv2
-
-    height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return flow.farneback_flow(first, second)
 
 
 def truth_motion(truth_frames):
@@ -166,7 +158,7 @@ def truth_motion(truth_frames):
         truth_now, truth_next = (_as_uint8(truth_frames[index + offset]) for offset in (0, 1))
         forward = optical_flow(truth_now, truth_next)
         backward = optical_flow(truth_next, truth_now)
-        backward_at_target = _sample(backward, forward)
+        backward_at_target = flow.warp(backward, forward)
         mismatch = np.sum((forward + backward_at_target) ** 2, axis=-1)
         magnitude = np.sum(forward**2, axis=-1) + np.sum(backward_at_target**2, axis=-1)
         motion.append((forward, mismatch < 0.01 * magnitude + 0.5))
@@ -186,7 +178,7 @@ def warp_error(output_frames, truth_frames, motion=None):
         raise ValueError(f"motion has {len(motion)} frame pairs for {len(output_frames)} frames.")
     frame_errors = []
     for index, (forward, visible) in enumerate(motion):
-        warped = _sample(np.asarray(output_frames[index + 1], np.float32), forward)
+        warped = flow.warp(np.asarray(output_frames[index + 1], np.float32), forward)
         squared = np.sum((warped - np.asarray(output_frames[index], np.float32)) ** 2, axis=-1)
         if visible.any():
             frame_errors.append(float(squared[visible].mean()))

@@ -19,6 +19,7 @@ import numpy as np
 
 from colornn_keras import colorspace
 from colornn_keras import errors
+from colornn_keras import flow
 from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
 
@@ -120,28 +121,6 @@ def hold_keyframe(luma_frames, keyframes):
     return [{"uv": uv} for uv in uv_frames]
 
 
-def _luma_uint8(luma):
-    return np.clip(np.round(np.asarray(luma, np.float32)[..., 0] * 255.0), 0, 255).astype(np.uint8)
-
-
-def _dis_flow(source_luma, target_luma):
-    """Dense flow from `source` to `target` (OpenCV DIS, medium preset), on uint8 luma."""
-    import cv2
-
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return dis.calc(_luma_uint8(source_luma), _luma_uint8(target_luma), None)
-
-
-def _warp(uv, flow):
-    """`uv` sampled at each pixel + flow (bilinear, edges replicated)."""
-    import cv2
-
-    height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(np.asarray(uv, np.float32), grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
-
-
 def _count(on_step, frames=1):
     if on_step is not None:
         on_step(frames)
@@ -163,7 +142,8 @@ def flow_keyframe(luma_frames, keyframes, on_step=None):
     for seed, reached in _runs_from_keyframes(0, len(luma_frames), sorted(keyframes)):
         previous = seed
         for index in reached:
-            uv_frames[index] = _warp(uv_frames[previous], _dis_flow(luma_frames[index], luma_frames[previous]))
+            motion = flow.dis_flow(luma_frames[index], luma_frames[previous])
+            uv_frames[index] = flow.warp(uv_frames[previous], motion)
             previous = index
             _count(on_step)
     return [{"uv": uv} for uv in uv_frames]
@@ -194,19 +174,19 @@ def propagate_along_flow(color_model, luma_frames, keyframes, cuts=None, method=
     return outputs
 
 
-def _warp_luma(luma, flow):
-    return _warp(luma, flow)[..., None]
+def _warp_luma(luma, motion):
+    return flow.warp(luma, motion)[..., None]
 
 
 def guide_inputs(luma, previous_luma, previous_uv, color_uv):
     """A `FlowGuidedModel`'s inputs for a batch of frames: the previous frames' luma and colours
     warped to them along DIS flow (from each frame to the one before it), beside their own luma
     and the color model's colours. All arrays are batches (B, H, W, C) at model size."""
-    flows = [_dis_flow(now, before) for now, before in zip(luma, previous_luma)]
+    flows = [flow.dis_flow(now, before) for now, before in zip(luma, previous_luma)]
     return {
         "luma": np.asarray(luma, np.float32),
-        "warped_luma": np.stack([_warp_luma(before, flow) for before, flow in zip(previous_luma, flows)]),
-        "warped_uv": np.stack([_warp(uv, flow) for uv, flow in zip(previous_uv, flows)]),
+        "warped_luma": np.stack([_warp_luma(before, motion) for before, motion in zip(previous_luma, flows)]),
+        "warped_uv": np.stack([flow.warp(uv, motion) for uv, motion in zip(previous_uv, flows)]),
         "color_uv": np.asarray(color_uv, np.float32),
     }
 

@@ -997,7 +997,8 @@ class VideoWriter:
 def luma_histogram(frame):
     """Normalized 64-bin histogram of a frame's luma: BT.601 luma of an RGB frame (H, W, 3), or a
     luma plane (H, W) given on the same 0-255 scale."""
-    luma = frame if frame.ndim == 2 else frame[..., 0] * 0.299 + frame[..., 1] * 0.587 + frame[..., 2] * 0.114
+    luma = frame if frame.ndim == 2 else (frame[..., 0] * colorspace.WEIGHT_RED + frame[..., 1] * colorspace.WEIGHT_GREEN
+                                          + frame[..., 2] * colorspace.WEIGHT_BLUE)
     counts, _ = np.histogram(luma, bins=HISTOGRAM_BINS, range=(0.0, 256.0))
     return counts / max(1, counts.sum())
 
