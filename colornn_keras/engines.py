@@ -35,14 +35,12 @@ from colornn_keras import errors
 from colornn_keras import files
 
 ENGINES = defaults.ENGINES
-# "auto" takes the first of these that is installed. On a 2-core AMD EPYC (AVX2, no AVX-512),
-# busy, the color model computed 5.7-6.1 images per CPU-second with OpenVINO, 5.4-5.5 with ONNX
-# Runtime and 5.0-5.3 with TensorFlow at 128x128, and 1.9, 1.8-1.9 and 1.6-1.8 at 224x224
-# (batch 1 and 8; benchmarks/results/engine_speed.md).
+# "auto" takes the first of these that is installed: fastest first, as measured on CPUs
+# (benchmarks/engine_speed.py; the figures and the machine in benchmarks/results/engine_speed.md).
 AUTO_PREFERENCE = ("openvino", "onnxruntime", "tensorflow")
-# Exporting a model takes 12-15 s for the 128x128 color model on the 2-core EPYC (busy), and the
-# engines gain 15-30% on TensorFlow's 0.1-0.2 s a frame there: the export pays off after several
-# hundred frames (20 s of video at 30 fps). For less, "auto" runs TensorFlow unless it is cached.
+# Exporting a model takes seconds, and the engines gain a fraction of TensorFlow's time a frame
+# (benchmarks/results/engine_speed.md): the export pays off after several hundred frames (20 s of
+# video at 30 fps). For less, "auto" runs TensorFlow unless it is cached.
 EXPORT_PAYS_OFF_FRAMES = 600
 # Where each engine's Python package lives: what `pip install "colornn-keras[engines]"` adds.
 _PACKAGES = {"onnxruntime": "onnxruntime", "openvino": "openvino"}

@@ -22,7 +22,7 @@ from colornn_keras import errors
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Mean of max(RGB) - min(RGB) on a 64x64 thumbnail, 0-255 scale, below which a photo counts as
-# black-and-white (the same measure as ../shared/data's manifest).
+# black-and-white (the same measure as the project's data manifests use).
 DEFAULT_GRAYSCALE_THRESHOLD = defaults.DEFAULT_GRAYSCALE_THRESHOLD
 THUMBNAIL_SIZE = 64
 PAPER_SPLIT = defaults.PAPER_SPLIT

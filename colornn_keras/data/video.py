@@ -41,18 +41,16 @@ from colornn_keras.data import images
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 # Total-variation distance of 64-bin luma histograms between consecutive frames above which a
-# scene cut is declared. Measured on ../shared/data's clips: the two cuts of stock_beach_flyover
-# score 0.42 and 0.45; no other frame pair of the flyover, surf or lake clips exceeds 0.06.
+# scene cut is declared. On the project's clips, real cuts scored 0.42 and 0.45 and no other
+# frame pair of the clips checked exceeded 0.06.
 DEFAULT_SCENE_CUT_THRESHOLD = defaults.DEFAULT_SCENE_CUT_THRESHOLD
 HISTOGRAM_BINS = 64
-# x264's constant-rate factor for written videos: its own default. On two clips of
-# ../shared/data (720p and 640x352, preset veryfast) it kept the video stream at 0.9x and 1.2x the
-# source's bitrate; the CRF 10 written before (imageio-ffmpeg's quality 8) made it 4-6x.
+# x264's constant-rate factor for written videos: its own default, which kept two of the
+# project's clips near their source's bitrate (docs/video.md); CRF 10 made them 4-6x.
 DEFAULT_CRF = defaults.DEFAULT_CRF
-# x264's speed/size trade-offs, fastest first. On a 2-core AMD EPYC, 96 frames coded from YUV
-# planes (benchmarks/x264_presets.py): veryfast (the default) took 16 and 33 CPU-ms a frame at 720p
-# and 1080p, superfast 13 and 22 for files 1.7-1.8x as large, ultrafast 7 and 12 for files 2.6x as
-# large; the color model at 128 took about 200 CPU-ms a frame there (the README's Performance).
+# x264's speed/size trade-offs, fastest first: veryfast (the default) costs a small part of the
+# model's time a frame, for files well under superfast's and ultrafast's (benchmarks/x264_presets.py,
+# benchmarks/results/x264_presets.md).
 X264_PRESETS = defaults.X264_PRESETS
 DEFAULT_X264_PRESET = defaults.DEFAULT_X264_PRESET
 # Audio codecs an mp4 holds as they are, which common players read there: copied, not re-encoded.
@@ -239,8 +237,8 @@ class YuvFormat:
         # A tiny floor makes the bound of a colour that does not move that way huge, not infinite.
         per_rise = np.float32(1) / np.maximum(rise, np.float32(1e-12))
         per_fall = np.float32(1) / np.maximum(fall, np.float32(1e-12))
-        # Every sample, in place: 3.5 ms a 720p frame on the EPYC, where fitting only the samples
-        # that need it took 9 ms on smooth footage and 35 ms on noise (gathering them cost more).
+        # Every sample, in place: measured faster than fitting only the samples that need it
+        # (gathering them cost more than the fit), on smooth footage and on noise alike.
         total = np.zeros(rise.shape, np.float32)
         for quad in (plane[0::2, 0::2], plane[0::2, 1::2], plane[1::2, 0::2], plane[1::2, 1::2]):
             luma = self.luma_to_unit(quad)

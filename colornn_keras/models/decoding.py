@@ -1,8 +1,8 @@
 """The color model with its bins decoded to (U, V) in its own graph: what colorizing runs.
 
-`colorspace.decode_uv` decodes NumPy distributions after the model; on a 2-core AMD EPYC that
-took 7 ms a 128x128 frame (6% of the model's own time) in the thread that feeds the model, and
-copying the distributions out of the model moved 60 floats a pixel. As a layer, the same decoding
+`colorspace.decode_uv` decodes NumPy distributions after the model, in the thread that feeds the
+model (a few percent of the model's own time on a CPU), and copying the distributions out of the
+model moved 60 floats a pixel. As a layer, the same decoding
 runs inside the model's graph, on every engine that runs the model, and 2 floats a pixel come out.
 """
 
