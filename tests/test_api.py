@@ -15,6 +15,7 @@ def photo():
     return make_scene((40, 52), seed=3)
 
 
+@pytest.mark.large
 def test_colorize_returns_the_inputs_size_and_luma_from_any_kind_of_image(weights_folder, photo, tmp_path):
     from colornn_keras import colorspace
 
@@ -37,6 +38,7 @@ def test_colorize_returns_the_inputs_size_and_luma_from_any_kind_of_image(weight
     assert np.abs(luma - gray).max() <= 2
 
 
+@pytest.mark.large
 def test_the_models_of_one_set_of_options_load_once(weights_folder, photo, monkeypatch):
     api._cached_colorizer.cache_clear()
     built = []
@@ -74,6 +76,7 @@ def _frames(folder, count=5, size=(36, 48)):
     return folder
 
 
+@pytest.mark.large
 def test_colorize_video_writes_the_clip_and_names_python_arguments_in_its_errors(weights_folder, tmp_path):
     from colornn_keras.data import video
 

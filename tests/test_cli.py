@@ -36,6 +36,7 @@ def test_user_errors_print_one_line_and_exit_2(capsys, arguments, message):
     assert message in error and len(error.splitlines()) == 1
 
 
+@pytest.mark.large
 def test_train_then_evaluate_from_the_command_line(image_folder, tmp_path, capsys):
     runs = tmp_path / "runs"
     assert cli.main(["train", "color", "--data", str(image_folder), "--image-size", "32", "--epochs", "1",
@@ -51,6 +52,7 @@ def test_train_then_evaluate_from_the_command_line(image_folder, tmp_path, capsy
     assert cli.main(["evaluate", "color", "--run", str(run_dir), "--output", str(output)]) == cli.EXIT_USER_ERROR
 
 
+@pytest.mark.large
 def test_demo_writes_the_side_by_side_offline(weights_folder, tmp_path, capsys):
     assert cli.main(["demo", "-o", str(tmp_path / "demo"), "--quiet"]) == 0
     written = sorted(path.name for path in (tmp_path / "demo").iterdir())
@@ -76,6 +78,7 @@ def test_the_demo_s_side_by_side_names_its_three_pictures_above_them(size):
         assert (panel < 100).any() and (panel[:, :2] == 255).all() and (panel[:, -2:] == 255).all()
 
 
+@pytest.mark.large
 def test_demo_on_a_clip_writes_the_colorized_and_side_by_side_videos(weights_folder, tmp_path):
     import numpy as np
 
@@ -128,6 +131,7 @@ def test_colorize_a_folder_lists_failures_and_exits_2(weights_folder, image_fold
     assert len(list((tmp_path / "out").rglob("*.jpg"))) == 14
 
 
+@pytest.mark.large
 def test_demo_without_an_output_folder_never_reuses_one(weights_folder, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo", "--quiet"]) == 0
@@ -264,6 +268,7 @@ def test_a_split_that_comes_out_empty_is_refused_before_a_run_folder(image_folde
     assert not runs.exists() or not any(runs.iterdir())
 
 
+@pytest.mark.large
 def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
     from tests.data.test_video import faststart_clip, file_size_limit
 
@@ -276,6 +281,7 @@ def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
 
 
+@pytest.mark.large
 def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
     from tests.data.test_video import faststart_clip, file_size_limit
 
@@ -287,6 +293,7 @@ def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
 
 
+@pytest.mark.large
 def test_a_truncated_video_is_refused_unless_allowed(shipped, tmp_path, capsys):
     from colornn_keras import files
     from colornn_keras.data import video
@@ -309,6 +316,7 @@ def test_a_truncated_video_is_refused_unless_allowed(shipped, tmp_path, capsys):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
 
 
+@pytest.mark.large
 def test_a_folder_of_camera_photos_is_coloured_as_photos(shipped, tmp_path, capsys):
     folder = tmp_path / "holiday"
     folder.mkdir()
@@ -323,6 +331,7 @@ def test_a_folder_of_camera_photos_is_coloured_as_photos(shipped, tmp_path, caps
     assert "colornn: skipped 1 files that are not images it colours" in skipped and "party.gif" in skipped
 
 
+@pytest.mark.large
 def test_numbered_photos_come_out_as_a_video_or_as_photos_and_the_choice_is_said(shipped, tmp_path, capsys):
     # Issue #31 item 2: Mini-Places names its photos 00000010.jpg, ...; of one size, they read as frames.
     import os
@@ -421,6 +430,7 @@ def _frames(folder, count=6, size=(37, 51)):
     return folder, frames
 
 
+@pytest.mark.large
 def test_colorize_with_keyframes(weights_folder, tmp_path, capsys):
     from PIL import Image
 
@@ -467,6 +477,7 @@ def _flow_guided_run(image_folder, tmp_path, gate_bias):
     return run
 
 
+@pytest.mark.large
 def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, image_folder, tmp_path, capsys):
     import numpy as np
 
@@ -497,6 +508,7 @@ def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, ima
     assert "brings its own color model" in capsys.readouterr().err
 
 
+@pytest.mark.large
 def test_colorize_smoothing_along_flow(weights_folder, tmp_path, capsys):
     from colornn_keras.data import video
 

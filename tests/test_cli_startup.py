@@ -1,5 +1,6 @@
 """`colornn --help` and argument errors answer without TensorFlow; commands start quietly."""
 
+import pytest
 import contextlib
 import importlib
 import os
@@ -92,6 +93,7 @@ def test_help_argument_errors_and_presets_do_not_import_tensorflow():
     assert "--image-size: invalid int value: 'many'" in result.stderr
 
 
+@pytest.mark.large
 def test_tensorflow_starts_without_its_start_up_messages_unless_asked():
     code = ("from colornn_keras import cli\n"
             "cli._import_tensorflow(verbose=False)\n"
@@ -132,6 +134,7 @@ def test_colorize_refuses_a_missing_input_or_options_that_cannot_combine_before_
     assert lines[2].startswith("colornn: error: --keyframe '-1:x.png' is not INDEX:IMAGE") and len(lines) == 3
 
 
+@pytest.mark.large
 def test_the_python_entry_points_start_tensorflow_quietly():
     quiet = _python("import colornn_keras\ncolornn_keras.colorize\nimport sys\nprint('tensorflow' in sys.modules)\n")
     assert quiet.returncode == 0 and quiet.stdout == "True\n" and quiet.stderr == "", quiet.stderr

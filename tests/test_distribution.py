@@ -66,6 +66,7 @@ def _weights(path):
     return values
 
 
+@pytest.mark.large
 def test_two_workers_on_localhost_train_to_identical_weights_and_the_chief_records(image_folder, tmp_path, vgg16_weights):
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
     runs_root = tmp_path / "experiments"

@@ -44,6 +44,7 @@ def _inputs(batch=3, seed=0):
     return luma, {"luma": luma, consistency.CONTEXT_INPUT: previous_uv}
 
 
+@pytest.mark.large
 @pytest.mark.parametrize("engine", EXPORTED_ENGINES)
 def test_engines_compute_what_tensorflow_computes(models, engine):
     pytest.importorskip(engine)
@@ -59,6 +60,7 @@ def test_engines_compute_what_tensorflow_computes(models, engine):
             assert np.abs(got[axis] - np.asarray(expected[axis])).max() < engines.PROBABILITY_TOLERANCE
 
 
+@pytest.mark.large
 @pytest.mark.parametrize("engine", EXPORTED_ENGINES)
 def test_a_colorizer_on_an_engine_colours_as_tensorflow_does(models, engine):
     pytest.importorskip(engine)

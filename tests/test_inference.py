@@ -50,6 +50,7 @@ def test_a_folder_of_images_reports_failures_and_continues(colorizer, image_fold
     assert not (tmp_path / "out" / "broken.jpg").exists()
 
 
+@pytest.mark.large
 def test_a_video_keeps_size_frame_count_fps_and_audio(colorizer, tmp_path):
     import subprocess
 
@@ -299,6 +300,7 @@ def _guided_colorizer(colorizer, gate_bias):
 
 @pytest.mark.parametrize("mode", ["per_frame", "consistency", "recurrent", "keyframe", "keyframe_flow", "guided",
                                   "keyframe_guided", "smoothing_both_ways"])
+@pytest.mark.large
 def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_colorizer, tmp_path, mode):
     frames = _colourful_clip()
     mode_colorizer, keyframes = _video_modes(colorizer, recurrent_colorizer, frames)[mode]
@@ -337,6 +339,7 @@ def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_col
         assert np.abs(_uv(written[4]) - _uv(frames[4])).mean() < 0.3 * np.abs(_uv(frames[4])).mean()
 
 
+@pytest.mark.large
 def test_the_automatic_guided_mode_is_per_frame_with_its_gate_open_and_carries_frame_0_with_it_shut(colorizer):
     frames = _colourful_clip(count=7)
     per_frame = [uv for _, uv in inference.Colorizer(colorizer.color_model, batch_size=4).predict_chroma_sequence(frames)]
@@ -353,6 +356,7 @@ def test_the_automatic_guided_mode_is_per_frame_with_its_gate_open_and_carries_f
         np.testing.assert_allclose(uv, expected["uv"], atol=1e-5)
 
 
+@pytest.mark.large
 def test_smoothing_both_ways_is_the_mean_of_both_directions_over_the_color_models_colours(colorizer):
     from colornn_keras import propagation
 
@@ -372,6 +376,7 @@ def test_smoothing_both_ways_is_the_mean_of_both_directions_over_the_color_model
         inference.Colorizer(colorizer.color_model, both_ways=True)
 
 
+@pytest.mark.large
 def test_smoothing_both_ways_holds_twenty_bytes_a_model_pixel_a_frame_while_predicting(colorizer):
     import tracemalloc
 
@@ -650,6 +655,7 @@ def test_a_folder_is_coloured_as_photos_or_as_a_video_as_asked(tmp_path):
     assert sorted(tmp_path.rglob("*")) == before
 
 
+@pytest.mark.large
 def test_importing_the_library_leaves_pillows_own_limit_alone():
     import subprocess
     import sys

@@ -38,6 +38,7 @@ def test_notebooks_say_they_are_python_so_that_nbconvert_writes_py_scripts():
         assert metadata["language_info"]["file_extension"] == ".py", path.name
 
 
+@pytest.mark.large
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_executes_in_a_fresh_folder_without_data(path, vgg16_weights, tmp_path, monkeypatch):
     variables = ("COLORNN_DATA", "COLORNN_VIDEOS")

@@ -47,6 +47,7 @@ def _u(model, seed=0):
     return model.predict(luma, verbose=0)["u"]
 
 
+@pytest.mark.large
 def test_several_presets_of_a_kind_load_by_name_and_the_default_by_kind(two_color_presets, monkeypatch, vgg16_weights):
     folder, models = two_color_presets
     monkeypatch.setenv(presets.WEIGHTS_DIR_ENV_VARIABLE, str(folder))
@@ -113,6 +114,7 @@ def test_the_shipped_numbers_are_the_runs_own():
         assert {key: entry[key] for key in numbers} == numbers, name
 
 
+@pytest.mark.large
 def test_the_shipped_parameter_counts_are_the_models_own():
     for name, entry in presets.read_manifest().items():
         counts = presets._parameter_counts(name, entry, presets.weights_dir())

@@ -6,6 +6,7 @@ import pytest
 from colornn_keras import pretrained
 
 
+@pytest.mark.large
 def test_load_pretrained_rebuilds_the_shipped_models(weights_folder):
     folder, original = weights_folder
     loaded = pretrained.load_pretrained("color")
@@ -36,6 +37,7 @@ def test_a_kind_the_manifest_lacks_is_refused_with_how_to_get_one(weights_folder
         pretrained.load_pretrained("recurrent")
 
 
+@pytest.mark.large
 def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
     # The real weights folder inside the package: each preset it lists loads (checksums checked
     # on the way) and predicts finite distributions; broken (NaN) weights, as the withdrawn

@@ -51,6 +51,7 @@ class _LossSpy(keras.callbacks.Callback):
         self.losses = self.model.loss
 
 
+@pytest.mark.large
 def test_a_rebalanced_run_records_its_bin_counts_weights_and_histogram(image_folder, tmp_path):
     spy = _LossSpy()
     run_dir = training.train_color_model(_config(image_folder, tmp_path, rebalance=0.5, epochs=1), verbose=0,

@@ -14,6 +14,7 @@ def _reproduce(*arguments):
     return cli.main(["reproduce", "--quiet", *arguments])
 
 
+@pytest.mark.large
 def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder, clip_folder, tmp_path, vgg16_weights, capsys):
     runs_root = tmp_path / "experiments"
     # A budget already spent: the first stage runs one epoch, then pauses before the second.

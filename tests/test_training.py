@@ -24,6 +24,7 @@ def _config(image_folder, tmp_path, **overrides):
     return training.ColorTrainingConfig(**{**settings, **overrides})
 
 
+@pytest.mark.large
 def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path, recwarn):
     run_dir = training.train_color_model(_config(image_folder, tmp_path), verbose=0)
     # The pipeline's length is unknown only because undecodable files are filtered out; Keras'
@@ -58,6 +59,7 @@ def test_a_two_epoch_run_writes_a_complete_record(image_folder, tmp_path, recwar
     assert environment["precision_reason"] == "--precision float32 asked for"
 
 
+@pytest.mark.large
 def test_a_second_run_never_overwrites_the_first(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=1, num_samples=0)
     first = training.train_color_model(config, verbose=0)
@@ -82,6 +84,7 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated kill")
 
 
+@pytest.mark.large
 def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=3, num_samples=0)
     with pytest.raises(KeyboardInterrupt):
@@ -100,6 +103,7 @@ def test_a_run_interrupted_mid_epoch_resumes_and_records_each_epoch_once(image_f
         training.resume_run(run_dir, verbose=0)
 
 
+@pytest.mark.large
 def test_a_run_whose_backup_is_gone_goes_on_from_its_kept_weights_at_the_schedules_position(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=4, steps_per_epoch=2, schedule="cosine", warmup_epochs=0,
                      num_samples=0, learning_rate=1e-3)
@@ -124,6 +128,7 @@ def test_a_run_whose_backup_is_gone_goes_on_from_its_kept_weights_at_the_schedul
     assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 4
 
 
+@pytest.mark.large
 def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
     run_dir = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     recorded = json.loads((run_dir / "metrics.json").read_text())
@@ -159,6 +164,7 @@ def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
         training.evaluate_run(run_dir, weights=tmp_path / "missing.trained.h5")
 
 
+@pytest.mark.large
 def test_regression_variant_trains_and_records_bin_accuracy(image_folder, tmp_path):
     run_dir = training.train_color_model(
         _config(image_folder, tmp_path, variant="regression", epochs=1, num_samples=0), verbose=0
@@ -179,6 +185,7 @@ def test_bad_settings_are_refused_before_anything_is_written(image_folder, tmp_p
     assert not (tmp_path / "experiments").exists()
 
 
+@pytest.mark.large
 def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, clip_folder, tmp_path):
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     # The color run's model from a file kept elsewhere (as one shipped from it is).
@@ -240,6 +247,7 @@ def test_the_color_models_features_are_computed_once_into_a_memory_mapped_file(v
     np.testing.assert_allclose(cached, expected, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.large
 def test_a_stop_file_ends_the_run_at_the_epoch_boundary_and_is_recorded(image_folder, tmp_path):
     class _TouchStop(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -255,6 +263,7 @@ def test_a_stop_file_ends_the_run_at_the_epoch_boundary_and_is_recorded(image_fo
     assert not (run_dir / training.STOP_FILE).exists()
 
 
+@pytest.mark.large
 def test_resume_records_the_restart_and_its_new_time_budget(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=2, num_samples=0)
     with pytest.raises(KeyboardInterrupt):
@@ -280,6 +289,7 @@ def test_a_video_run_asking_for_more_clips_than_there_are_says_clips_and_writes_
     assert not (tmp_path / "experiments").exists()
 
 
+@pytest.mark.large
 def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image_folder, clip_folder, tmp_path):
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     config = training.ConsistencyTrainingConfig(
@@ -358,6 +368,7 @@ def test_fine_tuning_makes_exactly_the_named_layers_and_later_ones_trainable(vgg
         training.ColorTrainingConfig(data="d", fine_tune_from="block5_conv1")
 
 
+@pytest.mark.large
 def test_the_schedule_is_logged_and_metrics_come_from_the_saved_weights(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=2, steps_per_epoch=2, schedule="cosine", warmup_epochs=1,
                      optimizer="adamw", augmentation="resized_crop", num_samples=0, learning_rate=1e-3)
@@ -385,6 +396,7 @@ class _Poison(keras.callbacks.Callback):
             weight.assign(weight * float("nan"))
 
 
+@pytest.mark.large
 def test_a_run_whose_weights_turn_non_finite_stops_and_keeps_the_last_finite_epoch(image_folder, tmp_path):
     from colornn_keras.models import checkpoints
 
@@ -397,6 +409,7 @@ def test_a_run_whose_weights_turn_non_finite_stops_and_keeps_the_last_finite_epo
     assert not checkpoints.non_finite_weights(model)
 
 
+@pytest.mark.large
 def test_a_run_that_diverges_in_its_first_epoch_saves_nothing(image_folder, tmp_path):
     from colornn_keras.models import checkpoints
 
@@ -421,6 +434,7 @@ def test_a_run_record_with_an_unknown_setting_is_refused_from_python_too(tmp_pat
         training.evaluate_consistency_run(run)
 
 
+@pytest.mark.large
 def test_the_time_budget_ends_a_run_at_an_epoch_boundary_and_is_recorded(image_folder, tmp_path):
     # A budget shorter than one epoch: the first epoch always finishes, then the run ends, kept and scored.
     run_dir = training.train_color_model(_config(image_folder, tmp_path, epochs=5, max_minutes=0.001, num_samples=0),
@@ -477,6 +491,7 @@ def test_training_crops_keep_the_inputs_and_the_target_aligned():
         np.testing.assert_allclose(np.asarray(batch["color_uv"]), -np.asarray(batch["warped_uv"]))
 
 
+@pytest.mark.large
 def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baselines(image_folder, clip_folder, tmp_path):
     import numpy as np
 
@@ -512,6 +527,7 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
         assert recomputed["test"]["overall"][mode]["auc"] == pytest.approx(metrics["test"]["overall"][mode]["auc"])
 
 
+@pytest.mark.large
 def test_progressive_resizing_trains_small_first_and_validates_every_epoch_at_the_runs_size(image_folder, tmp_path):
     config = _config(image_folder, tmp_path, epochs=3, progressive=((16, 2),), num_samples=0, patience=5)
     assert config.stages() == [(16, 0, 2), (32, 2, 3)]

@@ -55,6 +55,7 @@ def test_pairs_with_features_hold_the_current_frames_features_in_place_of_its_lu
         clips.FramePairs(clip_frames, features[:4])
 
 
+@pytest.mark.large
 def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weights):
     from colornn_keras.models import color, consistency
 
@@ -79,6 +80,7 @@ def test_scheduled_sampling_feeds_the_models_own_previous_prediction(vgg16_weigh
     assert not np.allclose(own, truth)
 
 
+@pytest.mark.large
 def test_free_running_predictions_are_the_models_own_roll_out_over_each_clip(vgg16_weights):
     from colornn_keras.models import color, consistency
 

@@ -79,6 +79,7 @@ def test_a_frozen_models_weights_start_a_fine_tuned_one(tmp_path, vgg16_weights)
     np.testing.assert_array_equal(frozen.predict(_luma(), verbose=0)["u"], tuned.predict(_luma(), verbose=0)["u"])
 
 
+@pytest.mark.large
 def test_a_fine_tuned_backbone_is_stored_as_its_difference_from_imagenet(tmp_path, vgg16_weights):
     keras.utils.set_random_seed(0)
     trained = color.build_color_model(image_size=32, backbone_weights=vgg16_weights, fine_tune_from="block4_conv1")

@@ -41,6 +41,7 @@ def test_vgg16_layers_are_frozen_and_carry_imagenet_weights(vgg16_weights):
     assert frozen > 7_600_000  # VGG16 up to block4_conv3 (7,635,264) plus batch-norm statistics.
 
 
+@pytest.mark.large
 def test_a_training_step_leaves_vgg16_bit_identical_and_moves_the_decoder(vgg16_weights):
     model = training.compile_color_model(color.build_color_model(image_size=32, backbone_weights=vgg16_weights))
     before_vgg = [weight.numpy().copy() for weight in model.get_layer("block2_conv1").weights]
@@ -74,6 +75,7 @@ def test_regression_variant_has_one_value_per_axis_and_bin_accuracy(vgg16_weight
     assert tuple(model.get_layer("u").output.shape) == (None, 32, 32, 1)
 
 
+@pytest.mark.large
 def test_the_model_test_harness(tmp_path, vgg16_weights):
     harness.run_model_test(
         color.ColorModel, lambda: color.ColorModel(image_size=32, num_bins=10, backbone_weights=vgg16_weights),

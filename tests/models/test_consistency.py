@@ -28,6 +28,7 @@ def test_shapes_and_heads(color_model):
     np.testing.assert_allclose(np.sum(outputs["v"], -1), 1.0, atol=1e-5)
 
 
+@pytest.mark.large
 def test_only_the_new_layers_train_and_the_color_model_stays_identical(color_model):
     model = consistency.build_consistency_model(color_model)
     trained = {layer.name for layer in checkpoints.trained_layers(model)}
@@ -40,6 +41,7 @@ def test_only_the_new_layers_train_and_the_color_model_stays_identical(color_mod
         np.testing.assert_array_equal(old, weight.numpy())
 
 
+@pytest.mark.large
 def test_the_context_head_is_the_models_own_layers_fed_the_color_models_features(color_model):
     model = consistency.build_consistency_model(color_model)
     head = model.context_head()
@@ -58,6 +60,7 @@ def test_the_context_head_is_the_models_own_layers_fed_the_color_models_features
     assert not np.array_equal(before, model.get_layer("context_conv").get_weights()[0])
 
 
+@pytest.mark.large
 def test_the_residual_model_starts_as_the_color_model_and_trains_only_its_correction(color_model):
     model = consistency.build_consistency_model(color_model, residual=True)
     inputs = _inputs()
@@ -82,6 +85,7 @@ def test_the_residual_model_starts_as_the_color_model_and_trains_only_its_correc
                                trained["u"], atol=1e-6)
 
 
+@pytest.mark.large
 def test_a_residual_model_saves_and_loads_as_residual(tmp_path, color_model):
     model = consistency.build_consistency_model(color_model, residual=True)
     model.get_layer("v_logits").kernel.assign(np.full(model.get_layer("v_logits").kernel.shape, 0.01, np.float32))
@@ -104,6 +108,7 @@ def test_previous_colours_change_the_output(color_model):
     assert not np.allclose(model(inputs)["u"], model(other)["u"])
 
 
+@pytest.mark.large
 def test_the_model_test_harness(tmp_path, vgg16_weights):
     def build():
         return consistency.ConsistencyModel(

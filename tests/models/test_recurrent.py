@@ -30,6 +30,7 @@ def test_sequence_shapes_and_only_new_layers_train(color_model):
     assert names == {recurrent.MEMORY_LAYER, "recurrent_conv1", "recurrent_conv2", "u_logits", "v_logits"}
 
 
+@pytest.mark.large
 def test_frame_by_frame_carries_the_state_and_a_cut_resets_it(color_model):
     model = recurrent.build_recurrent_model(color_model, window=4, hidden_filters=8, filters=16)
     luma = _luma(4)
@@ -58,6 +59,7 @@ def test_trained_part_round_trip(color_model, tmp_path):
                                model.predict_on_batch(luma[None, :1])["u"], atol=1e-5)
 
 
+@pytest.mark.large
 def test_the_model_test_harness(tmp_path, vgg16_weights):
     def build():
         return recurrent.RecurrentConsistencyModel(
@@ -69,6 +71,7 @@ def test_the_model_test_harness(tmp_path, vgg16_weights):
                            {"u": shape, "v": shape}, tmp_path)
 
 
+@pytest.mark.large
 def test_a_loaded_model_steps_frame_by_frame_like_the_saved_one(tmp_path, color_model):
     # The step graph is rebuilt on load from the same layers, so it carries the loaded weights.
     model = recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
