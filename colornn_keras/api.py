@@ -161,7 +161,7 @@ def colorize_video(source, output=None, keyframes=None, *, overwrite=False, prog
             `consistency=True`, ...).
     """
     source = pathlib.Path(source)
-    if not (video.is_video_file(source) or (source.is_dir() and inference.is_frame_folder(source))):
+    if not inference.colored_as_video(source):
         raise errors.InputError(f"source: {source} is not a video file or a folder of numbered frames "
                                 "(colorize() colours photos).")
     if keyframes is not None and not isinstance(keyframes, dict):

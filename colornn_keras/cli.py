@@ -427,7 +427,6 @@ def _colorize(arguments):
     from colornn_keras import inference
     from colornn_keras.data import images
 
-    _colorize_options(arguments)  # A combination that cannot work is refused before anything loads.
     source = pathlib.Path(arguments.input)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
@@ -450,8 +449,8 @@ def _colorize(arguments):
         print(f"colornn: {total} frames read whole, {passes} passes over them (reading, colouring, "
               f"{'smoothing both ways, ' if colorizer.both_ways and not keyframes else ''}writing); the progress "
               "counts every pass", file=sys.stderr)
-    progress = _progress(arguments, total * passes, "frame" if passes == 1 else "frame-pass",
-                         ) if is_video else _progress(arguments, total, "photo")
+    unit = ("frame" if passes == 1 else "frame-pass") if is_video else "photo"
+    progress = _progress(arguments, total * passes, unit)
     # A folder as decided above, whatever it is named.
     folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,

@@ -305,37 +305,40 @@ def not_frames_because(folder):
         return "fewer than two images at its top level"
     if not _named_as_frames(paths):
         return "not named by frame number"
-    sizes = []
+    differing = _first_size_difference(paths)
+    if differing is not None:
+        (_, (width, height)), (_, (other_width, other_height)) = differing
+        return f"numbered, but of different sizes ({width}x{height} and {other_width}x{other_height})"
+    return None
+
+
+def _first_size_difference(paths):
+    """((path, size), (path, size)): the first of `paths` and the first after it of another size;
+    None where all have one size. Unreadable images are passed over: reading them as frames
+    reports them by name."""
+    first = None
     for path in paths:
         try:
             with Image.open(path) as image:
-                if image.size not in sizes:
-                    sizes.append(image.size)
+                size = image.size
         except (OSError, SyntaxError):
             continue
-        if len(sizes) > 1:
-            shown = " and ".join(f"{width}x{height}" for width, height in sizes)
-            return f"numbered, but of different sizes ({shown})"
+        if first is None:
+            first = path, size
+        elif size != first[1]:
+            return first, (path, size)
     return None
 
 
 def check_one_size(folder):
     """An `InputError` naming two of a folder's images (at its top level) that differ in size:
     the frames of a video have one size."""
-    first = None
-    for path in sorted(_image_files(folder), key=_natural_key):
-        try:
-            with Image.open(path) as image:
-                size = image.size
-        except (OSError, SyntaxError):
-            continue  # Reading it as a frame reports it by name.
-        if first is None:
-            first = path, size
-        elif size != first[1]:
-            raise errors.InputError(
-                f"{folder} cannot be coloured as a video: its images differ in size ({first[0].name} is "
-                f"{first[1][0]}x{first[1][1]}, {path.name} is {size[0]}x{size[1]}), and a video's frames have one "
-                "size.")
+    differing = _first_size_difference(sorted(_image_files(folder), key=_natural_key))
+    if differing is not None:
+        (first, (width, height)), (other, (other_width, other_height)) = differing
+        raise errors.InputError(
+            f"{folder} cannot be coloured as a video: its images differ in size ({first.name} is {width}x{height}, "
+            f"{other.name} is {other_width}x{other_height}), and a video's frames have one size.")
 
 
 def frame_files(folder):

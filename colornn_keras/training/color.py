@@ -27,7 +27,9 @@ from colornn_keras.data import images
 from colornn_keras.metrics import BinAccuracy
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
+from colornn_keras.training.callbacks import BestEpochKeeper
 from colornn_keras.training.callbacks import LearningRateLogger
+from colornn_keras.training.callbacks import RunLimits
 from colornn_keras.training.callbacks import machine_share
 from colornn_keras.training.callbacks import remove_resume_state
 from colornn_keras.training.callbacks import restore_kept_weights
@@ -268,7 +270,8 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
         budget = None if config.max_minutes is None else config.max_minutes - (time.monotonic() - started) / 60
         callbacks = training_callbacks(run_dir, config.patience, budget, initial_epoch=initial_epoch,
                                        batch_size=global_batch_size)
-        keeper, limits = callbacks[2], callbacks[3]
+        keeper, limits = (next(callback for callback in callbacks if isinstance(callback, kind))
+                          for kind in (BestEpochKeeper, RunLimits))
         if trained is not model:  # Validated at the final size, by the final-size model.
             callbacks.insert(1, FinalSizeValidation(model, validation))
         with distribution.fitting(trained, strategy), _known_false_alarms():

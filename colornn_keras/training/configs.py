@@ -102,7 +102,6 @@ class ColorTrainingConfig:
         self.include = None if self.include is None else tuple(self.include)
         self.exclude = tuple(self.exclude)
 
-
     def stages(self):
         """[(image size, first epoch, end epoch)]: the progressive stages, then image_size to the end."""
         stages, first = [], 0
