@@ -122,6 +122,9 @@ def _add_color_training_arguments(parser):
     beyond.add_argument("--fine-tune-from", metavar="LAYER",
                         help="also train VGG16 from this convolution on (e.g. block3_conv1); beyond the paper, "
                              "which keeps VGG16 frozen. Best with --init-from a converged run and a lower rate")
+    beyond.add_argument("--deepest-tap", choices=defaults.DEEPEST_TAPS, default=defaults.DEEPEST_TAPS[0],
+                        help="the decoder's coarsest VGG16 tap: block5_conv3 adds a fifth, for more context "
+                             "(--image-size then a multiple of 16)")
 
 
 # A video model's color run from another file of its model: the run's own may not be kept.
@@ -244,7 +247,7 @@ def _train_color(arguments):
             warmup_epochs=arguments.warmup_epochs, optimizer=arguments.optimizer,
             weight_decay=arguments.weight_decay, steps_per_epoch=arguments.steps_per_epoch,
             init_from=arguments.init_from, fine_tune_from=arguments.fine_tune_from,
-            progressive=tuple(arguments.progressive),
+            deepest_tap=arguments.deepest_tap, progressive=tuple(arguments.progressive),
         )
         run_dir = training.train_color_model(config, verbose=verbose)
     from colornn_keras import distribution

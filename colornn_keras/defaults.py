@@ -53,3 +53,5 @@ CONSISTENCY_MODELS = ("paper", "recurrent")
 # the previous frame from its true predecessor (one step of its own error), or its own roll-out
 # over the whole clip from the color model's first frame (every step of it, as on a real film).
 SAMPLED_CONTEXTS = ("one_step", "free_running")
+# The decoder's coarsest VGG16 tap: Dahl's (and the paper's) block 4, or a fifth at block 5.
+DEEPEST_TAPS = ("block4_conv3", "block5_conv3")

@@ -29,7 +29,7 @@ KINDS = ("color", "consistency", "recurrent")
 VIDEO_KINDS = ("consistency", "recurrent")
 # The settings each kind's model is built with, as weights.json names them.
 SETTINGS = {
-    "color": ("image_size", "num_bins", "variant", "fine_tune_from"),
+    "color": ("image_size", "num_bins", "variant", "fine_tune_from", "deepest_tap"),
     "consistency": ("context_filters", "filters", "residual"),
     "recurrent": ("window", "hidden_filters", "filters"),
 }

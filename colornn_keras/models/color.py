@@ -21,17 +21,29 @@ DECODER_TAPS = (
     ("block2_conv2", 64),
     ("block1_conv2", 64),
 )
+# Capacity beyond Dahl's: a fifth tap, VGG16's last convolution (a quarter of block 4's side),
+# reduced to block 4's width and added back in like the others.
+BLOCK5_TAP = ("block5_conv3", 512)
+DEEPEST_TAPS = defaults.DEEPEST_TAPS
 FEATURES_LAYER = "color_features"
 # The frozen color model up to FEATURES_LAYER, as the video models hold it.
 FEATURES_MODEL = "color_features_model"
 
 
-def _check_arguments(image_size, num_bins, variant):
+def decoder_taps(deepest_tap=DECODER_TAPS[0][0]):
+    """(VGG16 tap, decoder filters) from `deepest_tap` (one of `DEEPEST_TAPS`), coarse to fine."""
+    if deepest_tap not in DEEPEST_TAPS:
+        raise errors.ColorNNError(f"deepest_tap must be one of {DEEPEST_TAPS}, got {deepest_tap!r}.")
+    return DECODER_TAPS if deepest_tap == DECODER_TAPS[0][0] else (BLOCK5_TAP, *DECODER_TAPS)
+
+
+def _check_arguments(image_size, num_bins, variant, deepest_tap):
     if variant not in VARIANTS:
         raise errors.ColorNNError(f"variant must be one of {VARIANTS}, got {variant!r}.")
-    if not isinstance(image_size, int) or image_size < 8 or image_size % 8:
+    poolings = len(decoder_taps(deepest_tap)) - 1
+    if not isinstance(image_size, int) or image_size < 2**poolings or image_size % 2**poolings:
         raise errors.ColorNNError(
-            f"image_size must be a multiple of 8 (VGG16 is tapped after three poolings), "
+            f"image_size must be a multiple of {2**poolings} (VGG16 is tapped after {poolings} poolings), "
             f"got {image_size!r}."
         )
     if not isinstance(num_bins, int) or num_bins < 2:
@@ -84,6 +96,8 @@ class ColorModel(keras.Model):
             (TensorFlow), as one machine would compute them, for distributed training.
         fine_tune_from: None (the paper: VGG16 frozen), or a VGG16 convolution such as
             "block3_conv1": it and the later ones train too (beyond the paper).
+        deepest_tap: "block4_conv3" (Dahl's, the paper's) or "block5_conv3": a fifth, coarser tap
+            for more context (beyond the paper; `image_size` then a multiple of 16).
         dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
             The heads compute in float32 whatever it is.
         name: str, the model's name.
@@ -103,11 +117,13 @@ class ColorModel(keras.Model):
         backbone_weights="imagenet",
         synchronized_batch_norm=False,
         fine_tune_from=None,
+        deepest_tap=DECODER_TAPS[0][0],
         dtype=None,
         name="color_model",
         **kwargs,
     ):
-        _check_arguments(image_size, num_bins, variant)
+        _check_arguments(image_size, num_bins, variant, deepest_tap)
+        taps_and_filters = decoder_taps(deepest_tap)
         weights = _resolve_backbone_weights(backbone_weights)
         # Resolved now, so that the config names the policy the layers were built with, not
         # whatever the global policy is when the model is loaded again.
@@ -116,10 +132,10 @@ class ColorModel(keras.Model):
         # === Functional Model ===
         luma = keras.Input((image_size, image_size, 1), name="luma")
         vgg_input = backbone.VGGPreprocessing(dtype=dtype_policy, name="vgg_preprocessing")(luma)
-        taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=DECODER_TAPS[0][0], dtype=dtype_policy,
+        taps = backbone.apply_vgg16(vgg_input, weights=weights, last_layer=deepest_tap, dtype=dtype_policy,
                                     trainable_from=fine_tune_from)
         x = None
-        for depth, (tap_name, filters) in enumerate(DECODER_TAPS):
+        for depth, (tap_name, filters) in enumerate(taps_and_filters):
             block = tap_name.split("_")[0]
             tap = keras.layers.BatchNormalization(
                 synchronized=synchronized_batch_norm, dtype=dtype_policy, name=f"{block}_norm")(taps[tap_name])
@@ -131,7 +147,7 @@ class ColorModel(keras.Model):
                 x = keras.layers.Conv2D(
                     filters, 3, padding="same", activation="relu", dtype=dtype_policy, name=f"{block}_decode"
                 )(x)
-            if depth < len(DECODER_TAPS) - 1:
+            if depth < len(taps_and_filters) - 1:
                 x = keras.layers.UpSampling2D(2, interpolation="bilinear", dtype=dtype_policy,
                                               name=f"{block}_upsample")(x)
         # Dahl joins the gray input at full resolution so edges come straight from the luma.
@@ -149,6 +165,7 @@ class ColorModel(keras.Model):
         self.feature_filters = feature_filters
         self.synchronized_batch_norm = synchronized_batch_norm
         self.fine_tune_from = fine_tune_from
+        self.deepest_tap = deepest_tap
         self.dtype_policy = dtype_policy
 
     def get_config(self):
@@ -162,6 +179,7 @@ class ColorModel(keras.Model):
             "backbone_weights": None,
             "synchronized_batch_norm": self.synchronized_batch_norm,
             "fine_tune_from": self.fine_tune_from,
+            "deepest_tap": self.deepest_tap,
             "dtype": self.dtype_policy.name,
             "name": self.name,
         }
@@ -183,6 +201,7 @@ def build_color_model(
     dtype=None,
     synchronized_batch_norm=False,
     fine_tune_from=None,
+    deepest_tap=DECODER_TAPS[0][0],
     name="color_model",
 ):
     """Builds a `ColorModel` (see its arguments); kept for the code and notebooks that call it.
@@ -195,7 +214,7 @@ def build_color_model(
     return ColorModel(
         image_size=image_size, num_bins=num_bins, variant=variant, feature_filters=feature_filters,
         backbone_weights=backbone_weights, synchronized_batch_norm=synchronized_batch_norm,
-        fine_tune_from=fine_tune_from, dtype=dtype, name=name,
+        fine_tune_from=fine_tune_from, deepest_tap=deepest_tap, dtype=dtype, name=name,
     )
 
 

@@ -80,6 +80,7 @@ def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_
     model = color_models.ColorModel(
         image_size=image_size or config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
         synchronized_batch_norm=replicas > 1, fine_tune_from=config.fine_tune_from,
+        deepest_tap=config.deepest_tap,
     )
     return compile_color_model(model, config.learning_rate, bin_weights, make_optimizer(config, steps_per_epoch))
 

@@ -57,6 +57,7 @@ class ColorTrainingConfig:
     steps_per_epoch: int = None  # None: one pass over the training photos.
     init_from: str = None  # A color run folder or trained-part file to start the decoder from.
     fine_tune_from: str = None  # A VGG16 layer: it and every later one are trained too.
+    deepest_tap: str = color_models.DECODER_TAPS[0][0]  # or "block5_conv3": capacity beyond Dahl's.
     # Progressive resizing: ((size, epochs), ...) trained first, at sizes below image_size.
     progressive: tuple = ()
 
@@ -85,10 +86,11 @@ class ColorTrainingConfig:
             raise errors.ColorNNError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}.")
         if self.steps_per_epoch is not None and int(self.steps_per_epoch) < 1:
             raise errors.ColorNNError(f"steps_per_epoch must be a positive integer, got {self.steps_per_epoch!r}.")
-        tunable = backbone.VGG16_CONV_LAYERS[:backbone.VGG16_CONV_LAYERS.index(color_models.DECODER_TAPS[0][0]) + 1]
+        color_models.decoder_taps(self.deepest_tap)  # Validates the name early.
+        tunable = backbone.VGG16_CONV_LAYERS[:backbone.VGG16_CONV_LAYERS.index(self.deepest_tap) + 1]
         if self.fine_tune_from is not None and self.fine_tune_from not in tunable:
             raise errors.ColorNNError(f"fine_tune_from must name a VGG16 convolution up to "
-                             f"{color_models.DECODER_TAPS[0][0]}, got {self.fine_tune_from!r}.")
+                             f"{self.deepest_tap}, got {self.fine_tune_from!r}.")
         self.progressive = tuple((int(size), int(epochs)) for size, epochs in self.progressive or ())
         for size, epochs in self.progressive:
             if size < 8 or size % 8 or size >= int(self.image_size) or epochs < 1:

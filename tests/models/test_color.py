@@ -111,11 +111,21 @@ def test_variant_and_bins_are_attributes_and_still_read_off_a_plain_keras_model(
 
 @pytest.mark.parametrize(
     "arguments, message",
-    [({"image_size": 30}, "multiple of 8"), ({"num_bins": 1}, "num_bins"), ({"variant": "gan"}, "variant")],
+    [({"image_size": 30}, "multiple of 8"), ({"num_bins": 1}, "num_bins"), ({"variant": "gan"}, "variant"),
+     ({"deepest_tap": "block3_conv3"}, "deepest_tap"), ({"deepest_tap": "block5_conv3", "image_size": 40}, "multiple of 16")],
 )
 def test_bad_arguments_get_helpful_errors(arguments, message):
     with pytest.raises(ValueError, match=message):
         color.build_color_model(backbone_weights=None, **arguments)
+
+
+def test_a_block5_tap_adds_a_fifth_decoder_level_and_survives_its_config():
+    deeper = color.ColorModel(image_size=32, deepest_tap="block5_conv3", backbone_weights=None)
+    assert deeper.get_layer("block5_reduce").filters == 512
+    assert deeper.get_layer("block4_decode").filters == 256  # Block 4 is now added in, not reduced.
+    assert tuple(deeper.get_layer("u").output.shape) == (None, 32, 32, 30)
+    assert deeper.count_params() > color.ColorModel(image_size=32, backbone_weights=None).count_params()
+    assert color.ColorModel.from_config(deeper.get_config()).get_layer("block5_reduce").filters == 512
 
 
 # Run in a new process: Keras fixes its backend when it is first imported.
