@@ -53,13 +53,6 @@ def cpu_flags():
     return set()
 
 
-def hardware_supports_bfloat16():
-    """True where a GPU is visible or the CPU has bfloat16 instructions."""
-    if tf.config.list_physical_devices("GPU"):
-        return True
-    return bool(cpu_flags() & set(BF16_CPU_FLAGS))
-
-
 def measure_bfloat16_speedup(repeats=3):
     """float32 time over bfloat16 time of one 3×3 convolution the size of VGG16's block 3
     (8 × 32×32×256 → 256, about 4.8 GFLOP), best of `repeats` after a warm-up."""

@@ -26,7 +26,6 @@ from colornn_keras import errors
 WEIGHTS_DIR_ENV_VARIABLE = "COLORNN_WEIGHTS_DIR"
 MANIFEST = "weights.json"
 KINDS = ("color", "consistency", "recurrent")
-VIDEO_KINDS = ("consistency", "recurrent")
 # The settings each kind's model is built with, as weights.json names them.
 SETTINGS = {
     "color": ("image_size", "num_bins", "variant", "fine_tune_from", "deepest_tap"),
@@ -43,16 +42,6 @@ def weights_dir():
     return pathlib.Path(os.environ.get(WEIGHTS_DIR_ENV_VARIABLE, default))
 
 
-def _legacy_presets(manifest):
-    """A weights.json written before presets had names ({kind: entry}, one per kind): each entry
-    becomes the default preset of its kind, named after it; a video model stands on "color"."""
-    presets = {}
-    for kind, entry in manifest.items():
-        presets[kind] = {**entry, "kind": kind, "default": True,
-                         **({"color_preset": "color"} if kind in VIDEO_KINDS else {})}
-    return presets
-
-
 def read_manifest(folder=None):
     """{preset name: entry} of a weights folder (default: `weights_dir()`), checked for one default
     per kind; a `WeightsError` naming the file if it is missing or does not hold presets."""
@@ -66,8 +55,12 @@ def read_manifest(folder=None):
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise errors.WeightsError(f"{path} is not valid JSON ({error}).") from error
     if isinstance(manifest, dict) and manifest and set(manifest) <= set(KINDS):
-        presets = _legacy_presets(manifest)
-    elif isinstance(manifest, dict) and isinstance(manifest.get("presets"), dict):
+        # weights.json as it was before presets had names; no shipped folder has used it since.
+        raise errors.WeightsError(
+            f"{path} lists models by kind, the format from before presets had names; rewrite it as "
+            '{"presets": {NAME: ENTRY}}, each entry with its "kind" and "default": true, and a video model\'s '
+            'with "color_preset": the name of its color entry.')
+    if isinstance(manifest, dict) and isinstance(manifest.get("presets"), dict):
         presets = manifest["presets"]
     else:
         raise errors.WeightsError(f"{path} does not list presets (a \"presets\" object).")
@@ -127,22 +120,37 @@ def preset_file(name, folder=None):
     return path
 
 
+def _settings(entry):
+    """The model settings a weights.json entry holds (`SETTINGS` of its kind)."""
+    return {setting: entry[setting] for setting in SETTINGS[entry["kind"]] if setting in entry}
+
+
+def _color_preset_of(name, entry):
+    """The name of the color preset that video preset `name` stands on."""
+    if entry.get("color_preset") is None:
+        raise errors.WeightsError(f"The {entry['kind']} preset {name!r} names no color_preset to stand on.")
+    return entry["color_preset"]
+
+
+def _video_model(entry, color_model):
+    """A video preset's model, its trained parts random, on `color_model`."""
+    from colornn_keras.models import consistency, recurrent
+
+    if entry["kind"] == "consistency":
+        return consistency.ConsistencyModel(color_model, **_settings(entry))
+    return recurrent.RecurrentConsistencyModel(color_model, **_settings(entry))
+
+
 def _build(name, entry, dtype, folder, imagenet_weights="imagenet"):
     """Preset `name`'s model with random trained parts (and, for a color model, VGG16's ImageNet
     weights, `imagenet_weights` where they have been read); a video model's color model is its
     color preset, loaded."""
-    from colornn_keras.models import color, consistency, recurrent
+    from colornn_keras.models import color
 
-    settings = {setting: entry[setting] for setting in SETTINGS[entry["kind"]] if setting in entry}
     if entry["kind"] == "color":
-        return color.ColorModel(**settings, backbone_weights=imagenet_weights, dtype=dtype)
-    color_preset = entry.get("color_preset")
-    if color_preset is None:
-        raise errors.WeightsError(f"The {entry['kind']} preset {name!r} names no color_preset to stand on.")
-    color_model = load_preset(color_preset, kind="color", dtype=dtype, folder=folder)
-    if entry["kind"] == "consistency":
-        return consistency.ConsistencyModel(color_model, **settings)
-    return recurrent.RecurrentConsistencyModel(color_model, **settings)
+        return color.ColorModel(**_settings(entry), backbone_weights=imagenet_weights, dtype=dtype)
+    color_model = load_preset(_color_preset_of(name, entry), kind="color", dtype=dtype, folder=folder)
+    return _video_model(entry, color_model)
 
 
 def load_preset(name, kind=None, dtype=None, folder=None):
@@ -203,16 +211,20 @@ def run_numbers(run_dir, kind, scores=None):
 
 
 def _parameter_counts(name, entry, folder):
-    """(all parameters, trained parameters) of preset `name`'s model, built with random weights."""
+    """(all parameters, trained parameters) of preset `name`'s model, built with random weights.
+
+    No weights file is read: `refresh_manifest` counts before it writes the new checksums, and
+    loading a video model's color preset would check that file against the old one.
+    """
     import keras
 
     from colornn_keras.models import checkpoints, color
 
     if entry["kind"] == "color":
-        settings = {setting: entry[setting] for setting in SETTINGS["color"] if setting in entry}
-        model = color.ColorModel(**settings, backbone_weights=None)
+        model = color.ColorModel(**_settings(entry), backbone_weights=None)
     else:
-        model = _build(name, entry, None, folder)
+        color_entry = preset_entry(_color_preset_of(name, entry), folder)
+        model = _video_model(entry, color.ColorModel(**_settings(color_entry), backbone_weights=None))
     trained = sum(int(keras.ops.size(weight)) for layer in checkpoints.trained_layers(model)
                   for weight in layer.trainable_weights)
     return model.count_params(), trained
@@ -238,24 +250,21 @@ def refresh_manifest(folder=None, project_root="."):
         if entry.get("run") and (run_dir / "metrics.json").is_file():
             scores = entry.get("scores") and pathlib.Path(project_root) / entry["scores"]
             entry.update(run_numbers(run_dir, entry["kind"], scores))
-    for name, entry in presets.items():
-        # After every checksum: a video model loads its color preset, checked.
         entry["parameters"], entry["trained_parameters"] = _parameter_counts(name, entry, folder)
     experiments.write_json(folder / MANIFEST, {"presets": presets})
     return presets
 
 
 def write_manifest(folder, entries):
-    """Writes weights.json for trained-part files in `folder`: `entries` is {name: entry} (each with
-    "kind", "file" and the settings) or, as before presets had names, {kind: entry}. Checksums are
+    """Writes weights.json for trained-part files in `folder`: `entries` is {name: entry}, each with
+    "kind", "file" and the settings (and "default", "color_preset" where they apply). Checksums are
     added; nothing is built or read beyond the files."""
     from colornn_keras import experiments
     from colornn_keras.models import checkpoints
 
     folder = pathlib.Path(folder)
-    presets = _legacy_presets(entries) if set(entries) <= set(KINDS) else dict(entries)
     presets = {name: {**entry, "sha256": checkpoints.sha256_of(folder / entry["file"])}
-               for name, entry in presets.items()}
+               for name, entry in entries.items()}
     manifest = {"presets": presets}
     experiments.write_json(folder / MANIFEST, manifest)
     return manifest

@@ -1,18 +1,13 @@
-"""The shipped weights by kind: `load_pretrained("color")`, a shorthand for the default preset.
+"""Loading a shipped model as a user asks for it: by kind (`load_pretrained("color")`, the kind's
+default preset) or by what `--weights` names (`load_shipped`: a preset, or the color preset whose
+video model is wanted).
 
 The weights, their checksums and their presets are described in `colornn_keras/presets.py` and
-`colornn_keras/weights/MODEL_CARD.md`; the names here are kept for the code that used them
-before presets had names.
+`colornn_keras/weights/MODEL_CARD.md`.
 """
 
 from colornn_keras import errors
 from colornn_keras import presets
-from colornn_keras.presets import KINDS  # noqa: F401
-from colornn_keras.presets import MANIFEST  # noqa: F401
-from colornn_keras.presets import WEIGHTS_DIR_ENV_VARIABLE  # noqa: F401
-from colornn_keras.presets import read_manifest  # noqa: F401
-from colornn_keras.presets import weights_dir  # noqa: F401
-from colornn_keras.presets import write_manifest  # noqa: F401
 
 
 def load_pretrained(kind="color", folder=None, dtype=None):
@@ -27,8 +22,8 @@ def load_pretrained(kind="color", folder=None, dtype=None):
         For "color", a `ColorModel`; for "consistency" and "recurrent", (color_model, model):
         the color model is the one frozen inside the model (`model.color_model`).
     """
-    if kind not in KINDS:
-        raise errors.ColorNNError(f"kind must be one of {KINDS}, got {kind!r}.")
+    if kind not in presets.KINDS:
+        raise errors.ColorNNError(f"kind must be one of {presets.KINDS}, got {kind!r}.")
     model = presets.load_preset(presets.default_preset(kind, folder), kind=kind, dtype=dtype, folder=folder)
     return model if kind == "color" else (model.color_model, model)
 

@@ -89,7 +89,7 @@ def clip_folder(tmp_path):
 @pytest.fixture
 def weights_folder(tmp_path, vgg16_weights, monkeypatch):
     """A shipped-weights folder with tiny (32x32) models, and the environment pointing at it."""
-    from colornn_keras import pretrained
+    from colornn_keras import presets
     from colornn_keras.models import checkpoints, color, consistency
 
     keras.utils.set_random_seed(0)  # The untrained heads' weights decide how colourful, hence how x264 rounds: fix them.
@@ -97,9 +97,11 @@ def weights_folder(tmp_path, vgg16_weights, monkeypatch):
     model = consistency.build_consistency_model(color_model)
     checkpoints.save_trained_part(color_model, tmp_path / "color_model.trained.h5")
     checkpoints.save_trained_part(model, tmp_path / "consistency_model.trained.h5")
-    pretrained.write_manifest(tmp_path, {
-        "color": {"file": "color_model.trained.h5", "image_size": 32, "num_bins": 30, "run": "test"},
-        "consistency": {"file": "consistency_model.trained.h5", "context_filters": 32, "filters": 64, "run": "test"},
+    presets.write_manifest(tmp_path, {
+        "color": {"kind": "color", "default": True, "file": "color_model.trained.h5", "image_size": 32,
+                  "num_bins": 30, "run": "test"},
+        "consistency": {"kind": "consistency", "default": True, "color_preset": "color",
+                        "file": "consistency_model.trained.h5", "context_filters": 32, "filters": 64, "run": "test"},
     })
-    monkeypatch.setenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(presets.WEIGHTS_DIR_ENV_VARIABLE, str(tmp_path))
     return tmp_path, color_model

@@ -69,14 +69,6 @@ def test_the_measured_check_runs_and_gives_a_ratio():
     assert 0.01 < speedup < 100
 
 
-def test_cpu_flags_decide_bfloat16_support(monkeypatch):
-    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind: [])
-    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "amx_bf16"})
-    assert precision.hardware_supports_bfloat16()
-    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2"})
-    assert not precision.hardware_supports_bfloat16()
-
-
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="precision must be one of"):
         precision.choose_precision("fp16")

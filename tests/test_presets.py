@@ -10,6 +10,7 @@ import pytest
 import colornn_keras
 from colornn_keras import backbone
 from colornn_keras import cli
+from colornn_keras import errors
 from colornn_keras import presets
 from colornn_keras import pretrained
 from colornn_keras.models import checkpoints
@@ -33,7 +34,7 @@ def two_color_presets(tmp_path_factory, vgg16_weights):
     models["video"] = consistency.ConsistencyModel(models["first"], context_filters=8, filters=8)
     checkpoints.save_trained_part(models["video"], folder / "video.trained.h5")
     settings = {"image_size": 32, "num_bins": 30, "variant": "classification"}
-    pretrained.write_manifest(folder, {
+    presets.write_manifest(folder, {
         "first": {"kind": "color", "file": "first.trained.h5", **settings},
         "second": {"kind": "color", "default": True, "file": "second.trained.h5", **settings},
         "video": {"kind": "consistency", "color_preset": "first", "file": "video.trained.h5",
@@ -71,8 +72,8 @@ def test_a_fine_tuned_preset_ships_its_backbone_as_a_difference_and_loads_it(tmp
     kernel = model.get_layer("block4_conv3").kernel
     kernel.assign(kernel.numpy() + np.random.default_rng(0).normal(0, 1e-3, kernel.shape).astype(np.float32))
     checkpoints.save_trained_part(model, tmp_path / "tuned.trained.h5", backbone_as_difference=True)
-    pretrained.write_manifest(tmp_path, {"tuned": {"kind": "color", "default": True, "file": "tuned.trained.h5",
-                                                   "image_size": 32, "num_bins": 30, "fine_tune_from": "block4_conv3"}})
+    presets.write_manifest(tmp_path, {"tuned": {"kind": "color", "default": True, "file": "tuned.trained.h5",
+                                                "image_size": 32, "num_bins": 30, "fine_tune_from": "block4_conv3"}})
     loaded = presets.load_preset("tuned", folder=tmp_path)
     assert loaded.fine_tune_from == "block4_conv3"
     shipped = loaded.get_layer("block4_conv3").kernel.numpy()
@@ -93,12 +94,68 @@ def test_a_wrong_kind_an_unknown_name_and_two_defaults_are_refused(two_color_pre
         presets.read_manifest(tmp_path)
 
 
-def test_a_weights_folder_from_before_presets_had_names_still_loads(tmp_path):
+def test_a_weights_folder_from_before_presets_had_names_is_refused_saying_how_to_rewrite_it(tmp_path):
     (tmp_path / presets.MANIFEST).write_text(json.dumps({
         "color": {"file": "c.h5", "image_size": 32, "num_bins": 30, "sha256": "0"},
         "consistency": {"file": "s.h5", "context_filters": 32, "filters": 64, "sha256": "1"}}))
-    assert presets.default_preset("consistency", tmp_path) == "consistency"
-    assert presets.preset_entry("consistency", tmp_path)["color_preset"] == "color"
+    with pytest.raises(errors.WeightsError, match=r"lists models by kind.*rewrite it as \{\"presets\".*color_preset"):
+        presets.default_preset("consistency", tmp_path)
+
+
+def _size(model):
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+
+
+def _write_run(root, name, kept_epoch, counts, test):
+    run_dir = root / "experiments" / name
+    run_dir.mkdir(parents=True)
+    (run_dir / "metrics.json").write_text(json.dumps({"kept_epoch": kept_epoch, "test": test}))
+    splits = {part: {"count": count} for part, count in counts.items()}
+    (run_dir / "data.json").write_text(json.dumps({"splits": splits}))
+    return f"experiments/{name}"
+
+
+@pytest.mark.large
+def test_presets_refresh_rewrites_what_is_read_off_the_files_and_runs_and_keeps_what_a_person_wrote(
+        tmp_path, monkeypatch, capsys):
+    folder, root = tmp_path / "weights", tmp_path / "project"
+    folder.mkdir()
+    color_model = color.ColorModel(image_size=32, num_bins=12, backbone_weights=None)
+    color_trained = _size(color_model)  # Before the video model freezes it.
+    video_model = consistency.ConsistencyModel(color_model, context_filters=8, filters=8)
+    checkpoints.save_trained_part(color_model, folder / "tiny.trained.h5")
+    checkpoints.save_trained_part(video_model, folder / "video.trained.h5")
+    test = {"images": 4, "loss": 1.25, "u_accuracy": 0.5, "v_accuracy": 0.625, "gray_baseline_u_accuracy": 0.25,
+            "gray_baseline_v_accuracy": 0.125, "per_image": [1.0, 2.0]}
+    run = _write_run(root, "tiny_run", kept_epoch=3, counts={"train": 10, "val": 2, "test": 4}, test=test)
+    # Every checksum stale, as after a color model is retrained: counting the video preset's
+    # parameters must not load its color preset against the old checksum.
+    stale = {"sha256": "0" * 64, "parameters": 1, "trained_parameters": 1, "kept_epoch": 9, "split": {"train": 1}}
+    # The video preset's run is not in this project: its numbers are kept as they are.
+    video_numbers = {"kept_epoch": 7, "test": {"clips": 2, "teacher_forced": {"u_accuracy": 0.5, "v_accuracy": 0.5},
+                                               "gray_baseline": {"u_accuracy": 0.25, "v_accuracy": 0.25}}}
+    (folder / presets.MANIFEST).write_text(json.dumps({"presets": {
+        "tiny": {"kind": "color", "default": True, "description": "a person's words", "file": "tiny.trained.h5",
+                 "image_size": 32, "num_bins": 12, "run": run, **stale, "test": {"loss": 9.0}},
+        "video": {"kind": "consistency", "default": True, "color_preset": "tiny", "file": "video.trained.h5",
+                  "context_filters": 8, "filters": 8, "run": "experiments/elsewhere", **stale, **video_numbers},
+    }}))
+    monkeypatch.setenv(presets.WEIGHTS_DIR_ENV_VARIABLE, str(folder))
+
+    assert cli.main(["presets", "--refresh", "--project-root", str(root)]) == 0
+
+    refreshed = json.loads((folder / presets.MANIFEST).read_text())["presets"]
+    tiny, video = refreshed["tiny"], refreshed["video"]
+    assert tiny["description"] == "a person's words" and tiny["run"] == run and tiny["default"] is True
+    assert tiny["sha256"] == checkpoints.sha256_of(folder / "tiny.trained.h5")
+    assert video["sha256"] == checkpoints.sha256_of(folder / "video.trained.h5")
+    assert (tiny["kept_epoch"], tiny["split"]) == (3, {"train": 10, "val": 2, "test": 4})
+    assert tiny["test"] == {key: value for key, value in test.items() if key != "per_image"}
+    assert {key: video[key] for key in video_numbers} == video_numbers
+    assert (tiny["parameters"], tiny["trained_parameters"]) == (color_model.count_params(), color_trained)
+    assert (video["parameters"], video["trained_parameters"]) == (video_model.count_params(), _size(video_model))
+    # What it prints is the refreshed listing.
+    assert "test: loss 1.250; U 50.0%, V 62.5%" in capsys.readouterr().out
 
 
 def test_the_shipped_numbers_are_the_runs_own():

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from colornn_keras import presets
 from colornn_keras import pretrained
 
 
@@ -27,7 +28,7 @@ def test_a_changed_weights_file_is_refused(weights_folder):
 
 def test_missing_manifest_and_unknown_kind(tmp_path):
     with pytest.raises(ValueError, match="No shipped weights"):
-        pretrained.read_manifest(tmp_path)
+        presets.read_manifest(tmp_path)
     with pytest.raises(ValueError, match="kind"):
         pretrained.load_pretrained("transformer", folder=tmp_path)
 
@@ -43,13 +44,12 @@ def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
     # on the way) and predicts finite distributions; broken (NaN) weights, as the withdrawn
     # recurrent ones were, are refused at load.
     from colornn_keras import inference
-    from colornn_keras import presets
 
-    monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
-    assert pretrained.weights_dir().parent.name == "colornn_keras"
-    shipped = pretrained.read_manifest()
+    monkeypatch.delenv(presets.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
+    assert presets.weights_dir().parent.name == "colornn_keras"
+    shipped = presets.read_manifest()
     assert {"colornn_water_128", "colornn_water_consistency_128", "colornn_water_block4_consistency_128"} <= set(shipped)
-    assert {entry["kind"] for entry in shipped.values()} <= set(pretrained.KINDS)
+    assert {entry["kind"] for entry in shipped.values()} <= set(presets.KINDS)
     frames = [np.random.default_rng(index).integers(0, 256, (37, 51, 3), dtype=np.uint8) for index in range(3)]
     for name, entry in shipped.items():
         loaded = presets.load_preset(name)
@@ -61,7 +61,7 @@ def test_every_shipped_model_loads_and_colours_with_finite_output(monkeypatch):
 
 
 def test_a_preset_is_chosen_by_name_or_alias_and_its_video_model_found(monkeypatch):
-    monkeypatch.delenv(pretrained.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
+    monkeypatch.delenv(presets.WEIGHTS_DIR_ENV_VARIABLE, raising=False)
     paper = pretrained.load_shipped("color", "paper")
     assert paper.image_size == 128
     color_model, consistency_model = pretrained.load_shipped("consistency", "colornn_water_128")

@@ -159,11 +159,6 @@ class FramePairs:
         return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def make_pair_dataset(clip_frames, batch_size, num_bins, training=False, seed=0):
-    """Pairs of ground-truth context (the paper's training), see `FramePairs.dataset`."""
-    return FramePairs(clip_frames).dataset(batch_size, num_bins, training, seed)
-
-
 def make_window_dataset(clip_frames, window, batch_size, num_bins, training=False, seed=0):
     """Windows of `window` consecutive frames of each clip, for training a recurrent model with
     truncated back-propagation through time: (luma (T, H, W, 1), {"u", "v": (T, H, W)}) batches.

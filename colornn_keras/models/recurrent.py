@@ -115,12 +115,6 @@ class RecurrentConsistencyModel(color_models.VideoModel):
 RecurrentModels = RecurrentConsistencyModel
 
 
-def build_recurrent_model(color_model, window=8, hidden_filters=32, filters=64, name="recurrent_model"):
-    """Builds a `RecurrentConsistencyModel` on a trained classification color model (frozen in place)."""
-    return RecurrentConsistencyModel(color_model, window=window, hidden_filters=hidden_filters, filters=filters,
-                                     name=name)
-
-
 def predict_recurrent_sequence(model, luma_frames, cuts=None, method="annealed_mean"):
     """Colours frames in order with a `RecurrentConsistencyModel`'s step graph, carrying the
     state; zero state at cuts.

@@ -27,7 +27,7 @@ def test_pairs_join_frame_t_with_the_previous_frames_colours_within_each_clip():
     first = np.stack([np.full((8, 8, 3), value, np.uint8) for value in (10, 20, 30)])
     first[..., 0] += np.arange(3, dtype=np.uint8)[:, None, None] * 50  # Redder each frame.
     second = np.stack([np.full((8, 8, 3), 200, np.uint8)] * 2)
-    dataset = clips.make_pair_dataset([first, second], batch_size=10, num_bins=30)
+    dataset = clips.FramePairs([first, second]).dataset(batch_size=10, num_bins=30)
     inputs, targets = next(iter(dataset))
     assert inputs["luma"].shape == (3, 8, 8, 1)  # 2 pairs from the first clip, 1 from the second.
     expected_previous = colorspace.rgb_to_yuv(first[:2].astype(np.float32) / 255.0)[..., 1:]

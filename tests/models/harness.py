@@ -1,5 +1,11 @@
 """One check every model class passes, after keras-hub's `TestCase.run_backbone_test`: output
-shapes, the config round trip, mixed precision, and a `.keras` save/load round trip."""
+shapes, the config round trip, mixed precision, and a `.keras` save/load round trip.
+
+Every model class in `colornn_keras.models` goes through it. The flow models (`FlowGuidedModel`,
+`FlowSmoothingModel`) skip the mixed-precision part: they only ever run in float32 (their runs
+train in float32 and nothing builds them under another policy), and the smoothing model has no
+weights to hold in float32 at all.
+"""
 
 import inspect
 
@@ -12,10 +18,23 @@ FLOAT32_LAYERS = ("u_logits", "v_logits", "u", "v", "memory")
 
 
 def _arrays(outputs):
+    """A model's outputs as {name: float32 array}; a single unnamed output is "output"."""
+    if not isinstance(outputs, dict):
+        outputs = {"output": outputs}
     return {key: np.asarray(value, np.float32) for key, value in outputs.items()}
 
 
-def run_model_test(cls, build, input_data, expected_output_shapes, tmp_path):
+def _layers(model):
+    """The model's layers, those of the models nested in it included."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _layers(layer)
+        else:
+            yield layer
+
+
+def run_model_test(cls, build, input_data, expected_output_shapes, tmp_path, distributions=("u", "v"),
+                   mixed_precision=True):
     """Checks the model `build()` returns (an instance of `cls`).
 
     Args:
@@ -23,17 +42,23 @@ def run_model_test(cls, build, input_data, expected_output_shapes, tmp_path):
         build: a function of no arguments that builds a fresh model (and whatever it stands on)
             under the global dtype policy.
         input_data: a batch the model takes.
-        expected_output_shapes: {output name: shape}.
+        expected_output_shapes: {output name: shape}; a model with one unnamed output names it "output".
         tmp_path: a folder for the `.keras` file.
+        distributions: the outputs that are distributions over bins (they sum to one); the others
+            (decoded colours) need only be finite.
+        mixed_precision: False for a model that only ever runs in float32 (see the module's docstring).
     """
     model = build()
     assert isinstance(model, cls)
 
-    # Output shapes, and distributions that sum to one.
+    # Output shapes; distributions that sum to one, and finite values everywhere.
     outputs = _arrays(model(input_data))
     assert {key: value.shape for key, value in outputs.items()} == expected_output_shapes
+    assert set(distributions) <= set(outputs)
     for key, value in outputs.items():
-        np.testing.assert_allclose(value.sum(-1), 1.0, atol=1e-4, err_msg=key)
+        assert np.isfinite(value).all(), key
+        if key in distributions:
+            np.testing.assert_allclose(value.sum(-1), 1.0, atol=1e-4, err_msg=key)
 
     # get_config returns exactly the constructor's arguments, and from_config rebuilds the same model.
     config = model.get_config()
@@ -54,13 +79,14 @@ def run_model_test(cls, build, input_data, expected_output_shapes, tmp_path):
         np.testing.assert_array_equal(value, outputs[key], err_msg=key)
 
     # Mixed precision: the body computes in bfloat16 with float32 variables; the outputs are float32.
+    if not mixed_precision:
+        return
     keras.config.set_dtype_policy("mixed_bfloat16")
     try:
         mixed = build()
     finally:
         keras.config.set_dtype_policy("float32")
-    body = [layer for layer in mixed.layers
-            if layer.weights and not isinstance(layer, keras.Model) and layer.name not in FLOAT32_LAYERS]
+    body = [layer for layer in _layers(mixed) if layer.weights and layer.name not in FLOAT32_LAYERS]
     assert body
     for layer in body:
         assert layer.compute_dtype == "bfloat16", layer.name

@@ -9,6 +9,7 @@ from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras.models import color
 from colornn_keras.models import decoding
+from tests.models import harness
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +45,15 @@ def test_non_finite_distributions_decode_to_nan_whatever_the_method(method):
     assert np.isfinite(np.delete(uv.reshape(-1, 2), 1 * 4 + 2, axis=0)).all()
 
 
-def test_config_round_trip_and_keras_file(color_model, tmp_path):
-    model = decoding.ChromaModel(color_model, "expectation", temperature=0.5)
-    config = model.get_config()
+@pytest.mark.large
+def test_the_model_test_harness(tmp_path, vgg16_weights, color_model):
+    def build():
+        return decoding.ChromaModel(color.ColorModel(image_size=32, num_bins=12, backbone_weights=vgg16_weights),
+                                    "expectation", temperature=0.5)
+
+    harness.run_model_test(decoding.ChromaModel, build, _luma(), {"uv": (2, 32, 32, 2)}, tmp_path, distributions=())
+    config = decoding.ChromaModel(color_model, "expectation", temperature=0.5).get_config()
     assert (config["method"], config["temperature"], config["name"]) == ("expectation", 0.5, "color_model_expectation")
-    assert decoding.ChromaModel.from_config(config).get_config() == config
-    path = tmp_path / "chroma.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert type(loaded) is decoding.ChromaModel and loaded.method == "expectation"
-    np.testing.assert_array_equal(loaded.predict_on_batch(_luma())["uv"], model.predict_on_batch(_luma())["uv"])
 
 
 def test_bad_arguments_are_one_line_errors(color_model):

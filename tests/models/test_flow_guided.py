@@ -1,9 +1,10 @@
 """The flow-guided propagator: an untrained one carries the warped colours, and it saves whole."""
 
-import keras
 import numpy as np
+import pytest
 
 from colornn_keras.models import flow_guided
+from tests.models import harness
 
 
 def _inputs(seed=0, size=(12, 10)):
@@ -31,24 +32,26 @@ def test_any_frame_size_is_taken():
     assert tuple(model(_inputs(size=(37, 51))).shape) == (2, 37, 51, 2)
 
 
-def test_config_round_trip_and_keras_file(tmp_path):
-    model = flow_guided.FlowGuidedModel(filters=8, gate_bias=2.0)
-    for weight in model.trainable_weights:  # Non-trivial weights, so that the round trip is checked.
-        weight.assign(np.random.default_rng(1).normal(0, 0.1, weight.shape).astype("float32"))
-    config = model.get_config()
-    assert config == {"filters": 8, "gate_bias": 2.0, "name": "flow_guided_model"}
-    assert flow_guided.FlowGuidedModel.from_config(config).get_config() == config
-    path = tmp_path / "guided.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert type(loaded) is flow_guided.FlowGuidedModel
-    inputs = _inputs(3)
-    np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
+def test_the_model_test_harness(tmp_path):
+    def build():
+        model = flow_guided.FlowGuidedModel(filters=8, gate_bias=2.0)
+        # The gate's kernel starts at zero, leaving the convolutions out of the output: weights that
+        # count, so that the save/load round trip checks them.
+        for weight in model.trainable_weights:
+            weight.assign(np.random.default_rng(1).normal(0, 0.1, weight.shape).astype("float32"))
+        return model
+
+    harness.run_model_test(flow_guided.FlowGuidedModel, build, _inputs(3), {"output": (2, 12, 10, 2)}, tmp_path,
+                           distributions=(), mixed_precision=False)
+    assert build().get_config() == {"filters": 8, "gate_bias": 2.0, "name": "flow_guided_model"}
 
 
-def test_smoothing_mixes_by_its_weight_lowered_where_the_warped_luma_misses(tmp_path):
-    import pytest
+def test_the_model_test_harness_on_smoothing(tmp_path):
+    harness.run_model_test(flow_guided.FlowSmoothingModel, lambda: flow_guided.FlowSmoothingModel(0.9, 0.05),
+                           _inputs(4), {"output": (2, 12, 10, 2)}, tmp_path, distributions=(), mixed_precision=False)
 
+
+def test_smoothing_mixes_by_its_weight_lowered_where_the_warped_luma_misses():
     inputs = _inputs(5)
     plain = flow_guided.FlowSmoothingModel(0.9, mismatch_scale=None)
     np.testing.assert_allclose(np.asarray(plain(inputs)), 0.9 * inputs["warped_uv"] + 0.1 * inputs["color_uv"],
@@ -63,10 +66,6 @@ def test_smoothing_mixes_by_its_weight_lowered_where_the_warped_luma_misses(tmp_
     np.testing.assert_allclose(output[0], 0.9 * inputs["warped_uv"][0] + 0.1 * inputs["color_uv"][0], atol=1e-6)
     far = np.abs(inputs["luma"][1] - inputs["warped_luma"][1])[..., 0] > 0.5
     np.testing.assert_allclose(output[1][far], inputs["color_uv"][1][far], atol=1e-6)
-    model.save(tmp_path / "smoothing.keras")
-    loaded = keras.saving.load_model(tmp_path / "smoothing.keras")
-    assert type(loaded) is flow_guided.FlowSmoothingModel and loaded.get_config() == model.get_config()
-    np.testing.assert_array_equal(np.asarray(loaded(inputs)), output)
     with pytest.raises(ValueError, match="between 0 and 1"):
         flow_guided.FlowSmoothingModel(1.0)
     with pytest.raises(ValueError, match="positive or None"):

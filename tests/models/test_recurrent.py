@@ -20,8 +20,8 @@ def _luma(frames, seed=0):
 
 
 def test_sequence_shapes_and_only_new_layers_train(color_model):
-    model = recurrent.build_recurrent_model(color_model, window=3, hidden_filters=8, filters=16)
-    assert isinstance(model, recurrent.RecurrentConsistencyModel) and model.color_model is color_model
+    model = recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
+    assert model.color_model is color_model
     outputs = model.predict_on_batch(np.stack([_luma(3), _luma(3, seed=1)]))
     assert outputs["u"].shape == (2, 3, 32, 32, 12) and outputs["v"].dtype == "float32"
     np.testing.assert_allclose(outputs["v"].sum(-1), 1.0, atol=1e-5)
@@ -32,7 +32,7 @@ def test_sequence_shapes_and_only_new_layers_train(color_model):
 
 @pytest.mark.large
 def test_frame_by_frame_carries_the_state_and_a_cut_resets_it(color_model):
-    model = recurrent.build_recurrent_model(color_model, window=4, hidden_filters=8, filters=16)
+    model = recurrent.RecurrentConsistencyModel(color_model, window=4, hidden_filters=8, filters=16)
     luma = _luma(4)
     whole = model.predict_on_batch(luma[None])
     stepped = list(recurrent.predict_recurrent_sequence(model, list(luma)))
@@ -47,11 +47,11 @@ def test_frame_by_frame_carries_the_state_and_a_cut_resets_it(color_model):
 
 
 def test_trained_part_round_trip(color_model, tmp_path):
-    model = recurrent.build_recurrent_model(color_model, window=1, hidden_filters=8, filters=16)
+    model = recurrent.RecurrentConsistencyModel(color_model, window=1, hidden_filters=8, filters=16)
     for weight in model.get_layer(recurrent.MEMORY_LAYER).weights:
         weight.assign(np.random.default_rng(3).normal(size=weight.shape).astype(np.float32) * 0.1)
     path = checkpoints.save_trained_part(model, tmp_path / "recurrent.h5")
-    rebuilt = recurrent.build_recurrent_model(color_model, window=1, hidden_filters=8, filters=16)
+    rebuilt = recurrent.RecurrentConsistencyModel(color_model, window=1, hidden_filters=8, filters=16)
     checkpoints.load_trained_part(rebuilt, path)
     luma = _luma(1)
     np.testing.assert_allclose(rebuilt.step.predict_on_batch({"luma": luma[None, :1], "hidden": np.zeros((1, 32, 32, 8), np.float32),
@@ -88,4 +88,4 @@ def test_a_loaded_model_steps_frame_by_frame_like_the_saved_one(tmp_path, color_
 def test_regression_color_model_is_refused(vgg16_weights):
     regression = color.build_color_model(image_size=32, variant="regression", backbone_weights=vgg16_weights)
     with pytest.raises(ValueError, match="classification"):
-        recurrent.build_recurrent_model(regression)
+        recurrent.RecurrentConsistencyModel(regression)
