@@ -21,6 +21,7 @@ import dataclasses
 import fractions
 import functools
 import hashlib
+import logging
 import os
 import pathlib
 import re
@@ -76,7 +77,7 @@ class VideoInfo:
     fps: float
     width: int
     height: int
-    frame_count: int  # Frames in the container (or files in the folder).
+    frame_count: int  # Frames the container shows (a trimmed clip's pre-roll left out), or files in the folder.
     has_audio: bool
     is_frame_folder: bool
     # How the file's planes code colour, where it is YUV in a matrix `YuvFormat` converts to;
@@ -390,7 +391,7 @@ class _Scan:
 
     header: str  # ffmpeg's description of the input, up to its streams.
     log: str  # Everything ffmpeg said on stderr.
-    frames: int  # Video frames (packets, or decoded frames) it went through.
+    frames: int  # Video frames it went through: packets shown (pre-roll left out), or decoded frames.
     seconds: float  # Time reached, in seconds (None: none).
     returncode: int
 
@@ -403,27 +404,57 @@ class _Scan:
         return re.findall(rf"Stream #\S+.*: {kind}:", self.header)
 
     def reason(self, path):
-        """ffmpeg's first complaint, without its component tags or the file's path."""
-        lines = [re.sub(r"^\[[^\]]*\]\s*", "", line).strip() for line in self.log.splitlines()]
+        """ffmpeg's first complaint, without its component tags or the file's path. Indented lines
+        are its description of the input ("  Metadata:"), not complaints."""
+        lines = [re.sub(r"^\[[^\]]*\]\s*", "", line).strip() for line in self.log.splitlines()
+                 if not line[:1].isspace()]
         lines = [line for line in lines if line and not line.startswith(("Input #", "Error opening input file"))
                  and "misdetection possible" not in line]
         return (lines[0] if lines else f"ffmpeg exit status {self.returncode}").replace(str(path), pathlib.Path(path).name)
 
 
+# ffmpeg's flag of a packet decoded only for the frames after it (AV_PKT_FLAG_DISCARD): a trimmed
+# clip's pre-roll, which its edit list hides.
+_DISCARDED_PACKET = 0x4
+
+
 def _scan(path, decode=False):
     """Runs ffmpeg over a file's first video stream (and its audio, so that a complete file's
-    time reaches its declared duration): copying packets, or decoding every frame."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1"]
-    if decode:
-        command += ["-v", "error", "-i", str(path), "-map", "0:v:0"]
-    else:
-        command += ["-i", str(path), "-map", "0:v:0", "-map", "0:a?", "-c", "copy"]
-    result = subprocess.run([*command, "-f", "null", "-"], capture_output=True, text=True, errors="replace")
-    frames = re.findall(r"^frame=(\d+)$", result.stdout, re.MULTILINE)
-    times = re.findall(r"^out_time_us=(-?\d+)$", result.stdout, re.MULTILINE)
-    header = re.split(r"^(?:Stream mapping:|Output #0)", result.stderr, maxsplit=1, flags=re.MULTILINE)[0]
-    return _Scan(header, result.stderr, int(frames[-1]) if frames else 0,
-                 int(times[-1]) / 1e6 if times else None, result.returncode)
+    time reaches its declared duration): copying packets, or decoding every frame.
+
+    Copying, it lists the packets and counts the video's that are shown: a clip trimmed by stream
+    copy (`ffmpeg -ss 10 -i in.mp4 -c copy`) keeps the frames from the key frame before its start
+    as pre-roll, which decoding drops.
+    """
+    with tempfile.NamedTemporaryFile() as progress, tempfile.TemporaryFile() as log:
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", progress.name]
+        if decode:
+            command += ["-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"]
+        else:
+            command += ["-i", str(path), "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-f", "framecrc", "-"]
+        scanner = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, errors="replace")
+        shown = 0
+        try:
+            # Counted as listed: a long film's list of packets is not held. A flag is listed where
+            # it is not a key frame's alone: "0, dts, pts, duration, size, checksum, F=0x5".
+            for line in scanner.stdout:
+                if line.startswith("0,"):
+                    flags = line.partition(", F=0x")[2].split(",")[0]
+                    shown += not (flags and int(flags, 16) & _DISCARDED_PACKET)
+            returncode = scanner.wait()
+        finally:
+            if scanner.poll() is None:  # Interrupted (Ctrl-C): ffmpeg must not outlive the scan.
+                scanner.kill()
+                scanner.wait()
+            scanner.stdout.close()
+        log.seek(0)
+        stderr = log.read().decode(errors="replace")
+        report = pathlib.Path(progress.name).read_text(errors="replace")
+    frames = re.findall(r"^frame=(\d+)$", report, re.MULTILINE)
+    times = re.findall(r"^out_time_us=(-?\d+)$", report, re.MULTILINE)
+    header = re.split(r"^(?:Stream mapping:|Output #0)", stderr, maxsplit=1, flags=re.MULTILINE)[0]
+    return _Scan(header, stderr, (int(frames[-1]) if frames else 0) if decode else shown,
+                 int(times[-1]) / 1e6 if times else None, returncode)
 
 
 def _check_complete(path, scan, fps, allow_truncated):
@@ -450,6 +481,9 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
     must be a video ffmpeg reads, with a video stream, holding frames, and not cut short of the
     duration its header declares (with `allow_truncated`, a warning says how much is missing).
     Each is an `InputError` of its own.
+
+    A clip its display matrix turns (a phone's) is read turned, as players show it: its width and
+    height are the turned frames', which are written so, with no matrix left to turn them again.
     """
     path = pathlib.Path(path)
     if path.is_dir():
@@ -462,6 +496,8 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
         raise errors.InputError(f"{path} is empty (0 bytes), not a video.")
     scan = _scan(path)
     if not scan.streams(r"\w+"):
+        if re.search(r"^Input #", scan.header, re.MULTILINE):  # Read, and describing no stream (an mp4 with no track).
+            raise errors.InputError(f"{path} has no video stream (it holds no streams at all).")
         raise errors.InputError(f"{path} is not a video ffmpeg can read: {scan.reason(path)}.")
     if not scan.streams("Video"):
         kinds = sorted({kind.lower() for kind in re.findall(r"Stream #\S+.*: (\w+):", scan.header)})
@@ -476,7 +512,8 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
         raise errors.InputError(f"{path} has a video stream but no frames{reason}.")
     try:
         reader = imageio_ffmpeg.read_frames(str(path))
-        metadata = next(reader)
+        with _turned_frames_unremarked():
+            metadata = next(reader)
         reader.close()
     except (RuntimeError, OSError, StopIteration) as error:
         raise errors.InputError(f"{path} is not a video ffmpeg can decode: {scan.reason(path)}.") from error
@@ -485,6 +522,27 @@ def probe(path, fps_for_folders=30.0, allow_truncated=False):
     width, height = metadata["size"]
     return VideoInfo(str(path), fps, width, height, scan.frames, bool(scan.streams("Audio")), False,
                      YuvFormat.from_header(scan.header, width, height), _sample_aspect_ratio(scan.header))
+
+
+class _FrameSizeNotice(logging.Filter):
+    """Drops imageio-ffmpeg's warning that the frames it reads are not of the stream's coded size."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("The frame size for reading")
+
+
+@contextlib.contextmanager
+def _turned_frames_unremarked():
+    """Keeps imageio-ffmpeg from logging that a clip's frames differ in size from its stream (two
+    stray lines on the terminal for each phone clip): nothing here asks ffmpeg for another size,
+    so they differ only where ffmpeg turns a clip its display matrix turns, as players do, and
+    `probe` reports the turned size."""
+    logger, notice = logging.getLogger("imageio_ffmpeg"), _FrameSizeNotice()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
 
 
 def _sample_aspect_ratio(header):
@@ -705,7 +763,8 @@ def _read_video_file(path, expected_frames=None, allow_truncated=False):
     # ffmpeg, repeating and dropping frames of a variable-frame-rate clip.
     reader = imageio_ffmpeg.read_frames(str(path), output_params=["-fps_mode", "passthrough"])
     try:
-        metadata = next(reader)
+        with _turned_frames_unremarked():
+            metadata = next(reader)
     except (RuntimeError, OSError, StopIteration) as error:
         reader.close()
         raise errors.InputError(f"{path} is not a readable video: {str(error).strip().splitlines()[0]}.") from error
@@ -813,6 +872,8 @@ class VideoWriter:
     `before_placing`, where given, is called once the file is complete and before it is placed:
     an error it raises (the source changed during the run, `check_unchanged`) keeps it from being
     placed. It comes after the encoder has finished, since the encoder reads `audio_from` to the end.
+    It is also called when the encoder fails, and its error raised instead of the `OutputError`:
+    a source replaced by a clip without audio stops the encoder reading its audio.
 
     Frames are written at the constant `fps`, unless `frame_times` (the source's `FrameTimes`,
     one for each frame written) would put one more than `TIMING_TOLERANCE_SECONDS` from that:
@@ -956,7 +1017,16 @@ class VideoWriter:
         else:
             reason = f"ffmpeg exited with status {returncode}"
         detail = f" ({lines[-1]})" if lines else ""
-        return errors.OutputError(f"Cannot write {self.path}: {reason}{detail}.")
+        failure = errors.OutputError(f"Cannot write {self.path}: {reason}{detail}.")
+        # The encoder reads `audio_from` too: a source replaced meanwhile by a clip without audio
+        # stops it, and is then what went wrong, not the output.
+        if self.before_placing is not None:
+            try:
+                self.before_placing()
+            except errors.ColorNNError as changed:
+                changed.__cause__ = failure
+                return changed
+        return failure
 
     def _finish(self):
         """Ends the encoder; an `OutputError` unless it exits cleanly with every frame in the file."""

@@ -771,3 +771,113 @@ def test_an_odd_size_made_even_is_said_once(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _write(tmp_path / "even.mp4", [frame[:200, :332] for frame in frames])  # Even: not a word.
+
+
+# Issue #30, the cases the audit named but nothing checked: an input replaced by a clip without
+# audio, a file with no streams, a rotated clip, a trimmed clip's pre-roll.
+
+
+@pytest.mark.large
+def test_an_input_replaced_by_a_clip_without_audio_is_an_input_error_and_nothing_is_written(tmp_path, monkeypatch):
+    """The encoder opens the input for its audio when the second reading begins: a clip without
+    audio put in its place stops it, which was reported as an output error."""
+    import os
+
+    from colornn_keras import inference
+
+    source = faststart_clip(tmp_path / "clip.mp4", frames=5, audio=True)
+    silent = faststart_clip(tmp_path / "silent.mp4", frames=5)  # Same size and length, no audio.
+    readings = _changing_after_first_reading(monkeypatch, "read_luma_planes", lambda: os.replace(silent, source))
+    target = tmp_path / "out" / "colorized.mp4"
+    with pytest.raises(errors.InputError, match=rf"^{re.escape(str(source))} changed during the run \(another file "
+                                                rf"was put in its place\): nothing was written from it\.$"):
+        inference.colorize(_both_ways(), source, target)
+    assert len(readings) == 2
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["clip.mp4"] + (["out"] if target.parent.exists() else [])
+
+
+def _mp4_without_streams(path):
+    """An mp4 whose header (moov) describes no track at all: ffmpeg opens it and finds nothing."""
+    import struct
+
+    def box(kind, payload):
+        return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+    movie_header = (bytes(4) + struct.pack(">IIII", 0, 0, 1000, 0) + struct.pack(">IH", 0x10000, 0x100) + bytes(10)
+                    + struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000) + bytes(24)
+                    + struct.pack(">I", 1))
+    path.write_bytes(box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+                     + box(b"moov", box(b"mvhd", movie_header)))
+    return path
+
+
+def test_a_file_with_no_streams_at_all_says_so(tmp_path):
+    # It gave "... is not a video ffmpeg can read: Metadata:.", a line of ffmpeg's description.
+    source = _mp4_without_streams(tmp_path / "empty_movie.mp4")
+    with pytest.raises(errors.InputError, match=rf"^{re.escape(str(source))} has no video stream \(it holds no "
+                                                r"streams at all\)\.$"):
+        video.probe(source)
+
+
+def _rotated_clip(path, degrees):
+    """A 32x24 clip of a still, asymmetric scene, turned `degrees` counter-clockwise by its display
+    matrix, as a phone held upright records it; and the scene's luma plane, unturned."""
+    luma = np.rint(16 + 219 * (make_scene((24, 32), seed=11) @ np.array([0.299, 0.587, 0.114]) / 255)).astype(np.uint8)
+    gray = np.full((12, 16), 128, np.uint8)
+    plain = _lossless_clip(path.with_name("unturned.mp4"), [(luma, gray, gray)] * 3, "yuv420p")
+    _ffmpeg("-display_rotation", str(degrees), "-i", str(plain), "-c", "copy", str(path))
+    return path, luma
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("degrees, turns", [(90, 1), (-90, 3), (180, 2)])
+def test_a_rotated_clip_comes_out_as_a_player_shows_it_without_stray_lines(tmp_path, capfd, caplog, degrees, turns):
+    """ffmpeg turns the frames as players do; the output holds them turned, with no display
+    matrix left to turn them again, and imageio's note that the frames' size differs from the
+    stream's (two lines on the terminal, where logging is not set up) is not logged."""
+    from colornn_keras import inference
+
+    source, unturned = _rotated_clip(tmp_path / "phone.mp4", degrees)
+    capfd.readouterr()
+    info = video.probe(source)
+    expected = np.rot90(unturned, turns)  # As a player shows it: numpy turns counter-clockwise too.
+    assert (info.height, info.width) == expected.shape
+    assert len(list(video.read_frames(source))) == 3
+    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    assert capfd.readouterr().err == ""
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("imageio")] == []
+    written = video.probe(tmp_path / "out.mp4")
+    assert report.frames == written.frame_count == 3 and (written.height, written.width) == expected.shape
+    assert "rotation" not in video._scan(tmp_path / "out.mp4").header  # Turned once, not twice.
+    luma = next(video.read_luma_planes(written)).astype(int)
+    assert np.abs(luma - expected).mean() < 3  # x264 at its default quality, the source's luma.
+    assert np.abs(luma - np.rot90(unturned, turns + 2)).mean() > 10  # Turned the right way round.
+
+
+def _trimmed_clip(path, start):
+    """A 1.6 s clip with sound (a key frame each second) cut from `start` s by stream copy, as
+    `ffmpeg -ss START -i whole.mp4 -c copy` or an editor's quick trim makes it: the frames from
+    the key frame before `start` are kept as pre-roll, which its edit list hides (decoded, never shown)."""
+    whole = path.with_name("whole.mp4")
+    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=32x24:rate=25:duration=1.6", "-f", "lavfi", "-i", "sine=duration=1.6",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", str(whole))
+    _ffmpeg("-ss", str(start), "-i", str(whole), "-c", "copy", str(path))
+    return path
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("start, shown", [(0.6, 25), (0.61, 24)])
+def test_a_trimmed_clip_s_pre_roll_is_not_counted_and_its_frames_keep_their_times(tmp_path, start, shown):
+    """The 15 frames of pre-roll were counted as frames the clip holds, so that, decoding to
+    fewer, it was refused as damaged."""
+    from colornn_keras import inference
+
+    source = _trimmed_clip(tmp_path / "trimmed.mp4", start)
+    times = _shown_times(source)
+    assert len(times) == shown
+    assert video.probe(source).frame_count == shown
+    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    coloured = _shown_times(tmp_path / "out.mp4")
+    assert report.frames == len(coloured) == shown
+    assert np.abs(np.array(coloured) - times).max() <= 0.002  # In step with the sound, copied as it is.
+    assert video.probe(tmp_path / "out.mp4").has_audio
