@@ -69,10 +69,13 @@ def make_colorizer(options, keyframes=False, frames=1, announce=None):
     engine = engines.for_work(engine, exported, frames)
     if announce is not None:
         announce(engine, *exported)
+    # Keyframes along the flow: the library's defaults where the options leave them.
+    along_flow = {field: getattr(options, field) for field in ("flow_scale", "keyframe_blend")
+                  if getattr(options, field) is not None}
     return inference.Colorizer(color_model, consistency_model, method=options.decoding,
                                scene_cut_threshold=options.scene_cut_threshold, batch_size=options.batch_size,
                                engine=engine, keyframe_propagation=options.propagation,
-                               flow_guided_model=flow_guided_model, both_ways=options.both_ways)
+                               flow_guided_model=flow_guided_model, both_ways=options.both_ways, **along_flow)
 
 
 @functools.lru_cache(maxsize=2)
@@ -152,7 +155,10 @@ def colorize_video(source, output=None, keyframes=None, *, overwrite=False, prog
         source: a video file, or a folder of numbered frames.
         output: the .mp4 to write (default: `<source>_colorized.mp4` beside it).
         keyframes: {0-based frame index: a colour picture of that frame (path, `PIL.Image` or
-            RGB array), any size}: their colours are carried along optical flow through their shots.
+            RGB array), any size}: their colours are carried along optical flow through their shots,
+            at the video's own resolution (`flow_scale=1, 2 or 4`: the flow computed at full, half
+            or quarter size; `keyframe_blend="nearest"`: between two keyframes, the nearer one's
+            colours alone instead of both blended by confidence).
         overwrite: replace an existing output.
         progress: optional callable given the number of frames just finished.
         allow_truncated: colour what a truncated video holds instead of refusing it.

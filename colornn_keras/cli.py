@@ -382,6 +382,7 @@ def _progress(arguments, total, unit="frame", stream=None):
     import time
 
     state = {"done": 0, "start": time.monotonic(), "shown": time.monotonic()}
+    units = unit + ("es" if unit.endswith("s") else "s")  # frames, frame-passes
 
     def report(count):
         state["done"] += count
@@ -389,7 +390,7 @@ def _progress(arguments, total, unit="frame", stream=None):
         if state["done"] >= total or now - state["shown"] >= PLAIN_PROGRESS_SECONDS:
             state["shown"] = now
             rate = state["done"] / max(now - state["start"], 1e-9)
-            print(f"colornn: {state['done']}/{total} {unit}s ({rate:.1f} {unit}s/s)", file=stream, flush=True)
+            print(f"colornn: {state['done']}/{total} {units} ({rate:.1f} {units}/s)", file=stream, flush=True)
 
     return report
 
@@ -448,12 +449,16 @@ def _colorize(arguments):
         inference.check_output_name(source, arguments.output, source.is_dir() and is_video)
     colorizer = _load_colorizer(arguments, total)
     passes = colorizer.passes(bool(keyframes)) if is_video else 1
+    work = colorizer.progress_total(total, keyframes) if is_video else total
     if passes > 1 and not arguments.quiet:
         print(f"colornn: {total} frames read whole, {passes} passes over them (reading, colouring, "
               f"{'smoothing both ways, ' if colorizer.both_ways and not keyframes else ''}writing); the progress "
               "counts every pass", file=sys.stderr)
-    unit = ("frame" if passes == 1 else "frame-pass") if is_video else "photo"
-    progress = _progress(arguments, total * passes, unit)
+    elif work > total and not arguments.quiet:
+        print(f"colornn: {total} frames, and {work - total} frame-passes before the last keyframe (read ahead, and "
+              "its colours carried back); the progress counts every one", file=sys.stderr)
+    unit = ("frame" if work == total else "frame-pass") if is_video else "photo"
+    progress = _progress(arguments, work, unit)
     # A folder as decided above, whatever it is named.
     folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
     report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
@@ -613,8 +618,17 @@ def build_parser():
                                help="IMAGE is a colour picture of frame INDEX (from 0), any size; repeatable. Its "
                                     "colours are carried through its shot")
     video_options.add_argument("--keyframe-propagation", choices=("flow", "model", "guided"),
-                               help="how keyframes' colours travel: flow (along optical flow, the default), model "
-                                    "(the consistency model), guided (the model of --flow-guided-run)")
+                               help="how keyframes' colours travel: flow (along optical flow at the video's own "
+                                    "resolution, the default), model (the consistency model), guided (the model of "
+                                    "--flow-guided-run); model and guided work at the model's 128x128 size")
+    video_options.add_argument("--flow-scale", type=int, choices=defaults.FLOW_SCALES,
+                               help="keyframes along the flow: compute the flow on the luma at full (1), half (2) "
+                                    f"or quarter (4) size (default {defaults.DEFAULT_FLOW_SCALE}); smaller is faster "
+                                    "and follows less fine motion")
+    video_options.add_argument("--keyframe-blend", choices=defaults.KEYFRAME_BLENDS,
+                               help="keyframes along the flow, between two keyframes of a shot: confidence (the "
+                                    "default: both keyframes' colours, weighted by how well each was carried and how "
+                                    "near it is) or nearest (the nearer keyframe's alone)")
     video_options.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
                                help="steadier colour: each frame takes WEIGHT of the previous frame's colours, "
                                     "carried along optical flow (try 0.9). Off by default")

@@ -41,6 +41,13 @@ DEFAULT_CRF = 23
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_X264_PRESET = "veryfast"
 
+# colornn_keras.propagation: keyframes carried along optical flow at the output's resolution. The
+# flow is computed on the luma at full, half or quarter size; two keyframes' runs are blended by
+# their confidence, or the nearer keyframe's is taken alone (to measure the blend against).
+FLOW_SCALES = (1, 2, 4)
+DEFAULT_FLOW_SCALE = 2
+KEYFRAME_BLENDS = ("confidence", "nearest")
+
 # colornn_keras.engines
 ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")
 

@@ -5,7 +5,8 @@ the source's size (for a video, to its chroma planes' size: videos are coloured 
 end), and joined with the source's own full-resolution Y, so detail comes from the original and
 never from an upscaled model input. Colour input is reduced to its luma first, so
 any photo can be tried. A video can also be coloured from keyframes: colour pictures of some of
-its frames, whose colours the consistency model carries through their shots. Every output is
+its frames, whose colours are carried through their shots along optical flow at the video's own
+resolution (or, at the model's size, by the consistency model). Every output is
 written atomically and checked before it is put in place: nothing half-written or unreadable is
 left. Bad inputs are `InputError`s, outputs that cannot be written `OutputError`s, each one line
 naming the file. A model that predicts non-finite colours is a `RuntimeError`: black frames are
@@ -16,6 +17,7 @@ import collections
 import collections.abc
 import concurrent.futures
 import dataclasses
+import itertools
 import os
 import pathlib
 import queue
@@ -108,7 +110,7 @@ class Colorizer:
         color_model: a trained classification color model.
         consistency_model: optional; when given, videos are coloured free-running with it (a
             consistency model, or the `RecurrentModels` of the recurrent variant). Keyframes
-            need a (paper) consistency model.
+            propagated by "model" need a (paper) consistency model.
         method: "argmax", "expectation" or "annealed_mean" decoding.
         scene_cut_threshold: luma-histogram jump that resets the video context.
         batch_size: frames per prediction where frames are independent (images, per-frame video).
@@ -116,10 +118,18 @@ class Colorizer:
             (the Keras models), "onnxruntime", "openvino", or "auto" for the fastest installed;
             see `colornn_keras.engines`, which exports the models once and falls back to
             TensorFlow where an engine cannot run. The recurrent models run in TensorFlow.
-        keyframe_propagation: "flow" (keyframes' colours carried along optical flow, the default),
-            "model" (the consistency model seeded with them) or "guided" (carried along the flow by
-            `flow_guided_model`, which falls back on the color model where the flow fails), see
-            `KEYFRAME_PROPAGATIONS`.
+        keyframe_propagation: "flow" (keyframes' colours carried along optical flow at the
+            output's own resolution, the default: `predict_chroma_along_flow`), "model" (the
+            consistency model seeded with them) or "guided" (carried along the flow by
+            `flow_guided_model`, which falls back on the color model where the flow fails); the
+            last two run at the model's square size. See `KEYFRAME_PROPAGATIONS`.
+        flow_scale: with "flow" keyframes: 1, 2 (the default) or 4: the flow is computed on the
+            luma at full, half or quarter size, then brought to the chroma's. Smaller is faster
+            and follows less fine motion.
+        keyframe_blend: with "flow" keyframes: "confidence" (the default: a frame between two
+            keyframes of a shot blends the run forwards from the earlier and the run backwards
+            from the later, by their confidence and nearness) or "nearest" (the nearer
+            keyframe's run alone), see `propagation.KEYFRAME_BLENDS`.
         flow_guided_model: a trained `FlowGuidedModel` or a `FlowSmoothingModel` (smoothing along
             the flow, untrained): keyframes are carried by it ("guided"), and videos without a
             consistency model are coloured automatically by it: each shot's first frame by the
@@ -141,10 +151,18 @@ class Colorizer:
     keyframe_propagation: str = "flow"
     flow_guided_model: object = None
     both_ways: bool = False
+    flow_scale: int = propagation.DEFAULT_FLOW_SCALE
+    keyframe_blend: str = "confidence"
 
     def __post_init__(self):
         if self.method not in colorspace.DECODING_METHODS:
             raise ValueError(f"method must be one of {colorspace.DECODING_METHODS}, got {self.method!r}.")
+        if self.flow_scale not in propagation.FLOW_SCALES:
+            raise errors.ColorNNError(f"flow_scale must be one of {propagation.FLOW_SCALES} (the flow at full, half "
+                                      f"or quarter size), got {self.flow_scale!r}.")
+        if self.keyframe_blend not in propagation.KEYFRAME_BLENDS:
+            raise errors.ColorNNError(f"keyframe_blend must be one of {propagation.KEYFRAME_BLENDS}, "
+                                      f"got {self.keyframe_blend!r}.")
         if self.both_ways and (self.flow_guided_model is None or self.consistency_model is not None):
             raise ValueError("both_ways smooths along the flow: it needs a flow_guided_model and no consistency_model.")
         self.model_size = int(self.color_model.input_shape[1])
@@ -162,11 +180,15 @@ class Colorizer:
     def _model_luma(self, luma):
         return _resize_plane(luma[..., 0], (self.model_size, self.model_size))[..., None]
 
-    def join(self, luma, uv_model_size):
-        """Full-resolution RGB uint8 from the source's luma and model-size (U, V)."""
-        _check_finite(uv_model_size)
+    def join(self, luma, uv):
+        """Full-resolution RGB uint8 from the source's luma (H, W, 1) and (U, V) at model size
+        (resized to the luma's) or already at the luma's size (joined as they are)."""
+        _check_finite(uv)
         height, width = luma.shape[:2]
-        u, v = (_resize_plane(uv_model_size[..., index], (width, height)) for index in (0, 1))
+        if uv.shape[:2] == (height, width):
+            u, v = uv[..., 0], uv[..., 1]
+        else:
+            u, v = (_resize_plane(uv[..., index], (width, height)) for index in (0, 1))
         rgb = colorspace.yuv_to_rgb_keeping_luma(np.stack([luma[..., 0], u, v], axis=-1))
         return np.round(rgb * 255.0).astype(np.uint8)
 
@@ -284,31 +306,35 @@ class Colorizer:
         return self._predict(planes, lambda plane: yuv_format.luma_to_unit(plane)[..., None],
                              lambda plane, luma: plane, sequence=True)
 
-    def chroma_planes(self, plane, uv_model_size, yuv_format):
+    def chroma_planes(self, plane, uv, yuv_format):
         """The Cb and Cr planes (uint8, 4:2:0) in `yuv_format` that colour a frame's luma plane
-        (uint8 (H, W)) with its model-size (U, V).
+        (uint8 (H, W)) with its (U, V), at model size or already at the chroma planes' size.
 
         U and V are resized only to the chroma planes' size, (ceil(H / 2), ceil(W / 2)), and
         fitted to the source's full-resolution luma (`video.YuvFormat.chroma_codes`).
         """
-        _check_finite(uv_model_size)
+        _check_finite(uv)
         height, width = plane.shape
         chroma_size = ((width + 1) // 2, (height + 1) // 2)
-        uv = np.stack([_resize_plane(uv_model_size[..., index], chroma_size) for index in (0, 1)], axis=-1)
+        if (uv.shape[1], uv.shape[0]) != chroma_size:
+            uv = np.stack([_resize_plane(uv[..., index], chroma_size) for index in (0, 1)], axis=-1)
         return yuv_format.chroma_codes(uv, plane)
 
-    def keyframe_uv(self, keyframe, frame_size):
-        """A keyframe's true (U, V) at model size, as the consistency model's seed.
+    def keyframe_uv(self, keyframe, frame_size, size=None):
+        """A keyframe's true (U, V) at `size` (width, height), by default the model's square.
 
         The colour picture is resized to the frame's (width, height), then its U and V planes are
-        brought to model size exactly as the frame's luma is, so the seed lines up with what the
-        model sees of the frame.
+        brought to `size` exactly as the frame's luma is to model size, so the seed lines up with
+        what the model sees of the frame; at the frame's own chroma size (its size, or its 4:2:0
+        planes'), the keyframe's colours keep their edges (keyframes carried along the flow).
         """
         keyframe = np.asarray(keyframe)
         if (keyframe.shape[1], keyframe.shape[0]) != tuple(frame_size):
             keyframe = np.asarray(Image.fromarray(keyframe).resize(tuple(frame_size), Image.BILINEAR))
         yuv = colorspace.rgb_to_yuv(keyframe.astype(np.float32) / 255.0)
-        size = (self.model_size, self.model_size)
+        size = tuple(size or (self.model_size, self.model_size))
+        if size == tuple(frame_size):
+            return np.ascontiguousarray(yuv[..., 1:], np.float32)
         return np.stack([_resize_plane(yuv[..., index], size) for index in (1, 2)], axis=-1)
 
     def check_keyframe_model(self):
@@ -330,38 +356,48 @@ class Colorizer:
                                       f"this Colorizer has {kind}.")
 
     def predict_chroma_with_keyframes(self, frames, keyframes, progress=None, source="the clip"):
-        """Model-size (U, V) of every frame of a clip, coloured from keyframes.
+        """(U, V) of every frame of a clip, coloured from keyframes, in a list.
 
-        The consistency model is seeded with each keyframe's true colours and runs free from
-        there, through its shot both ways; a shot without a keyframe (scene cuts as in
-        `predict_chroma_sequence`) is coloured frame by frame by the color model
-        (`propagation.propagate`), or with `both_ways` smoothed along the flow both ways. The
-        shot is run backwards too, so the whole clip's luma is held at model size while
-        predicting, and its colours after: 12 bytes a pixel of the model's square (192 KiB a
-        frame at 128x128); 20 (320 KiB) where the color model's colours are held beside them
-        (guided propagation, `both_ways`).
+        With "model" or "guided" propagation (or `both_ways` without keyframes), at model size:
+        the consistency model (or `flow_guided_model`) is seeded with each keyframe's true colours
+        and runs free from there, through its shot both ways; a shot without a keyframe (scene
+        cuts as in `predict_chroma_sequence`) is coloured frame by frame by the color model
+        (`propagation.propagate`), or with `both_ways` smoothed along the flow both ways. The shot
+        is run backwards too, so the whole clip's luma is held at model size while predicting, and
+        its colours after: 12 bytes a pixel of the model's square (192 KiB a frame at 128x128); 20
+        (320 KiB) where the color model's colours are held beside them (guided propagation,
+        `both_ways`).
+
+        With "flow" propagation, at the frames' own size, as `predict_chroma_along_flow` gives
+        them, which streams them instead: `frames` is then read twice (a sequence, or a callable).
 
         Args:
             frames: the clip's RGB uint8 frames in order, read once.
             keyframes: {0-based frame index: RGB uint8 colour picture of that frame, any size}.
             progress: optional callable given 1 for each frame of each pass before writing
-                (`passes` less one: reading, colouring, propagating).
+                (`progress_total` less the frames).
             source: the clip's name, for the message of a keyframe outside it.
 
         Returns:
-            A list of (S, S, 2) float32 (U, V), one per frame.
+            A list of (S, S, 2) float32 (U, V), one per frame ((H, W, 2) with "flow" keyframes).
         """
+        if keyframes and self.keyframe_propagation == "flow":
+            return [uv for _, uv in self.predict_chroma_along_flow(frames, keyframes, progress, source)]
         return self._predict_whole_clip(frames, _luma, keyframes, progress, source)
 
     def predict_chroma_planes_with_keyframes(self, planes, yuv_format, keyframes, progress=None, source="the clip"):
         """`predict_chroma_with_keyframes` for a YUV video's luma planes (uint8 (H, W), from
-        `video.read_luma_planes`), fed to the model as `predict_chroma_planes` feeds them."""
+        `video.read_luma_planes`), fed to the model as `predict_chroma_planes` feeds them; with
+        "flow" keyframes, at the chroma planes' size (`predict_chroma_planes_along_flow`)."""
+        if keyframes and self.keyframe_propagation == "flow":
+            return [uv for _, uv in self.predict_chroma_planes_along_flow(planes, yuv_format, keyframes, progress,
+                                                                          source)]
         return self._predict_whole_clip(planes, lambda plane: yuv_format.luma_to_unit(plane)[..., None], keyframes,
                                         progress, source)
 
     def _predict_whole_clip(self, items, luma_of, keyframes, progress, source):
-        """Model-size (U, V) of every frame of a clip read whole; `luma_of(item)` is a frame's
-        full-resolution Y (H, W, 1) in [0, 1]."""
+        """Model-size (U, V) of every frame of a clip read whole ("model" or "guided" keyframes, or
+        `both_ways`); `luma_of(item)` is a frame's full-resolution Y (H, W, 1) in [0, 1]."""
         if keyframes:
             self.check_keyframe_model()
         step = progress or (lambda count: None)  # Counts each frame of each pass (`passes`).
@@ -390,38 +426,123 @@ class Colorizer:
                                                        both_ways=smoothing_both_ways, on_step=step)
             for prediction in predictions:
                 _check_finite(prediction)
-        elif self.keyframe_propagation == "flow":
-            predictions = propagation.propagate_along_flow(self.color_model, lumas, seeds, cuts, self.method,
-                                                           on_step=step)
-            for prediction in predictions:
-                _check_finite(prediction)
         else:
             predictions = propagation.propagate(self.color_model, self.consistency_model, lumas, seeds, cuts,
                                                 self.method, distributions=False, on_frame=on_frame)
         return [prediction["uv"] for prediction in predictions]
 
+    def predict_chroma_along_flow(self, frames, keyframes, progress=None, source="the clip"):
+        """(luma (H, W, 1), (U, V) (H, W, 2)) of every RGB uint8 frame of a clip, in order, coloured
+        from keyframes carried along optical flow at the frames' own size.
+
+        Each keyframe's own colours, at the frame's size, run forwards and backwards through its
+        shot along DIS flow computed on the luma at 1/`flow_scale` of its size; where the flow
+        fails, each frame takes the color model's colours, and between two keyframes the runs are
+        blended as `keyframe_blend` says (`propagation.propagate_keyframes_along_flow`). A shot
+        without a keyframe is coloured frame by frame by the color model. Frames stream, so
+        memory does not grow with the clip; the frames before each keyframe are read ahead into a
+        temporary file, for the run backwards.
+
+        Args:
+            frames: the clip, read twice: a sequence of RGB uint8 frames (a list), or a callable
+                that returns a fresh iterator over them each time it is called (a file read again).
+            keyframes: {0-based frame index: RGB uint8 colour picture of that frame, any size}.
+            progress: optional callable given 1 for each frame read ahead and each frame's step
+                backwards (`progress_total` less the frames given back, which are the caller's to
+                count as it writes them).
+            source: the clip's name, for the message of a keyframe outside it.
+        """
+        return self._predict_along_flow(_reader(frames, "frames"), _luma, 1, keyframes, progress, source)
+
+    def predict_chroma_planes_along_flow(self, planes, yuv_format, keyframes, progress=None, source="the clip"):
+        """`predict_chroma_along_flow` for a YUV video's luma planes (uint8 (H, W), from
+        `video.read_luma_planes`): yields (plane, (U, V)) at the 4:2:0 chroma planes' size,
+        (ceil(H / 2), ceil(W / 2), 2), for `chroma_planes` to code as they are. `planes` is a
+        sequence, or a callable that returns a fresh iterator over them (the file read again)."""
+        return self._predict_along_flow(_reader(planes, "planes"), lambda plane: plane, 2, keyframes, progress, source,
+                                        luma_of=lambda plane: yuv_format.luma_to_unit(plane)[..., None])
+
+    def _predict_along_flow(self, read, prepare, subsampling, keyframes, progress, source, luma_of=None):
+        """(prepared item, (U, V) at 1/`subsampling` of its size) for each item `read()` gives,
+        where `prepare(item)` is what is given back and `luma_of(prepared)` (default: itself) its
+        full-resolution Y (H, W, 1) in [0, 1]."""
+        first, read_prepared = _peeked(lambda: (prepare(item) for item in read()))
+        if first is None:
+            check_keyframe_indices(keyframes, 0, source)
+            return
+        height, width = first.shape[:2]
+        chroma_size = (-(-width // subsampling), -(-height // subsampling))
+        seeds = {index: self.keyframe_uv(picture, (width, height), chroma_size) for index, picture in keyframes.items()}
+
+        def color_uv(lumas):  # The color model's colours, predicted in batches, as frame by frame.
+            return self._predict_uv(self._model_luma(luma) for luma in lumas)
+
+        for item, uv in propagation.propagate_keyframes_along_flow(
+                read_prepared, seeds, color_uv, luma_of, self.flow_scale, self.keyframe_blend, self.scene_cut_threshold,
+                on_step=progress, source=source):
+            _check_finite(uv)
+            yield item, uv
+
     def passes(self, keyframes=False):
         """How many times a video run goes over each frame, as its progress counts them: once
-        where frames stream (read, coloured and written in one go); where the clip is read whole
-        (keyframes, both ways), reading, the color model (guided and both ways), the propagation
-        (twice both ways) and writing."""
+        where frames stream (read, coloured and written in one go), keyframes carried along the
+        flow included (`progress_total` adds their reading ahead and runs backwards); where the
+        clip is read whole (other keyframes, both ways), reading, the color model (guided and both
+        ways), the propagation (twice both ways) and writing."""
+        if keyframes and self.keyframe_propagation == "flow":
+            return 1
         if not (keyframes or self.both_ways):
             return 1
         if self.both_ways and not keyframes:
             return 5
         return 4 if self.keyframe_propagation == "guided" else 3
 
+    def progress_total(self, frame_count, keyframes=None):
+        """How many frames in all a video run of `frame_count` frames counts on its `progress`:
+        `frame_count` x `passes`; with keyframes (their indices, or {index: picture}) carried along
+        the flow, the frames given back, and before the last keyframe each frame read ahead and
+        each frame's step backwards (`propagation.steps_along_flow`)."""
+        if keyframes and self.keyframe_propagation == "flow":
+            return frame_count + propagation.steps_along_flow(keyframes)
+        return frame_count * self.passes(bool(keyframes))
+
     def colorize_sequence_with_keyframes(self, frames, keyframes):
-        """Colours a clip's RGB uint8 frames from keyframes (see `predict_chroma_with_keyframes`);
-        yields RGB uint8. `frames` is read twice, so it is a sequence (a list), not an iterator;
-        for a video file, `colorize(..., keyframes=...)` reads the file twice instead."""
+        """Colours a clip's RGB uint8 frames from keyframes (see `predict_chroma_with_keyframes`,
+        and `predict_chroma_along_flow` for "flow" keyframes); yields RGB uint8. `frames` is read
+        twice, so it is a sequence (a list), not an iterator; for a video file,
+        `colorize(..., keyframes=...)` reads the file twice instead."""
         if iter(frames) is frames:
             raise TypeError("frames must be a sequence (a list of frames): it is read twice.")
         keyframes = read_keyframes(keyframes)
         if len(frames):
             _warn_about_keyframes(keyframes, frames[0].shape[1], frames[0].shape[0])
+        if keyframes and self.keyframe_propagation == "flow":
+            check_keyframe_indices(keyframes, len(frames))
+            for luma, uv in self.predict_chroma_along_flow(frames, keyframes):
+                yield self.join(luma, uv)
+            return
         for frame, uv in zip(frames, self.predict_chroma_with_keyframes(frames, keyframes)):
             yield self.join(_luma(frame), uv)
+
+
+def _reader(frames, name):
+    """A callable that reads `frames` again from the first, each time it is called: `frames` itself
+    where it is one, else a sequence's iterator. A `TypeError` for an iterator, read only once."""
+    if callable(frames):
+        return frames
+    if iter(frames) is frames:
+        raise TypeError(f"{name} must be a sequence, or a callable that reads them again: keyframes carried along "
+                        "the flow read the clip twice.")
+    return lambda: iter(frames)
+
+
+def _peeked(read):
+    """(the first item, a `read` whose first call gives back the stream that item came from): the
+    frame size is known before the work, without a reading of its own (a video decoded once more)."""
+    stream = read()
+    first = next(stream, None)
+    opened = [itertools.chain([first], stream)] if first is not None else []
+    return first, lambda: opened.pop() if opened else read()
 
 
 # Pillow's ways of saying it cannot read a file as an image.
@@ -556,12 +677,16 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     holds, is an `InputError` unless `allow_truncated` (then a warning); nothing is written then.
 
     With `keyframes` ({0-based frame index: colour picture of that frame, an RGB uint8 array or
-    an image path}) the video is coloured from them (`Colorizer.predict_chroma_with_keyframes`) in
-    two passes: the first reads every frame, predicts every frame's colours at model size and
-    keeps them; the second reads the frames again and joins them with those colours at full
-    resolution (in YUV where the file is, as below). So is a video smoothed along the flow both
-    ways (`Colorizer.both_ways`). `progress` then counts each frame of every pass, frames ×
-    `colorizer.passes(keyframes)` in all, so that a bar moves through the first reading too.
+    an image path}) the video is coloured from them. Carried along the flow (the default,
+    `Colorizer.predict_chroma_along_flow`), at the output's own resolution, the frames stream
+    through as below, while a second reading of the file runs ahead of them to each keyframe,
+    for its run backwards. By the consistency model or a flow-guided model
+    (`Colorizer.predict_chroma_with_keyframes`), in two passes: the first reads every frame,
+    predicts every frame's colours at model size and keeps them; the second reads the frames
+    again and joins them with those colours at full resolution (in YUV where the file is, as
+    below). So is a video smoothed along the flow both ways (`Colorizer.both_ways`). `progress`
+    counts each frame of every pass, `colorizer.progress_total(frames, keyframes)` in all, so
+    that a bar moves through the readings ahead too.
 
     Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
     end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
@@ -584,7 +709,8 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     identity = video.input_identity(source)
     info = video.probe(source, allow_truncated=allow_truncated)
     check_image_size(info.width, info.height, source)
-    whole_clip = bool(keyframes) or colorizer.both_ways  # Read twice: colours first, then joined.
+    along_flow = bool(keyframes) and colorizer.keyframe_propagation == "flow"  # Streams, read twice in step.
+    whole_clip = not along_flow and (bool(keyframes) or colorizer.both_ways)  # Read twice: colours, then joined.
     yuv_format = info.yuv_format
     # A frame folder has no times of its own: it is written at a constant rate.
     frame_times = None if info.is_frame_folder else video.read_frame_times(source)
@@ -599,12 +725,16 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     def read_planes():
         return _read_ahead(video.read_luma_planes(info, allow_truncated), depth=PIPELINE_DEPTH)
 
-    if whole_clip:
-        if keyframes:
-            colorizer.check_keyframe_model()
-            keyframes = read_keyframes(keyframes)
-            check_keyframe_indices(keyframes, info.frame_count, source)
-            _warn_about_keyframes(keyframes, info.width, info.height)
+    if keyframes:
+        colorizer.check_keyframe_model()
+        keyframes = read_keyframes(keyframes)
+        check_keyframe_indices(keyframes, info.frame_count, source)
+        _warn_about_keyframes(keyframes, info.width, info.height)
+    if along_flow and yuv_format is not None:
+        pairs = colorizer.predict_chroma_planes_along_flow(read_planes, yuv_format, keyframes, progress, source)
+    elif along_flow:
+        pairs = colorizer.predict_chroma_along_flow(read_frames, keyframes, progress, source)
+    elif whole_clip:
         if yuv_format is not None:
             chroma = colorizer.predict_chroma_planes_with_keyframes(read_planes(), yuv_format, keyframes or {},
                                                                      progress, source)

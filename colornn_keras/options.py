@@ -36,6 +36,11 @@ class ColorizeOptions:
         consistency: videos: the shipped consistency model, free-running.
         color_run, consistency_run, flow_guided_run: models of a run folder instead of a preset.
         keyframe_propagation: how keyframes are carried: "flow" (default), "model" or "guided".
+        flow_scale: keyframes carried along the flow: the flow computed on the luma at full (1),
+            half (2) or quarter (4) size; None for the default (2).
+        keyframe_blend: keyframes carried along the flow: between two keyframes of a shot, blend
+            both runs by confidence ("confidence") or take the nearer keyframe's ("nearest");
+            None for the default ("confidence").
         smooth_along_flow: videos: the weight of the previous frame's colours carried along flow.
         both_ways: with `smooth_along_flow`: each shot smoothed backwards too.
         decoding: "argmax", "expectation" or "annealed_mean".
@@ -52,6 +57,8 @@ class ColorizeOptions:
     consistency_run: str | None = None
     flow_guided_run: str | None = None
     keyframe_propagation: str | None = None
+    flow_scale: int | None = None
+    keyframe_blend: str | None = None
     smooth_along_flow: float | None = None
     both_ways: bool = False
     decoding: str = "annealed_mean"
@@ -91,6 +98,7 @@ class ColorizeOptions:
             return f"{name(field)} {value}" if style == "cli" else f"{name(field)}={value}"
 
         choices = {"model": MODELS, "keyframe_propagation": (None, *KEYFRAME_PROPAGATIONS),
+                   "flow_scale": (None, *defaults.FLOW_SCALES), "keyframe_blend": (None, *defaults.KEYFRAME_BLENDS),
                    "decoding": defaults.DECODING_METHODS, "precision": defaults.PRECISIONS}
         for field, allowed in choices.items():
             if getattr(self, field) not in allowed:
@@ -105,6 +113,11 @@ class ColorizeOptions:
                 f"{name('keyframe')} uses the consistency model: the shipped one, or "
                 f"{valued('consistency_run', 'RUN')}; not "
                 f"{name('color_run') if self.color_run else valued('model', 'recurrent')}.")
+        flow_settings = [field for field in ("flow_scale", "keyframe_blend") if getattr(self, field) is not None]
+        if flow_settings and not (keyframes and self.propagation == "flow"):
+            raise errors.ColorNNError(
+                f"{name(flow_settings[0])} sets how {name('keyframe')} colours travel along the flow: give keyframes, "
+                f"carried along the flow ({valued('keyframe_propagation', 'flow')}, the default).")
         if (self.propagation == "guided") != bool(self.flow_guided_run):
             raise errors.ColorNNError(
                 f"{valued('flow_guided_run', 'RUN')} carries keyframes itself: {valued('keyframe_propagation', 'guided')} "

@@ -31,3 +31,24 @@ def test_both_flows_find_a_picture_moved_three_pixels_right():
         assert abs(np.median(inner[..., 0]) + 3.0) < 0.5 and abs(np.median(inner[..., 1])) < 0.5
     # Warping `before` along that flow gives back `after` inside the frame.
     np.testing.assert_allclose(flow.warp(before, dis)[8:-8, 8:-8], after[8:-8, 8:-8], atol=0.1)
+
+
+def test_the_forward_backward_check_trusts_a_flow_that_comes_back_inside_the_frame():
+    shape = (8, 12, 2)
+    still = np.zeros(shape, np.float32)
+    np.testing.assert_array_equal(flow.forward_backward_confidence(still, still), np.ones(shape[:2]))
+    right, left = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    right[..., 0], left[..., 0] = 3.0, -3.0
+    confidence = flow.forward_backward_confidence(right, left)
+    np.testing.assert_array_equal(confidence[:, :-3], 1.0)  # There and back again.
+    np.testing.assert_array_equal(confidence[:, -3:], 0.0)  # Sent outside the frame.
+    np.testing.assert_array_equal(flow.forward_backward_confidence(right, right), 0.0)  # Never comes back.
+
+
+def test_a_flow_brought_to_another_size_keeps_its_motion_in_that_sizes_pixels():
+    small = np.broadcast_to(np.array([2.0, 1.0], np.float32), (8, 10, 2))
+    np.testing.assert_allclose(flow.resize_flow(small, (20, 16)), np.broadcast_to([4.0, 2.0], (16, 20, 2)))
+    np.testing.assert_allclose(flow.resize_flow(small, (5, 4)), np.broadcast_to([1.0, 0.5], (4, 5, 2)))
+    # DIS's smallest picture is 12 pixels a side: smaller ones are padded, and their flow cropped.
+    tiny = _texture()[:8, :9]
+    assert flow.dis_flow(tiny, tiny).shape == (8, 9, 2)

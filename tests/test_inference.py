@@ -90,7 +90,7 @@ def test_free_running_video_resets_at_a_scene_cut(colorizer):
 def test_a_recurrent_model_colours_a_video_keeping_its_luma(colorizer, tmp_path):
     from colornn_keras.models import recurrent
 
-    models = recurrent.build_recurrent_model(colorizer.color_model, window=2, hidden_filters=4, filters=8)
+    models = recurrent.RecurrentConsistencyModel(colorizer.color_model, window=2, hidden_filters=4, filters=8)
     recurrent_colorizer = inference.Colorizer(colorizer.color_model, models)
     source = tmp_path / "clip.mp4"
     with video.VideoWriter(source, fps=10) as writer:
@@ -266,7 +266,7 @@ def recurrent_colorizer(colorizer):
     """A tiny recurrent model: the shipped recurrent weights were withdrawn (they were NaN)."""
     from colornn_keras.models import recurrent
 
-    models = recurrent.build_recurrent_model(colorizer.color_model, window=2, hidden_filters=4, filters=8)
+    models = recurrent.RecurrentConsistencyModel(colorizer.color_model, window=2, hidden_filters=4, filters=8)
     return inference.Colorizer(colorizer.color_model, models)
 
 
@@ -509,6 +509,124 @@ def test_keyframes_travel_along_optical_flow_by_default(colorizer):
              .colorize_sequence_with_keyframes(frames, {0: frames[0]}))
 
 
+# Issue #29: keyframes carried along the flow at the output's own resolution.
+
+
+def _striped_clip(count=6, size=(96, 128), step=3):
+    """Saturated colour bands 7 pixels wide, their edges sharp, over a smooth luma texture, panning
+    right by `step` pixels a frame (uint8 RGB)."""
+    palette = np.array([[200, 40, 40], [40, 160, 60], [50, 70, 210], [220, 200, 40]], np.float32)
+    width = size[1] + step * count
+    bands = palette[(np.arange(width) // 7) % 4]
+    noise = (np.random.default_rng(0).random((12, width // 8)) * 255).astype(np.uint8)
+    texture = np.asarray(Image.fromarray(noise).resize((width, size[0]), Image.BICUBIC), np.float32) / 255.0
+    wide = np.clip(bands[None] * (0.75 + 0.5 * texture[..., None]), 0, 255).astype(np.uint8)
+    return [wide[:, index * step : index * step + size[1]].copy() for index in range(count)]
+
+
+def test_keyframes_along_the_flow_keep_their_colour_edges_at_full_resolution(colorizer):
+    from colornn_keras import propagation
+
+    frames = _striped_clip()
+    along_flow = inference.Colorizer(colorizer.color_model, batch_size=4)
+    assert along_flow.flow_scale == 2 and along_flow.keyframe_blend == "confidence"
+    outputs = list(along_flow.colorize_sequence_with_keyframes(frames, {0: frames[0]}))
+    # The way it was: every frame squashed to the model's square, the keyframe's colours carried
+    # there along the flow and stretched back over the frame.
+    lumas = [along_flow._model_luma(_luma(frame)[..., None]) for frame in frames]
+    carried = propagation.flow_keyframe(lumas, {0: along_flow.keyframe_uv(frames[0], (128, 96))})
+    squashed = [along_flow.join(_luma(frame)[..., None], uv["uv"]) for frame, uv in zip(frames, carried)]
+    errors_now, errors_before = ([np.abs(_uv(output) - _uv(frame)).mean() for output, frame in zip(clip, frames)]
+                                 for clip in (outputs, squashed))
+    assert errors_now[0] < 0.01 < 0.05 < errors_before[0]  # The keyframe's own frame: its edges, or a blur.
+    assert np.mean(errors_now[1:]) < 0.5 * np.mean(errors_before[1:]), (errors_now, errors_before)
+    with pytest.raises(errors.ColorNNError, match=r"flow_scale must be one of \(1, 2, 4\)"):
+        inference.Colorizer(colorizer.color_model, flow_scale=3)
+    with pytest.raises(errors.ColorNNError, match="keyframe_blend must be one of"):
+        inference.Colorizer(colorizer.color_model, keyframe_blend="mean")
+
+
+def test_yuv_planes_are_coloured_at_their_chroma_planes_size(colorizer):
+    frames = _colourful_clip(count=5)  # 37x51: chroma planes of 19x26.
+    yuv_format = video.YuvFormat("yuv420p", "smpte170m")
+    planes = [np.round(16 + 219 * _luma(frame)).astype(np.uint8) for frame in frames]
+    along_flow = inference.Colorizer(colorizer.color_model, batch_size=4)
+    counted = []
+    pairs = list(along_flow.predict_chroma_planes_along_flow(planes, yuv_format, {2: frames[2]}, counted.append))
+    assert [plane is given for (plane, _), given in zip(pairs, planes)] == [True] * 5
+    assert {uv.shape for _, uv in pairs} == {(19, 26, 2)}
+    # The keyframe's own chroma, averaged over each plane sample's pixels as 4:2:0 does.
+    keyframe_uv = along_flow.keyframe_uv(frames[2], (51, 37), (26, 19))
+    np.testing.assert_array_equal(pairs[2][1], keyframe_uv)
+    assert np.abs(keyframe_uv - _uv(frames[2])[::2, ::2]).mean() < 0.02
+    cb, cr = along_flow.chroma_planes(planes[0], pairs[0][1], yuv_format)
+    assert cb.shape == cr.shape == (19, 26)
+    # Frames 0-2 read ahead, frames 0-1 carried back from keyframe 2; the frames given back are the writer's.
+    assert sum(counted) == along_flow.progress_total(5, {2: None}) - 5 == 3 + 2
+    with pytest.raises(TypeError, match="a sequence, or a callable that reads them again"):
+        next(along_flow.predict_chroma_planes_along_flow(iter(planes), yuv_format, {2: frames[2]}))
+    with pytest.raises(errors.InputError, match=r"Keyframe 7 is outside the clip's 5 frames"):
+        list(along_flow.predict_chroma_planes_along_flow(planes, yuv_format, {2: frames[2], 7: frames[2]}))
+
+
+@pytest.mark.large
+def test_a_video_file_keyed_along_the_flow_is_coloured_in_yuv(colorizer, tmp_path):
+    frames = _colourful_clip(count=8, size=(48, 64))
+    source = tmp_path / "clip.mp4"
+    with video.VideoWriter(source, fps=10) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert video.probe(source).yuv_format is not None  # Read as luma planes, written as planes.
+    decoded = list(video.read_frames(source))
+    counted = []
+    report = inference.colorize(inference.Colorizer(colorizer.color_model, batch_size=4), source,
+                                tmp_path / "out.mp4", progress=counted.append, keyframes={3: decoded[3], 6: decoded[6]})
+    written = list(video.read_frames(tmp_path / "out.mp4"))
+    assert report.frames == len(written) == 8
+    for index in (3, 6):  # The keyframes' own colours, through x264's 4:2:0.
+        assert np.abs(_uv(written[index]) - _uv(decoded[index])).mean() < 0.3 * np.abs(_uv(decoded[index])).mean()
+    # Written: 8; read ahead: frames 0-6; carried back: frames 0-2, 4-5.
+    assert sum(counted) == 8 + 7 + 5 == inference.Colorizer(colorizer.color_model).progress_total(8, {3: 0, 6: 0})
+
+
+class _OneColour:
+    """A color model that predicts one colour's bins everywhere, at 16x16 (no network to run)."""
+
+    input_shape = (None, 16, 16, 1)
+
+    def predict_on_batch(self, luma):
+        return {axis: np.broadcast_to(np.eye(NUM_BINS, dtype=np.float32)[NUM_BINS // 2 + 3],
+                                      (len(luma), 16, 16, NUM_BINS)) for axis in ("u", "v")}
+
+
+@pytest.mark.large
+def test_keyframes_along_the_flow_take_memory_that_does_not_grow_with_the_clip():
+    import tracemalloc
+
+    yuv_format = video.YuvFormat("yuv420p", "smpte170m")
+    along_flow = inference.Colorizer(_OneColour(), batch_size=4, flow_scale=1)
+    coarse = (np.random.default_rng(2).random((6, 40)) * 219 + 16).astype(np.uint8)
+    wide = np.asarray(Image.fromarray(coarse).resize((64 + 320, 48), Image.BICUBIC))
+
+    def peak(count):
+        def read():  # Each luma plane made as it is read: the clip is never held.
+            return (wide[:, index : index + 64].copy() for index in range(count))
+        keyframe = np.stack([wide[:, :64]] * 3, axis=-1)
+        tracemalloc.start()
+        for _ in along_flow.predict_chroma_planes_along_flow(read, yuv_format, {count - 1: keyframe}):
+            pass  # Written and dropped, as `colorize` does.
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    peak(10)  # Warm-up outside the counts.
+    short, long = peak(30), peak(300)
+    chroma_bytes = 24 * 32 * 2 * 4  # One frame's (U, V) at the chroma planes' size, float32.
+    # Every frame is carried back from the last: held in memory, that would be 270 frames' colours
+    # and confidences (measured: 4 MB more); what is left is the peak's jitter from run to run.
+    assert long - short < 30 * chroma_bytes, (short, long)
+
+
 # Issue #30: nothing lost when runs meet, output names that mean what they say, a killed run's
 # leftovers cleared, keyframe mistakes as the project's errors. These need no model: the doubles
 # below colour nothing (or refuse to be asked), so only the checks and the writing are tested.
@@ -665,7 +783,8 @@ def test_importing_the_library_leaves_pillows_own_limit_alone():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
 
 
-@pytest.mark.parametrize("mode", ["per_frame", "keyframes_flow", "keyframes_model", "keyframes_guided", "both_ways"])
+@pytest.mark.parametrize("mode", ["per_frame", "keyframes_flow", "keyframes_flow_later", "keyframes_model",
+                                  "keyframes_guided", "both_ways"])
 def test_progress_counts_every_frame_of_every_pass(colorizer, tmp_path, mode):
     import dataclasses
 
@@ -679,15 +798,22 @@ def test_progress_counts_every_frame_of_every_pass(colorizer, tmp_path, mode):
     variants = {
         "per_frame": dict(consistency_model=None),
         "keyframes_flow": dict(keyframe_propagation="flow"),
+        "keyframes_flow_later": dict(keyframe_propagation="flow"),
         "keyframes_model": dict(keyframe_propagation="model"),
         "keyframes_guided": dict(consistency_model=None, keyframe_propagation="guided", flow_guided_model=smoothing),
         "both_ways": dict(consistency_model=None, flow_guided_model=smoothing, both_ways=True),
     }
     variant = dataclasses.replace(colorizer, **variants[mode])
     keyframes = {0: make_scene((24, 32), seed=0)} if mode.startswith("keyframes") else None
+    if mode == "keyframes_flow_later":
+        keyframes = {3: make_scene((24, 32), seed=1)}
     counted = []
     inference.colorize(variant, folder, tmp_path / "out.mp4", progress=counted.append, keyframes=keyframes)
     passes = variant.passes(bool(keyframes))
-    assert passes == {"per_frame": 1, "keyframes_flow": 3, "keyframes_model": 3, "keyframes_guided": 4,
-                      "both_ways": 5}[mode]
-    assert sum(counted) == 5 * passes and set(counted) == {1}  # One frame at a time, never a jump.
+    assert passes == {"per_frame": 1, "keyframes_flow": 1, "keyframes_flow_later": 1, "keyframes_model": 3,
+                      "keyframes_guided": 4, "both_ways": 5}[mode]
+    # Along the flow the frames stream (written as they are coloured); before the last keyframe,
+    # frames 0-3 are read ahead and frames 0-2 carried back from it, each counted as it is done.
+    total = 5 * passes + (4 + 3 if mode == "keyframes_flow_later" else 0)
+    assert variant.progress_total(5, keyframes) == total
+    assert sum(counted) == total and set(counted) == {1}  # One frame at a time, never a jump.

@@ -22,6 +22,12 @@ from colornn_keras.options import ColorizeOptions
      "flow_guided_run=RUN carries keyframes itself"),
     (dict(color_run="run", keyframe_propagation="model"), True, "--keyframe uses the consistency model",
      "keyframes uses the consistency model"),
+    (dict(flow_scale=2), False, "--flow-scale sets how --keyframe colours travel along the flow",
+     "flow_scale sets how keyframes colours travel along the flow"),
+    (dict(keyframe_blend="nearest", keyframe_propagation="model"), True,
+     "--keyframe-blend sets how --keyframe colours travel along the flow: give keyframes, carried along the flow "
+     "(--keyframe-propagation flow, the default)", "keyframe_propagation=flow, the default"),
+    (dict(flow_scale=3), True, "--flow-scale must be one of 1, 2, 4", "flow_scale must be one of 1, 2, 4"),
     (dict(decoding="median"), False, "--decoding must be one of", "decoding must be one of"),
     (dict(batch_size=0), False, "--batch-size must be a positive", "batch_size must be a positive"),
 ])
@@ -40,6 +46,7 @@ def test_combinations_that_work_pass_and_keyframes_default_to_flow():
     assert ColorizeOptions(smooth_along_flow=0.9, both_ways=True).check().propagation == "flow"
     assert ColorizeOptions(flow_guided_run="run").check(keyframes=True).propagation == "guided"
     assert ColorizeOptions(keyframe_propagation="model").check(keyframes=True, style="python").propagation == "model"
+    assert ColorizeOptions(flow_scale=4, keyframe_blend="nearest").check(keyframes=True).propagation == "flow"
 
 
 def test_python_keywords_become_options_and_an_unknown_one_is_named():
