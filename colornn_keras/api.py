@@ -58,7 +58,7 @@ def make_colorizer(options, keyframes=False, frames=1, announce=None):
         color_model, consistency_model, _ = training.load_consistency_run(options.consistency_run)
     elif options.color_run:
         color_model, consistency_model = training.load_run_model(options.color_run)[0], None
-    elif by_model or options.consistency or options.model in ("consistency", "recurrent"):
+    elif by_model or options.consistency or options.model == "consistency":
         kind = "consistency" if by_model or options.consistency else options.model
         color_model, consistency_model = pretrained.load_shipped(kind, options.weights, dtype=dtype)
     else:

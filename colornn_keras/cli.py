@@ -536,9 +536,8 @@ def _add_colorize_arguments(groups, quiet_help="no progress or notes"):
     models.add_argument("--weights", metavar="PRESET",
                         help="a shipped preset instead of the default (`colornn presets` lists them); "
                              "'paper': the paper-protocol color model")
-    models.add_argument("--model", choices=("color", "consistency", "recurrent"), default="color",
-                        help="videos: which shipped model colours them (consistency = --consistency; recurrent where "
-                             "one ships)")
+    models.add_argument("--model", choices=defaults.COLORIZE_MODELS, default="color",
+                        help="videos: which shipped model colours them (consistency = --consistency)")
     models.add_argument("--decoding", choices=defaults.DECODING_METHODS, default="annealed_mean",
                         help="how a distribution over colour bins becomes a colour")
     models.add_argument("--color-run", metavar="RUN", help="the color model of a `colornn train color` run folder")

@@ -62,3 +62,7 @@ CONSISTENCY_MODELS = ("paper", "recurrent")
 SAMPLED_CONTEXTS = ("one_step", "free_running")
 # The decoder's coarsest VGG16 tap: Dahl's (and the paper's) block 4, or a fifth at block 5.
 DEEPEST_TAPS = ("block4_conv3", "block5_conv3")
+# The shipped models `colornn colorize --model` colours videos with. The recurrent model (the
+# paper's "truly recurrent" future work) is not offered while none ships: its run diverged
+# (issue #29); a recurrent run still loads with --consistency-run.
+COLORIZE_MODELS = ("color", "consistency")

@@ -12,7 +12,7 @@ import dataclasses
 from colornn_keras import defaults
 from colornn_keras import errors
 
-MODELS = ("color", "consistency", "recurrent")
+COLORIZE_MODELS = defaults.COLORIZE_MODELS
 KEYFRAME_PROPAGATIONS = ("flow", "model", "guided")
 STYLES = ("cli", "python")
 # Where the two spellings differ beyond dashes and underscores.
@@ -32,7 +32,7 @@ class ColorizeOptions:
 
     Args:
         weights: a shipped preset (`colornn presets`), or "paper"; None for the default.
-        model: "color", "consistency" (= `consistency`) or "recurrent".
+        model: "color" or "consistency" (= `consistency`).
         consistency: videos: the shipped consistency model, free-running.
         color_run, consistency_run, flow_guided_run: models of a run folder instead of a preset.
         keyframe_propagation: how keyframes are carried: "flow" (default), "model" or "guided".
@@ -97,7 +97,7 @@ class ColorizeOptions:
         def valued(field, value):  # `--model recurrent` or `model=recurrent`
             return f"{name(field)} {value}" if style == "cli" else f"{name(field)}={value}"
 
-        choices = {"model": MODELS, "keyframe_propagation": (None, *KEYFRAME_PROPAGATIONS),
+        choices = {"model": COLORIZE_MODELS, "keyframe_propagation": (None, *KEYFRAME_PROPAGATIONS),
                    "flow_scale": (None, *defaults.FLOW_SCALES), "keyframe_blend": (None, *defaults.KEYFRAME_BLENDS),
                    "decoding": defaults.DECODING_METHODS, "precision": defaults.PRECISIONS}
         for field, allowed in choices.items():
@@ -107,12 +107,12 @@ class ColorizeOptions:
         if not (isinstance(self.batch_size, int) and self.batch_size >= 1):
             raise errors.ColorNNError(f"{name('batch_size')} must be a positive whole number, got {self.batch_size!r}.")
         by_model = keyframes and self.propagation == "model"
-        if by_model and (self.color_run or self.model == "recurrent") and not self.consistency_run:
+        if by_model and self.color_run and not self.consistency_run:
             # Keyframes seed the paper's consistency model, which is built on its own color model.
             raise errors.ColorNNError(
                 f"{name('keyframe')} uses the consistency model: the shipped one, or "
                 f"{valued('consistency_run', 'RUN')}; not "
-                f"{name('color_run') if self.color_run else valued('model', 'recurrent')}.")
+                f"{name('color_run')}.")
         flow_settings = [field for field in ("flow_scale", "keyframe_blend") if getattr(self, field) is not None]
         if flow_settings and not (keyframes and self.propagation == "flow"):
             raise errors.ColorNNError(

@@ -606,9 +606,13 @@ def test_keyframes_on_a_photo_or_twice_for_one_frame_are_refused(tmp_path, capsy
     assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--keyframe", f"1:{photo}",
                      "--quiet"]) == cli.EXIT_USER_ERROR
     assert "--keyframe gives frame 1 twice" in _one_line_error(capsys, "error")
-    assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--model", "recurrent",
+    assert cli.main(["colorize", str(folder), "--keyframe", f"1:{photo}", "--color-run", str(tmp_path),
                      "--keyframe-propagation", "model", "--quiet"]) == cli.EXIT_USER_ERROR
     assert "--keyframe uses the consistency model" in _one_line_error(capsys, "error")
+    # No recurrent model ships, so none is offered (issue #29).
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["colorize", str(folder), "--model", "recurrent"])
+    assert "invalid choice: 'recurrent'" in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["frames", "photo.png"]
 
 

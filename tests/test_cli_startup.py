@@ -16,6 +16,7 @@ DEFINED_IN = {
     "DECODING_METHODS": "colornn_keras.colorspace",
     "VARIANTS": "colornn_keras.models.color",
     "DEEPEST_TAPS": "colornn_keras.models.color",
+    "COLORIZE_MODELS": "colornn_keras.options",
     "PRECISIONS": "colornn_keras.precision",
     "STRATEGIES": "colornn_keras.distribution",
     "PAPER_SPLIT": "colornn_keras.data.images",
