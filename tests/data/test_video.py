@@ -563,6 +563,7 @@ def test_a_video_is_coloured_free_running_through_its_planes(tmp_path):
     assert [difference > 128 for difference in red_differences] == [True, False, False, False, True, False, False]
 
 
+@pytest.mark.large
 def test_colorizing_a_video_in_yuv_holds_a_few_frames_however_long(tmp_path):
     from colornn_keras import inference
 
@@ -693,6 +694,7 @@ def _variable_rate_clip(path, shown, audio_seconds=1.5):
     return path
 
 
+@pytest.mark.large
 def test_a_variable_frame_rate_clip_keeps_every_frame_s_time(tmp_path):
     """Frames at 0.5, 0.6, 0.7, 1.0, 1.05 and 1.3 s, with audio from 0: each coloured frame is
     shown when its source frame was, so the copied audio stays in step."""
@@ -744,6 +746,7 @@ def test_an_ffmpeg_that_cannot_write_frame_times_says_the_timing_is_flattened(tm
     assert video.VideoWriter(tmp_path / "vfr.mp4", fps=10, frame_times=uneven).frame_times is uneven
 
 
+@pytest.mark.large
 def test_the_sample_aspect_ratio_is_kept(tmp_path):
     """A 12:11 clip (4:3 coded at 32x24 shows at 16:11) comes out 12:11, not square; turned a
     quarter by its display matrix, its pixels are read as 11:12, as ffmpeg decodes them."""
