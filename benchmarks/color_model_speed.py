@@ -18,8 +18,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from colornn_keras import backbone, precision, training  # noqa: E402
+from colornn_keras import backbone, precision  # noqa: E402
 from colornn_keras.models import color  # noqa: E402
+from colornn_keras.research import training  # noqa: E402
 
 
 def _time(function, steps):

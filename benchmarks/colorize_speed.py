@@ -89,11 +89,12 @@ def build_color_model(image_size, dtype="float32"):
     import keras
 
     from colornn_keras import presets
+    from colornn_keras import pretrained
     from colornn_keras.models import color
 
     shipped = presets.default_preset("color")
     if presets.preset_entry(shipped).get("image_size") == image_size:
-        return presets.load_preset(shipped, kind="color", dtype=dtype)
+        return pretrained.load_preset(shipped, kind="color", dtype=dtype)
     keras.utils.set_random_seed(0)
     return color.ColorModel(image_size=image_size, dtype=dtype)
 

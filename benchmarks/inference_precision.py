@@ -22,9 +22,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from colornn_keras import colorspace, evaluation, experiments, precision, presets  # noqa: E402
+from colornn_keras import colorspace, precision, presets, pretrained  # noqa: E402
 from colornn_keras.data import images  # noqa: E402
-from colornn_keras.training import color as color_training  # noqa: E402
+from colornn_keras.research import evaluation, experiments  # noqa: E402
+from colornn_keras.research.training import color as color_training  # noqa: E402
 
 POLICIES = ("float32", "mixed_bfloat16")
 
@@ -54,7 +55,7 @@ def main():
     files = _files(arguments)
     models = {}
     for policy in POLICIES:
-        models[policy] = presets.load_preset(name, kind="color", dtype=policy)
+        models[policy] = pretrained.load_preset(name, kind="color", dtype=policy)
     size = models["float32"].image_size
     dataset = images.make_dataset(files, size, arguments.batch_size, variant="regression", cache=False)
     largest, total, pixels = np.zeros(2), np.zeros(2), 0

@@ -27,9 +27,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from colornn_keras import precision, samples, training  # noqa: E402
+from colornn_keras import precision  # noqa: E402
 from colornn_keras.data import images  # noqa: E402
 from colornn_keras.models import color  # noqa: E402
+from colornn_keras.research import samples, training  # noqa: E402
 
 
 class StepTimer(keras.callbacks.Callback):

@@ -23,7 +23,9 @@ from colornn_keras import inference
 from colornn_keras import precision
 from colornn_keras import pretrained
 from colornn_keras.data import video
+from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.options import ColorizeOptions
+from colornn_keras.runs import loading
 
 
 def make_colorizer(options, keyframes=False, frames=1, announce=None):
@@ -37,27 +39,21 @@ def make_colorizer(options, keyframes=False, frames=1, announce=None):
         announce: optional callable given the engine and the models before they load, to say
             that an export will take a while (the command line prints it).
     """
-    from colornn_keras import training  # Research tooling: only for run folders.
-
     dtype = precision.resolve_dtype_policy(options.precision)
     by_model = keyframes and options.propagation == "model"
     flow_guided_model = None
     if options.smooth_along_flow is not None:
-        from colornn_keras.models import flow_guided as flow_guided_models
-
         # Both ways, the plain weight was chosen on validation clips; one way, the occlusion-aware
         # one (experiments/2026-12-01_flow_smoothing_both_ways_128, 2026-11-30_flow_smoothing_block4_128).
         flow_guided_model = flow_guided_models.FlowSmoothingModel(
             options.smooth_along_flow, **({"mismatch_scale": None} if options.both_ways else {}))
     if options.flow_guided_run:
-        from colornn_keras.training import flow_guided
-
-        color_model, flow_guided_model, _ = flow_guided.load_flow_guided_run(options.flow_guided_run)
+        color_model, flow_guided_model, _ = loading.load_flow_guided_run(options.flow_guided_run)
         consistency_model = None
     elif options.consistency_run:
-        color_model, consistency_model, _ = training.load_consistency_run(options.consistency_run)
+        color_model, consistency_model, _ = loading.load_consistency_run(options.consistency_run)
     elif options.color_run:
-        color_model, consistency_model = training.load_run_model(options.color_run)[0], None
+        color_model, consistency_model = loading.load_color_run(options.color_run)[0], None
     elif by_model or options.consistency or options.model == "consistency":
         kind = "consistency" if by_model or options.consistency else options.model
         color_model, consistency_model = pretrained.load_shipped(kind, options.weights, dtype=dtype)

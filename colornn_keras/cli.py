@@ -34,23 +34,23 @@ def _usage_error(message):
 def _check_run(run_dir):
     """A one-line error, before any work, for a run folder whose config.json this version cannot
     read (and for the color run a consistency run names)."""
-    from colornn_keras import experiments
-    from colornn_keras import training
+    from colornn_keras.runs import configs
+    from colornn_keras.runs import records
 
-    path = pathlib.Path(run_dir) / experiments.CONFIG_FILE
+    path = pathlib.Path(run_dir) / records.CONFIG_FILE
     if not path.is_file():
         return  # The library says that this is not a run folder.
-    recorded = experiments.read_json(path)
-    video_settings = {"consistency": training.ConsistencyTrainingConfig,
-                      "flow_guided": training.FlowGuidedTrainingConfig}
+    recorded = records.read_json(path)
+    video_settings = {"consistency": configs.ConsistencyTrainingConfig,
+                      "flow_guided": configs.FlowGuidedTrainingConfig}
     if isinstance(recorded, dict) and recorded.get("kind") in video_settings:
         # A video run records its color model's size and bins beside its own settings.
-        experiments.check_settings(path, recorded, video_settings[recorded["kind"]],
-                                   ("kind", "image_size", "num_bins"))
+        records.check_settings(path, recorded, video_settings[recorded["kind"]],
+                               ("kind", "image_size", "num_bins"))
         if recorded.get("color_run"):
             _check_run(recorded["color_run"])
     else:
-        experiments.check_settings(path, recorded, training.ColorTrainingConfig)
+        records.check_settings(path, recorded, configs.ColorTrainingConfig)
 
 
 def _add_run_arguments(parser, default_name):
@@ -190,8 +190,8 @@ def _add_flow_guided_training_arguments(parser):
 
 
 def _train_flow_guided(arguments):
-    from colornn_keras import training
-    from colornn_keras.training import flow_guided
+    from colornn_keras.research import training
+    from colornn_keras.research.training import flow_guided
 
     _check_run(arguments.color_run)
     config = training.FlowGuidedTrainingConfig(
@@ -224,7 +224,7 @@ def _split_sizes(values):
 
 
 def _train_color(arguments):
-    from colornn_keras import training
+    from colornn_keras.research import training
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
@@ -250,7 +250,7 @@ def _train_color(arguments):
             deepest_tap=arguments.deepest_tap, progressive=tuple(arguments.progressive),
         )
         run_dir = training.train_color_model(config, verbose=verbose)
-    from colornn_keras import distribution
+    from colornn_keras.research.training import distribution
 
     if not distribution.is_chief():
         print(f"Worker finished; the chief records the run. This worker's weights: {run_dir}")
@@ -259,7 +259,7 @@ def _train_color(arguments):
 
 
 def _evaluate_color(arguments):
-    from colornn_keras import training
+    from colornn_keras.research import training
 
     _check_run(arguments.run)
     _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data, arguments.split_from,
@@ -267,7 +267,7 @@ def _evaluate_color(arguments):
 
 
 def _train_consistency(arguments):
-    from colornn_keras import training
+    from colornn_keras.research import training
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
@@ -292,7 +292,7 @@ def _train_consistency(arguments):
 
 
 def _evaluate_consistency(arguments):
-    from colornn_keras import training
+    from colornn_keras.research import training
 
     _check_run(arguments.run)
 
@@ -300,7 +300,7 @@ def _evaluate_consistency(arguments):
         results = training.evaluate_consistency_run(arguments.run, arguments.videos, arguments.keyframes,
                                                     tuple(arguments.parts), arguments.color_weights)
         if arguments.plot:
-            from colornn_keras import experiments
+            from colornn_keras.research import experiments
 
             first_part = next(iter(results.values()))
             experiments.plot_accuracy_by_distance(first_part["per_clip"], arguments.plot)
@@ -310,7 +310,7 @@ def _evaluate_consistency(arguments):
 
 
 def _evaluate_flow_guided(arguments):
-    from colornn_keras.training import flow_guided
+    from colornn_keras.research.training import flow_guided
 
     _check_run(arguments.run)
     _evaluate_and_print(arguments, lambda: flow_guided.evaluate_flow_guided_run(arguments.run, arguments.videos,
@@ -320,7 +320,7 @@ def _evaluate_flow_guided(arguments):
 def _evaluate_and_print(arguments, evaluate):
     import json
 
-    from colornn_keras import experiments
+    from colornn_keras.research import experiments
 
     output = pathlib.Path(arguments.output) if arguments.output else None
     if output is not None and output.exists() and not arguments.overwrite:
@@ -549,7 +549,7 @@ def _add_colorize_arguments(groups, quiet_help="no progress or notes"):
 
 
 def _table(arguments):
-    from colornn_keras import experiments
+    from colornn_keras.research import experiments
 
     print(experiments.runs_table(arguments.runs))
 
@@ -558,12 +558,14 @@ def _presets(arguments):
     from colornn_keras import presets
 
     if arguments.refresh:
-        presets.refresh_manifest(project_root=arguments.project_root)
+        from colornn_keras.research import manifest
+
+        manifest.refresh_manifest(project_root=arguments.project_root)
     print(presets.markdown_table() if arguments.markdown else presets.text_listing(), end="")
 
 
 def _reproduce(arguments):
-    from colornn_keras import reproduction
+    from colornn_keras.research import reproduction
 
     if arguments.resume:
         folder = pathlib.Path(arguments.resume)

@@ -16,7 +16,7 @@ VARIANTS = ("classification", "regression")
 # colornn_keras.precision
 PRECISIONS = ("auto", "float32", "bfloat16")
 
-# colornn_keras.distribution
+# colornn_keras.research.training.distribution
 STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
 
 # colornn_keras.data.images
@@ -32,7 +32,7 @@ AUGMENTATIONS = ("crop_flip", "resized_crop")
 # colornn_keras.data.clips
 PAPER_CLIP_SPLIT = (7, 3, 3)
 
-# colornn_keras.training.flow_guided: what its roll-outs start from.
+# colornn_keras.runs.configs (flow-guided runs): what the roll-outs start from.
 GUIDED_STARTS = ("keyframe", "color_model")
 
 # colornn_keras.data.video
@@ -51,7 +51,7 @@ KEYFRAME_BLENDS = ("confidence", "nearest")
 # colornn_keras.engines
 ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")
 
-# colornn_keras.training
+# colornn_keras.runs.configs
 SCHEDULES = ("constant", "cosine")
 OPTIMIZERS = ("adam", "adamw")
 # "paper": the previous frame's colours as context (section 3.2); "recurrent": a ConvLSTM memory.

@@ -1,6 +1,6 @@
-"""Loading a shipped model as a user asks for it: by kind (`load_pretrained("color")`, the kind's
-default preset) or by what `--weights` names (`load_shipped`: a preset, or the color preset whose
-video model is wanted).
+"""Loading a shipped model as a user asks for it: by name (`load_preset`), by kind
+(`load_pretrained("color")`, the kind's default preset) or by what `--weights` names
+(`load_shipped`: a preset, or the color preset whose video model is wanted).
 
 The weights, their checksums and their presets are described in `colornn_keras/presets.py` and
 `colornn_keras/weights/MODEL_CARD.md`.
@@ -8,6 +8,33 @@ The weights, their checksums and their presets are described in `colornn_keras/p
 
 from colornn_keras import errors
 from colornn_keras import presets
+from colornn_keras.models import color
+from colornn_keras.models import consistency
+from colornn_keras.models import recurrent
+
+# The class of each kind of preset; each loads its own presets (`from_preset`).
+MODELS = {"color": color.ColorModel, "consistency": consistency.ConsistencyModel,
+          "recurrent": recurrent.RecurrentConsistencyModel}
+
+
+def load_preset(name, kind=None, dtype=None, folder=None):
+    """Builds preset `name` and loads its checked weights, offline.
+
+    Args:
+        name: str, a preset of `colornn presets`, such as "colornn_water_128".
+        kind: None, or the kind the caller expects ("color", "consistency", "recurrent"); a
+            preset of another kind is refused, saying which class loads it.
+        dtype: a Keras dtype policy for the model (and its color model), such as "mixed_bfloat16".
+        folder: a weights folder; default `presets.weights_dir()`.
+
+    Returns:
+        A `ColorModel`, `ConsistencyModel` or `RecurrentConsistencyModel` (the last two reach
+        their color model as `.color_model`).
+    """
+    if kind is not None and kind not in MODELS:
+        raise errors.ColorNNError(f"kind must be one of {presets.KINDS}, got {kind!r}.")
+    kind = kind or presets.preset_entry(name, folder)["kind"]
+    return MODELS[kind].from_preset(name, dtype=dtype, folder=folder)
 
 
 def load_pretrained(kind="color", folder=None, dtype=None):
@@ -24,7 +51,7 @@ def load_pretrained(kind="color", folder=None, dtype=None):
     """
     if kind not in presets.KINDS:
         raise errors.ColorNNError(f"kind must be one of {presets.KINDS}, got {kind!r}.")
-    model = presets.load_preset(presets.default_preset(kind, folder), kind=kind, dtype=dtype, folder=folder)
+    model = load_preset(presets.default_preset(kind, folder), kind=kind, dtype=dtype, folder=folder)
     return model if kind == "color" else (model.color_model, model)
 
 
@@ -43,13 +70,13 @@ def load_shipped(kind="color", preset=None, folder=None, dtype=None):
     name = PRESET_ALIASES.get(preset, preset)
     entry = presets.preset_entry(name, folder)
     if entry["kind"] == kind:
-        model = presets.load_preset(name, kind=kind, dtype=dtype, folder=folder)
+        model = load_preset(name, kind=kind, dtype=dtype, folder=folder)
         return model if kind == "color" else (model.color_model, model)
     if entry["kind"] == "color":
         on_it = [other for other in presets.names(kind, folder)
                  if presets.preset_entry(other, folder).get("color_preset") == name]
         if on_it:
-            model = presets.load_preset(on_it[0], kind=kind, dtype=dtype, folder=folder)
+            model = load_preset(on_it[0], kind=kind, dtype=dtype, folder=folder)
             return model.color_model, model
         raise errors.WeightsError(f"No shipped {kind} model stands on the color preset {name!r}; "
                                   f"the {kind} presets are: {', '.join(presets.names(kind, folder)) or 'none'}.")

@@ -91,13 +91,14 @@ def weights_folder(tmp_path, vgg16_weights, monkeypatch):
     """A shipped-weights folder with tiny (32x32) models, and the environment pointing at it."""
     from colornn_keras import presets
     from colornn_keras.models import checkpoints, color, consistency
+    from colornn_keras.research import manifest
 
     keras.utils.set_random_seed(0)  # The untrained heads' weights decide how colourful, hence how x264 rounds: fix them.
     color_model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
     model = consistency.build_consistency_model(color_model)
     checkpoints.save_trained_part(color_model, tmp_path / "color_model.trained.h5")
     checkpoints.save_trained_part(model, tmp_path / "consistency_model.trained.h5")
-    presets.write_manifest(tmp_path, {
+    manifest.write_manifest(tmp_path, {
         "color": {"kind": "color", "default": True, "file": "color_model.trained.h5", "image_size": 32,
                   "num_bins": 30, "run": "test"},
         "consistency": {"kind": "consistency", "default": True, "color_preset": "color",

@@ -146,14 +146,14 @@ def test_demo_without_an_output_folder_never_reuses_one(weights_folder, tmp_path
 @pytest.fixture(scope="module")
 def tiny_color_weights(tmp_path_factory, vgg16_weights):
     """A shipped-weights folder with a tiny (32x32) color model, built once for these tests."""
-    from colornn_keras import presets
     from colornn_keras.models import checkpoints, color
+    from colornn_keras.research import manifest
 
     folder = tmp_path_factory.mktemp("weights")
     checkpoints.save_trained_part(color.build_color_model(image_size=32, backbone_weights=vgg16_weights),
                                   folder / "color_model.trained.h5")
-    presets.write_manifest(folder, {"color": {"kind": "color", "default": True, "file": "color_model.trained.h5",
-                                              "image_size": 32, "num_bins": 30, "run": "test"}})
+    manifest.write_manifest(folder, {"color": {"kind": "color", "default": True, "file": "color_model.trained.h5",
+                                               "image_size": 32, "num_bins": 30, "run": "test"}})
     return folder
 
 
@@ -480,12 +480,12 @@ def _flow_guided_run(image_folder, tmp_path, gate_bias):
     """A flow-guided run folder over a tiny trained color run, its model untrained with `gate_bias`."""
     import dataclasses
 
-    from colornn_keras import experiments
-    from colornn_keras import training
     from colornn_keras.models import checkpoints
     from colornn_keras.models import flow_guided as flow_guided_models
-    from colornn_keras.training import configs
-    from colornn_keras.training import flow_guided
+    from colornn_keras.research import experiments
+    from colornn_keras.research import training
+    from colornn_keras.runs import configs
+    from colornn_keras.runs import records
 
     color_run = training.train_color_model(training.ColorTrainingConfig(
         data=str(image_folder), image_size=32, batch_size=4, epochs=1, split=(6, 3, 3), num_samples=0,
@@ -496,7 +496,7 @@ def _flow_guided_run(image_folder, tmp_path, gate_bias):
     experiments.write_json(run / "config.json", {"kind": "flow_guided", **dataclasses.asdict(config),
                                                  "image_size": 32, "num_bins": 30})
     checkpoints.save_trained_part(flow_guided_models.FlowGuidedModel(4, gate_bias=gate_bias),
-                                  run / flow_guided.FLOW_GUIDED_TRAINED_PART_FILE)
+                                  run / records.FLOW_GUIDED_TRAINED_PART_FILE)
     return run
 
 

@@ -18,7 +18,7 @@ DEFINED_IN = {
     "DEEPEST_TAPS": "colornn_keras.models.color",
     "COLORIZE_MODELS": "colornn_keras.options",
     "PRECISIONS": "colornn_keras.precision",
-    "STRATEGIES": "colornn_keras.distribution",
+    "STRATEGIES": "colornn_keras.research.training.distribution",
     "PAPER_SPLIT": "colornn_keras.data.images",
     "DEFAULT_GRAYSCALE_THRESHOLD": "colornn_keras.data.images",
     "PAPER_SETS": "colornn_keras.data.images",
@@ -33,11 +33,11 @@ DEFINED_IN = {
     "DEFAULT_FLOW_SCALE": "colornn_keras.propagation",
     "KEYFRAME_BLENDS": "colornn_keras.propagation",
     "ENGINES": "colornn_keras.engines",
-    "SCHEDULES": "colornn_keras.training.configs",
-    "OPTIMIZERS": "colornn_keras.training.configs",
-    "CONSISTENCY_MODELS": "colornn_keras.training.configs",
-    "SAMPLED_CONTEXTS": "colornn_keras.training.configs",
-    "GUIDED_STARTS": "colornn_keras.training.configs",
+    "SCHEDULES": "colornn_keras.runs.configs",
+    "OPTIMIZERS": "colornn_keras.runs.configs",
+    "CONSISTENCY_MODELS": "colornn_keras.runs.configs",
+    "SAMPLED_CONTEXTS": "colornn_keras.runs.configs",
+    "GUIDED_STARTS": "colornn_keras.runs.configs",
 }
 
 
@@ -58,7 +58,7 @@ def test_the_library_takes_every_default_the_command_line_shows_from_defaults():
 def test_the_command_line_s_run_settings_default_to_the_library_s(monkeypatch):
     import dataclasses
 
-    from colornn_keras import training
+    from colornn_keras.research import training
 
     given = {}
     monkeypatch.setattr(training, "train_color_model", lambda config, **_: given.setdefault("color", config))
@@ -71,8 +71,8 @@ def test_the_command_line_s_run_settings_default_to_the_library_s(monkeypatch):
     for parsed, default in zip((given["color"], given["video"]), library):
         assert dataclasses.asdict(parsed) == dataclasses.asdict(default)
 
-    from colornn_keras.training import configs
-    from colornn_keras.training import flow_guided
+    from colornn_keras.runs import configs
+    from colornn_keras.research.training import flow_guided
 
     monkeypatch.setattr(flow_guided, "train_flow_guided_model", lambda config, **_: given.setdefault("guided", config))
     cli.main(["train", "flow-guided", "--videos", "clips", "--color-run", "run"])

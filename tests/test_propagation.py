@@ -5,9 +5,9 @@ import pytest
 
 from colornn_keras import colorspace
 from colornn_keras import errors
-from colornn_keras import evaluation
 from colornn_keras import propagation
 from colornn_keras.data import clips
+from colornn_keras.research import evaluation
 
 NUM_BINS = 30
 

@@ -10,7 +10,6 @@ loading adds back to ImageNet's.
 """
 
 import functools
-import hashlib
 import pathlib
 
 import h5py
@@ -145,11 +144,3 @@ def load_trained_part(model, path, skip_missing=(), imagenet_weights=None):
             layer.set_weights(values)
     return model
 
-
-def sha256_of(path):
-    """Hex sha256 of a file, to record beside shipped weights and check at load."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -12,6 +12,8 @@ from colornn_keras import backbone
 from colornn_keras import colorspace
 from colornn_keras import defaults
 from colornn_keras import errors
+from colornn_keras import presets
+from colornn_keras.models import checkpoints
 
 VARIANTS = defaults.VARIANTS
 # (VGG16 tap, decoder filters after adding it), coarse to fine, as in Dahl's residual encoder.
@@ -185,11 +187,20 @@ class ColorModel(keras.Model):
         }
 
     @classmethod
-    def from_preset(cls, preset, dtype=None):
-        """A shipped color model by name (`colornn presets` lists them), its weights checked."""
-        from colornn_keras import presets
+    def from_preset(cls, preset, dtype=None, folder=None):
+        """A shipped color model by name (`colornn presets` lists them), its weights checked, offline.
 
-        return presets.load_preset(preset, kind="color", dtype=dtype)
+        Args:
+            preset: str, a color preset such as "colornn_water_128".
+            dtype: a Keras dtype policy such as "mixed_bfloat16"; None uses the global policy.
+            folder: a weights folder; default `presets.weights_dir()`.
+        """
+        entry = presets.preset_entry(preset, folder, kind="color")
+        path = presets.preset_file(preset, folder)
+        # Read once: VGG16 is built with them, and a fine-tuned block stored as differences adds to them.
+        imagenet = backbone.load_vgg16_weights()
+        model = cls(**presets.settings(entry), backbone_weights=imagenet, dtype=dtype)
+        return checkpoints.load_trained_part(model, path, imagenet_weights=imagenet)
 
 
 def build_color_model(
@@ -268,9 +279,16 @@ class VideoModel(keras.Model):
         return cls(**config)
 
     @classmethod
-    def from_preset(cls, preset, dtype=None):
-        """A shipped model of this kind by name (`colornn presets` lists them), with its color
-        model (`.color_model`), their weights checked."""
-        from colornn_keras import presets
+    def from_preset(cls, preset, dtype=None, folder=None):
+        """A shipped model of this kind by name (`colornn presets` lists them), standing on the
+        color preset it was trained on (`.color_model`), their weights checked, offline.
 
-        return presets.load_preset(preset, kind=cls.preset_kind, dtype=dtype)
+        Args:
+            preset: str, a preset of this kind.
+            dtype: a Keras dtype policy for the model and its color model.
+            folder: a weights folder; default `presets.weights_dir()`.
+        """
+        entry = presets.preset_entry(preset, folder, kind=cls.preset_kind)
+        path = presets.preset_file(preset, folder)
+        color_model = ColorModel.from_preset(presets.color_preset_of(preset, entry), dtype=dtype, folder=folder)
+        return checkpoints.load_trained_part(cls(color_model, **presets.settings(entry)), path)

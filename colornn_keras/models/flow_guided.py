@@ -13,8 +13,8 @@ and the color model's own colours for the frame:
     uv = gate * warped_uv + (1 - gate) * color_uv
 
 The gate starts near 1, so an untrained model is close to the optical-flow baseline; training (on
-roll-outs of its own output, `training/flow_guided.py`) teaches it where to fall back on the color
-model. The output is a mix of two valid colours, so running on its own output for hundreds of
+roll-outs of its own output, `research/training/flow_guided.py`) teaches it where to fall back on
+the color model. The output is a mix of two valid colours, so running on its own output for hundreds of
 frames cannot drift out of range: a first version that also added a learned correction to the
 warped colours did, the correction summing up frame after frame (validation AuC 0.02 after one round).
 """

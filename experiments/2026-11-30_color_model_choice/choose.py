@@ -9,8 +9,8 @@ import json
 import pathlib
 import sys
 
-from colornn_keras import evaluation
-from colornn_keras import experiments
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
 
 
 def scores(candidate):

@@ -14,16 +14,18 @@ import sys
 import numpy as np
 
 from colornn_keras import colorspace
-from colornn_keras import training
+from colornn_keras import presets
 from colornn_keras.data import images
 from colornn_keras.models import checkpoints
+from colornn_keras.research import training
+from colornn_keras.runs import loading
 
 
 def main(run, target, photos_run):
-    model, config = training.load_run_model(run)
+    model, config = loading.load_color_run(run)
     path = checkpoints.save_trained_part(model, target, backbone_as_difference=True)
-    print(f"{path}: {path.stat().st_size} bytes, sha256 {checkpoints.sha256_of(path)}")
-    shipped, _ = training.load_run_model(run, path)
+    print(f"{path}: {path.stat().st_size} bytes, sha256 {presets.sha256_of(path)}")
+    shipped, _ = loading.load_color_run(run, path)
     _, split, _ = training.read_color_run(photos_run)
     photos = images.make_dataset(split["val"][:64], config.image_size, 16, config.num_bins, config.variant,
                                  training=False)

@@ -13,11 +13,12 @@ import json
 import math
 import pathlib
 
-from colornn_keras import evaluation
-from colornn_keras import experiments
 from colornn_keras.models import flow_guided as flow_guided_models
-from colornn_keras.training import flow_guided
-from colornn_keras.training.color import load_run_model
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
+from colornn_keras.research.training import flow_guided
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
 GATES = (0.5, 0.75, 0.9)
 COLOR_RUN = "experiments/2026-11-27_paper_protocol_128"
@@ -26,9 +27,9 @@ HERE = pathlib.Path(__file__).parent
 
 
 def main():
-    color_model, color_config = load_run_model(COLOR_RUN)
-    config = flow_guided.read_flow_guided_run(GUIDED_RUN)
-    recorded = experiments.read_json(GUIDED_RUN / experiments.DATA_FILE)["splits"]
+    color_model, color_config = loading.load_color_run(COLOR_RUN)
+    config = loading.read_video_config(GUIDED_RUN, "flow_guided")[0]
+    recorded = records.read_json(GUIDED_RUN / records.DATA_FILE)["splits"]
     colours = flow_guided.ColorModelColours(color_model, config.decoding)
     predictors = {"per_frame": lambda luma, true_uv, cuts: [{"uv": uv} for uv in colours(luma)]}
     for gate in GATES:

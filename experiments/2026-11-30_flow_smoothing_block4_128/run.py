@@ -19,11 +19,13 @@ Run from the repository root:  python experiments/2026-11-30_flow_smoothing_bloc
 import json
 import pathlib
 
-from colornn_keras import evaluation
-from colornn_keras import experiments
 from colornn_keras.models import color as color_models
 from colornn_keras.models import flow_guided as flow_guided_models
-from colornn_keras.training import flow_guided
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
+from colornn_keras.research.training import flow_guided
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
 COLOR_PRESET = "colornn_water_block4_128"
 GATES = (0.75, 0.9)
@@ -34,8 +36,8 @@ HERE = pathlib.Path(__file__).parent
 
 def main():
     color_model = color_models.ColorModel.from_preset(COLOR_PRESET)
-    config = flow_guided.read_flow_guided_run(GUIDED_RUN)
-    recorded = experiments.read_json(GUIDED_RUN / experiments.DATA_FILE)["splits"]
+    config = loading.read_video_config(GUIDED_RUN, "flow_guided")[0]
+    recorded = records.read_json(GUIDED_RUN / records.DATA_FILE)["splits"]
     colours = flow_guided.ColorModelColours(color_model, config.decoding)
     predictors = {"per_frame": lambda luma, true_uv, cuts: [{"uv": uv} for uv in colours(luma)]}
     for gate in GATES:

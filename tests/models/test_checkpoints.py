@@ -45,12 +45,6 @@ def test_mismatched_or_foreign_files_are_refused(tmp_path, vgg16_weights):
         checkpoints.load_trained_part(thirty, junk)
 
 
-def test_sha256_of_a_file(tmp_path):
-    path = tmp_path / "file.bin"
-    path.write_bytes(b"abc")
-    assert checkpoints.sha256_of(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-
-
 def test_non_finite_weights_are_never_saved_nor_loaded(tmp_path, vgg16_weights):
     import h5py
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from colornn_keras import backbone
-from colornn_keras import training
 from colornn_keras.models import color
+from colornn_keras.research import training
 from tests.models import harness
 
 

@@ -1,6 +1,8 @@
 """The settings of a training run, one dataclass per kind; their defaults are the paper's protocol.
 
-Each is recorded whole in the run's config.json, and read back from it to resume or evaluate the run.
+Each is recorded whole in the run's config.json, and read back from it (`records.read_run_config`)
+to load the run's model, resume it or evaluate it; the training procedures that take them are
+`colornn_keras.research.training`.
 """
 
 import dataclasses
@@ -8,7 +10,6 @@ import dataclasses
 from colornn_keras import backbone
 from colornn_keras import colorspace
 from colornn_keras import defaults
-from colornn_keras import distribution
 from colornn_keras import errors
 from colornn_keras import precision
 from colornn_keras.data import clips
@@ -75,8 +76,8 @@ class ColorTrainingConfig:
             raise errors.ColorNNError("Class rebalancing weights the bins of the classification variant; the regression one has none.")
         if self.max_images is not None and int(self.max_images) < 3:
             raise errors.ColorNNError(f"max_images must be at least 3 (one image per split), got {self.max_images!r}.")
-        if self.distribute not in distribution.STRATEGIES:
-            raise errors.ColorNNError(f"distribute must be one of {distribution.STRATEGIES}, got {self.distribute!r}.")
+        if self.distribute not in defaults.STRATEGIES:
+            raise errors.ColorNNError(f"distribute must be one of {defaults.STRATEGIES}, got {self.distribute!r}.")
         precision.resolve_dtype_policy(self.precision)  # Validates the name early.
         if self.augmentation not in images.AUGMENTATIONS:
             raise errors.ColorNNError(f"augmentation must be one of {images.AUGMENTATIONS}, got {self.augmentation!r}.")
@@ -169,7 +170,7 @@ GUIDED_STARTS = defaults.GUIDED_STARTS
 
 @dataclasses.dataclass
 class FlowGuidedTrainingConfig:
-    """Every setting of a flow-guided propagator run (beyond the paper; `training/flow_guided.py`).
+    """Every setting of a flow-guided propagator run (beyond the paper; `research/training/flow_guided.py`).
 
     `start` says what its roll-outs start from, i.e. what the model is for: "keyframe" (true
     colours, as `colorize --keyframe` gives) or "color_model" (the color model's colours: the

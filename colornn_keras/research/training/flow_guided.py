@@ -19,8 +19,6 @@ import tensorflow as tf
 
 from colornn_keras import colorspace
 from colornn_keras import errors
-from colornn_keras import evaluation
-from colornn_keras import experiments
 from colornn_keras import files
 from colornn_keras import metrics
 from colornn_keras import propagation
@@ -29,11 +27,12 @@ from colornn_keras.data import images
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
 from colornn_keras.models import flow_guided as flow_guided_models
-from colornn_keras.training import configs
-from colornn_keras.training.callbacks import HistoryRecorder
-from colornn_keras.training.color import load_run_model
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
+from colornn_keras.research.training.callbacks import HistoryRecorder
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
-FLOW_GUIDED_TRAINED_PART_FILE = "flow_guided_model.trained.h5"
 ROUNDS_FILE = "rounds.json"
 
 
@@ -194,14 +193,14 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
     if not split.get("train") or not split.get("val"):
         raise errors.InputError(f"{config.videos} has too few clips for a training and a validation part "
                                 f"(split {config.split}).")
-    color_model, color_config = load_run_model(config.color_run)
+    color_model, color_config = loading.load_color_run(config.color_run)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
-    experiments.write_json(run_dir / experiments.CONFIG_FILE, {
+    experiments.write_json(run_dir / records.CONFIG_FILE, {
         "kind": "flow_guided", **dataclasses.asdict(config), "image_size": color_config.image_size,
         "num_bins": color_config.num_bins,
     })
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, experiments.environment_record("float32"))
-    experiments.write_json(run_dir / experiments.DATA_FILE, {
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, experiments.environment_record("float32"))
+    experiments.write_json(run_dir / records.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
                    for part, files in split.items()},
@@ -230,7 +229,7 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         # Epochs numbered on across rounds, so that history.csv has one row per epoch of the run.
         first_epoch = (round_index - 1) * config.epochs_per_round
         model.fit(dataset, initial_epoch=first_epoch, epochs=first_epoch + config.epochs_per_round,
-                  callbacks=[HistoryRecorder(run_dir / experiments.HISTORY_FILE, first_epoch)], verbose=verbose,
+                  callbacks=[HistoryRecorder(run_dir / records.HISTORY_FILE, first_epoch)], verbose=verbose,
                   shuffle=False)
         score = validation_auc(model, prepared["val"], keyframed)
         rounds.append({"round": round_index, "examples": len(gathered_targets), "val_auc": score})
@@ -240,7 +239,7 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         if config.max_minutes is not None and time.monotonic() - started > 60 * config.max_minutes:
             break
     model.set_weights(kept_weights)
-    checkpoints.save_trained_part(model, run_dir / FLOW_GUIDED_TRAINED_PART_FILE)
+    checkpoints.save_trained_part(model, run_dir / records.FLOW_GUIDED_TRAINED_PART_FILE)
     evaluated = {part: prepared[part] for part in ("val", "test") if part in prepared}
     names = {part: [pathlib.Path(path).parent.name for path in split[part]] for part in evaluated}
     colours = ColorModelColours(color_model, config.decoding)
@@ -248,38 +247,19 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         colours.remember(clip["luma"], clip["color_uv"])
     tables = video_tables(model, colours, {part: frames[part] for part in evaluated}, names,
                           color_config.num_bins, config.scene_cut_threshold)
-    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+    experiments.write_json(run_dir / records.METRICS_FILE, {
         "kept_round": kept["round"], "rounds": rounds, "decoding": config.decoding,
         **tables,
     })
     return run_dir
 
 
-def read_flow_guided_run(run_dir):
-    """The `FlowGuidedTrainingConfig` recorded in a flow-guided run folder."""
-    config, _ = experiments.read_run_config(run_dir, "flow_guided", configs.FlowGuidedTrainingConfig,
-                                            ("image_size", "num_bins"))
-    return config
-
-
-def load_flow_guided_run(run_dir):
-    """(color model, flow-guided model, config) of a finished flow-guided run."""
-    config = read_flow_guided_run(run_dir)
-    weights = pathlib.Path(run_dir) / FLOW_GUIDED_TRAINED_PART_FILE
-    if not weights.is_file():
-        raise errors.RunRecordError(f"Run {run_dir} has no trained weights ({FLOW_GUIDED_TRAINED_PART_FILE}); has it finished?")
-    color_model, _ = load_run_model(config.color_run)
-    model = flow_guided_models.FlowGuidedModel(config.filters)
-    checkpoints.load_trained_part(model, weights)
-    return color_model, model, config
-
-
 def evaluate_flow_guided_run(run_dir, videos=None, parts=("val", "test")):
     """Recomputes a flow-guided run's video tables on its recorded `parts` clips, or on every clip
     under `videos` (as part "all")."""
-    color_model, model, config = load_flow_guided_run(run_dir)
+    color_model, model, config = loading.load_flow_guided_run(run_dir)
     if videos is None:
-        recorded = experiments.read_json(pathlib.Path(run_dir) / experiments.DATA_FILE)["splits"]
+        recorded = records.read_json(pathlib.Path(run_dir) / records.DATA_FILE)["splits"]
         split = {part: experiments.resolved_paths(recorded[part]["clips"], config.videos)
                  for part in parts if recorded.get(part, {}).get("clips")}
     else:

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from colornn_keras import colorspace
-from colornn_keras import evaluation
 from colornn_keras.data import images
 from colornn_keras.models import color
+from colornn_keras.research import evaluation
 from tests.conftest import panning_frames
 
 

@@ -2,8 +2,8 @@
 
 `train_consistency_model` trains the paper's consistency model (or the recurrent one) on video clips
 split by clip, over a recorded color run's model, and records the video table: the paper's model in
-its three modes, or the recurrent model beside the color model alone. `load_consistency_run` and
-`evaluate_consistency_run` read a finished run back.
+its three modes, or the recurrent model beside the color model alone. `evaluate_consistency_run`
+scores a finished run again.
 """
 
 import dataclasses
@@ -13,52 +13,38 @@ import shutil
 import keras
 import numpy as np
 
-from colornn_keras import evaluation
-from colornn_keras import experiments
 from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
-from colornn_keras.models import consistency as consistency_models
 from colornn_keras.models import recurrent as recurrent_models
-from colornn_keras.training.callbacks import remove_resume_state
-from colornn_keras.training.callbacks import training_callbacks
-from colornn_keras.training.color import compile_color_model
-from colornn_keras.training.color import load_run_model
-from colornn_keras.training.configs import ConsistencyTrainingConfig
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
+from colornn_keras.research.training.callbacks import remove_resume_state
+from colornn_keras.research.training.callbacks import training_callbacks
+from colornn_keras.research.training.color import compile_color_model
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
-CONSISTENCY_TRAINED_PART_FILE = "consistency_model.trained.h5"
-RECURRENT_TRAINED_PART_FILE = "recurrent_model.trained.h5"
 # Under the run's checkpoints folder while it trains: the color model's features (`cache_color_features`).
 FEATURES_DIR = "color_features"
-
-
-def _trained_part_file(config):
-    return RECURRENT_TRAINED_PART_FILE if config.model == "recurrent" else CONSISTENCY_TRAINED_PART_FILE
-
-
-def _build_consistency(color_model, config):
-    """The run's model: a `ConsistencyModel`, or a `RecurrentConsistencyModel` (its sequence graph trains)."""
-    if config.model == "recurrent":
-        return recurrent_models.RecurrentConsistencyModel(color_model, config.window, config.hidden_filters, config.filters)
-    return consistency_models.ConsistencyModel(color_model, config.context_filters, config.filters, config.residual)
 
 
 def train_consistency_model(config, verbose="auto", callbacks=()):
     """Trains the consistency model on clips over a recorded color run's model; returns the run folder."""
     found = clips.find_clips(config.videos)
     split = images.split_files(found, config.split, config.seed, noun="clips")
-    color_model, color_config = load_run_model(config.color_run, config.color_weights)
+    color_model, color_config = loading.load_color_run(config.color_run, config.color_weights)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
     dtype_policy = color_model.get_layer(color_models.FEATURES_LAYER).dtype_policy.name
-    experiments.write_json(run_dir / experiments.CONFIG_FILE, {
+    experiments.write_json(run_dir / records.CONFIG_FILE, {
         "kind": "consistency", **dataclasses.asdict(config),
         "image_size": color_config.image_size, "num_bins": color_config.num_bins,
         "precision_used": experiments.precision_used(dtype_policy),
     })
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, {
         **experiments.environment_record(dtype_policy), "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir))})
-    experiments.write_json(run_dir / experiments.DATA_FILE, {
+    experiments.write_json(run_dir / records.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
                    for part, files in split.items()},
@@ -103,7 +89,7 @@ def _load_clips(files, image_size, config):
 def fit_consistency(run_dir, config, color_model, image_size, split, verbose, extra_callbacks=()):
     """Trains a consistency model in `run_dir` (a new run, or a killed one resumed from its backup),
     keeps its best validation epoch and records its video tables; returns `run_dir`."""
-    model = _build_consistency(color_model, config)
+    model = loading.video_model_of(color_model, config)
     # Recurrent: gradients through time can explode, so their norm is clipped. The paper's model
     # trains as its context head on the frozen color model's features, computed once below.
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
@@ -137,21 +123,21 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     # The whole model (whose layers the head shares) is loaded, saved and scored: the recorded
     # numbers come from exactly the saved weights.
     checkpoints.load_trained_part(model, keeper.weights_path)
-    checkpoints.save_trained_part(model, run_dir / _trained_part_file(config))
+    checkpoints.save_trained_part(model, run_dir / loading.video_trained_part_file(config))
     if config.model != "recurrent":
         shutil.rmtree(features_dir)
     evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
     results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
-    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
-    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+    history = experiments.read_history(run_dir / records.HISTORY_FILE)
+    experiments.write_json(run_dir / records.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
         "stopped_by": stopped_by,
         **experiments.code_changes(run_dir),
         **results,
     })
-    experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, keeper.best_epoch)
+    experiments.plot_curves(history, run_dir / records.CURVES_FILE, keeper.best_epoch)
     if "test" in loaded and config.model == "paper":
-        evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / experiments.SAMPLES_DIR,
+        evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / records.SAMPLES_DIR,
                                           "figure5_test_clip0", method=config.decoding)
     remove_resume_state(run_dir)
     return run_dir
@@ -180,31 +166,18 @@ def _three_mode_tables(color_model, model, config, files_by_part, clips_by_part,
 def read_consistency_run(run_dir):
     """(config, image size, {part: clip paths}) recorded in a consistency run folder."""
     run_dir = pathlib.Path(run_dir)
-    config, recorded = experiments.read_run_config(run_dir, "consistency", ConsistencyTrainingConfig,
-                                                   ("image_size", "num_bins"))
-    data = experiments.read_json(run_dir / experiments.DATA_FILE)
+    config, recorded = loading.read_video_config(run_dir, "consistency")
+    data = records.read_json(run_dir / records.DATA_FILE)
     split = {part: experiments.resolved_paths(record["clips"], config.videos)
              for part, record in data["splits"].items()}
     return config, recorded["image_size"], split
-
-
-def load_consistency_run(run_dir, color_weights=None):
-    """(color model, consistency model, config) of a finished consistency run; `color_weights`
-    loads another trained-part file of its color run's model (the one shipped from it) than the
-    one the run trained on."""
-    run_dir = pathlib.Path(run_dir)
-    config, _, _ = read_consistency_run(run_dir)
-    color_model, _ = load_run_model(config.color_run, color_weights or config.color_weights)
-    model = _build_consistency(color_model, config)
-    checkpoints.load_trained_part(model, run_dir / _trained_part_file(config))
-    return color_model, model, config
 
 
 def evaluate_consistency_run(run_dir, videos=None, keyframes=False, parts=("val", "test"), color_weights=None):
     """Recomputes a consistency run's three-mode table on its `parts` clips, or on every clip under
     `videos`; `keyframes` adds the seeded mode and its baselines (`evaluation.keyframe_predictors`);
     `color_weights` scores the run on another file of its color model (as shipped, say)."""
-    color_model, model, config = load_consistency_run(run_dir, color_weights)
+    color_model, model, config = loading.load_consistency_run(run_dir, color_weights)
     _, image_size, split = read_consistency_run(run_dir)
     if videos is None:
         split = {part: split[part] for part in parts if split[part]}

@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from colornn_keras import errors
-from colornn_keras import experiments
-from colornn_keras import training
 from colornn_keras.models import checkpoints
+from colornn_keras.research import experiments
+from colornn_keras.research import training
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
 RECORD_FILES = {"config.json", "environment.json", "data.json", "history.csv", "metrics.json", "curves.png",
-                training.TRAINED_PART_FILE}
+                records.COLOR_TRAINED_PART_FILE}
 
 
 def _config(image_folder, tmp_path, **overrides):
@@ -153,7 +155,7 @@ def test_evaluate_reproduces_the_recorded_metrics(image_folder, tmp_path):
     on_folder = training.evaluate_run(run_dir, data=str(other_folder))
     assert on_folder["all"]["images"] == 12  # Every colour image there, black-and-white ones left out.
     # Another file of the same model (as one shipped from the run) is scored instead of the run's own.
-    model, _ = training.load_run_model(run_dir)
+    model, _ = loading.load_color_run(run_dir)
     bias = model.get_layer("u_logits").bias
     bias.assign(bias.numpy() + np.linspace(-3, 3, bias.shape[0], dtype=np.float32))
     other_weights = checkpoints.save_trained_part(model, tmp_path / "other.trained.h5")
@@ -189,7 +191,7 @@ def test_bad_settings_are_refused_before_anything_is_written(image_folder, tmp_p
 def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, clip_folder, tmp_path):
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     # The color run's model from a file kept elsewhere (as one shipped from it is).
-    shipped_color_file = shutil.move(color_run / training.TRAINED_PART_FILE, tmp_path / "shipped_color.trained.h5")
+    shipped_color_file = shutil.move(color_run / records.COLOR_TRAINED_PART_FILE, tmp_path / "shipped_color.trained.h5")
     config = training.ConsistencyTrainingConfig(
         videos=str(clip_folder), color_run=str(color_run), name="tiny_video", epochs=2, batch_size=4,
         split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), scheduled_sampling=0.5,
@@ -205,7 +207,7 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
     assert set(overall) == {"per_frame", "teacher_forced", "free_running", "ground_truth", "gray_baseline"}
     for mode in ("per_frame", "teacher_forced", "free_running"):
         assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall[mode])
-    assert (run_dir / training.CONSISTENCY_TRAINED_PART_FILE).is_file()
+    assert (run_dir / records.CONSISTENCY_TRAINED_PART_FILE).is_file()
     assert not (run_dir / "checkpoints" / "color_features").exists()  # The features cache is gone with the run.
     assert (run_dir / "samples" / "figure5_test_clip0.png").is_file()
     assert json.loads((run_dir / "config.json").read_text())["precision_used"] in ("float32", "bfloat16")
@@ -235,7 +237,7 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
 def test_the_color_models_features_are_computed_once_into_a_memory_mapped_file(vgg16_weights, tmp_path):
     from colornn_keras.data import clips
     from colornn_keras.models import color, consistency
-    from colornn_keras.training.consistency import cache_color_features
+    from colornn_keras.research.training.consistency import cache_color_features
 
     model = consistency.ConsistencyModel(color.ColorModel(image_size=32, num_bins=12, backbone_weights=vgg16_weights))
     rng = np.random.default_rng(0)
@@ -297,10 +299,10 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
         split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), model="recurrent", window=3, hidden_filters=8,
     )
     run_dir = training.train_consistency_model(config, verbose=0)
-    overall = experiments.read_json(run_dir / "metrics.json")["test"]["overall"]
+    overall = records.read_json(run_dir / "metrics.json")["test"]["overall"]
     assert set(overall) == {"per_frame", "recurrent", "ground_truth", "gray_baseline"}
     assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall["recurrent"])
-    assert (run_dir / training.RECURRENT_TRAINED_PART_FILE).is_file()
+    assert (run_dir / records.RECURRENT_TRAINED_PART_FILE).is_file()
     assert "| recurrent |" in experiments.consistency_runs_table([run_dir])
     recomputed = training.evaluate_consistency_run(run_dir)
     assert recomputed["test"]["overall"]["recurrent"]["loss"] == pytest.approx(overall["recurrent"]["loss"], rel=1e-5)
@@ -405,7 +407,7 @@ def test_a_run_whose_weights_turn_non_finite_stops_and_keeps_the_last_finite_epo
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["stopped_by"] == "non-finite weights after epoch 2" and metrics["kept_epoch"] == 1
     assert metrics["epochs_run"] == 2
-    model, _ = training.load_run_model(run_dir)  # Loads: the saved weights are finite.
+    model, _ = loading.load_color_run(run_dir)  # Loads: the saved weights are finite.
     assert not checkpoints.non_finite_weights(model)
 
 
@@ -417,7 +419,7 @@ def test_a_run_that_diverges_in_its_first_epoch_saves_nothing(image_folder, tmp_
     with pytest.raises(checkpoints.NonFiniteWeightsError, match="diverged.*nothing was saved"):
         training.train_color_model(config, verbose=0, callbacks=[_Poison(epoch=0)])
     (run_dir,) = (tmp_path / "experiments").iterdir()
-    assert not (run_dir / training.TRAINED_PART_FILE).exists() and not (run_dir / "metrics.json").exists()
+    assert not (run_dir / records.COLOR_TRAINED_PART_FILE).exists() and not (run_dir / "metrics.json").exists()
 
 
 def test_a_run_record_with_an_unknown_setting_is_refused_from_python_too(tmp_path):
@@ -441,7 +443,7 @@ def test_the_time_budget_ends_a_run_at_an_epoch_boundary_and_is_recorded(image_f
                                          verbose=0)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["stopped_by"] == "time budget" and metrics["epochs_run"] == 1 and metrics["kept_epoch"] == 1
-    assert (run_dir / training.TRAINED_PART_FILE).is_file()
+    assert (run_dir / records.COLOR_TRAINED_PART_FILE).is_file()
 
 
 def _prepared_clip(count=7, size=(24, 32)):
@@ -459,7 +461,7 @@ def test_rollouts_start_from_the_chosen_colours_and_continue_on_the_models_own_o
 
     from colornn_keras import propagation
     from colornn_keras.models import flow_guided as flow_guided_models
-    from colornn_keras.training import flow_guided
+    from colornn_keras.research.training import flow_guided
 
     clip = _prepared_clip()
     model = flow_guided_models.FlowGuidedModel(filters=4, gate_bias=-30.0)  # Outputs the color model's (zeros).
@@ -478,7 +480,7 @@ def test_rollouts_start_from_the_chosen_colours_and_continue_on_the_models_own_o
 def test_training_crops_keep_the_inputs_and_the_target_aligned():
     import numpy as np
 
-    from colornn_keras.training import flow_guided
+    from colornn_keras.research.training import flow_guided
 
     rng = np.random.default_rng(0)
     luma = rng.uniform(0, 1, (5, 20, 24, 1)).astype("float16")
@@ -495,8 +497,8 @@ def test_training_crops_keep_the_inputs_and_the_target_aligned():
 def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baselines(image_folder, clip_folder, tmp_path):
     import numpy as np
 
-    from colornn_keras.training import configs
-    from colornn_keras.training import flow_guided
+    from colornn_keras.runs import configs
+    from colornn_keras.research.training import flow_guided
 
     color_run = training.train_color_model(_config(image_folder, tmp_path, epochs=1, num_samples=0), verbose=0)
     config = configs.FlowGuidedTrainingConfig(
@@ -514,7 +516,7 @@ def test_a_flow_guided_run_records_its_rounds_and_both_modes_beside_the_baseline
         for mode in ("per_frame", "flow_keyframe", "guided_keyframe", "guided_automatic"):
             assert 0 <= overall[mode]["auc"] <= 1 and np.isfinite(overall[mode]["warp_error"])
     # The saved weights are the kept round's: the validation score recomputes from them.
-    color_model, model, recorded = flow_guided.load_flow_guided_run(run_dir)
+    color_model, model, recorded = loading.load_flow_guided_run(run_dir)
     clips_found = json.loads((run_dir / "data.json").read_text())["splits"]["val"]["clips"]
     from colornn_keras.data import clips
 

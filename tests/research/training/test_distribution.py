@@ -11,9 +11,10 @@ import h5py
 import numpy as np
 import pytest
 
-from colornn_keras import distribution
-from colornn_keras import experiments
-from colornn_keras import training
+from colornn_keras.research import experiments
+from colornn_keras.research import training
+from colornn_keras.research.training import distribution
+from colornn_keras.runs import records
 
 
 def _tf_config(task_type, index, cluster):
@@ -84,14 +85,14 @@ def test_two_workers_on_localhost_train_to_identical_weights_and_the_chief_recor
 
     (run_dir,) = runs_root.iterdir()  # One record, written by the chief alone.
     assert "Run recorded in" in outputs[0] and "the chief records the run" in outputs[1]
-    environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
+    environment = records.read_json(run_dir / records.ENVIRONMENT_FILE)
     assert environment["distribution"]["replicas"] == 2
-    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    history = experiments.read_history(run_dir / records.HISTORY_FILE)
     assert [row["epoch"] for row in history] == [0, 1] and all(np.isfinite(row["loss"]) for row in history)
-    assert (run_dir / experiments.METRICS_FILE).is_file()
+    assert (run_dir / records.METRICS_FILE).is_file()
 
     worker_dir = outputs[1].strip().splitlines()[-1].split("This worker's weights: ")[1]
-    chief, worker = (_weights(pathlib.Path(folder) / training.TRAINED_PART_FILE) for folder in (run_dir, worker_dir))
+    chief, worker = (_weights(pathlib.Path(folder) / records.COLOR_TRAINED_PART_FILE) for folder in (run_dir, worker_dir))
     assert chief.keys() == worker.keys() and len(chief) > 10
     for name in chief:
         np.testing.assert_array_equal(chief[name], worker[name], err_msg=name)

@@ -4,10 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from colornn_keras import experiments
-from colornn_keras import rebalancing
-from colornn_keras import training
-from tests.test_training import _config
+from colornn_keras.research import training
+from colornn_keras.research.training import rebalancing
+from colornn_keras.runs import records
+from tests.research.training.test_training import _config
 
 
 def test_weights_follow_zhangs_formula():
@@ -56,13 +56,13 @@ def test_a_rebalanced_run_records_its_bin_counts_weights_and_histogram(image_fol
     spy = _LossSpy()
     run_dir = training.train_color_model(_config(image_folder, tmp_path, rebalance=0.5, epochs=1), verbose=0,
                                          callbacks=[spy])
-    record = experiments.read_json(run_dir / training.BIN_WEIGHTS_FILE)
+    record = records.read_json(run_dir / training.BIN_WEIGHTS_FILE)
     # The run trains on the rebalanced loss, weighted by exactly the recorded weights.
     for axis in ("u", "v"):
         assert isinstance(spy.losses[axis], rebalancing.RebalancedCrossentropy)
         np.testing.assert_allclose(spy.losses[axis].bin_weights, record["weights"][axis])
     assert record["mix"] == 0.5 and len(record["weights"]["u"]) == 30
     assert sum(record["counts"]["v"]) > 0 and (run_dir / training.BIN_HISTOGRAM_FILE).is_file()
-    assert (run_dir / experiments.METRICS_FILE).is_file()
+    assert (run_dir / records.METRICS_FILE).is_file()
     with pytest.raises(ValueError, match="regression"):
         _config(image_folder, tmp_path, rebalance=0.5, variant="regression")

@@ -2,7 +2,7 @@
 
 `train_color_model` scans and splits the images, writes a new experiment folder, trains with Adam
 and early stopping on the validation loss, keeps the best epoch, evaluates it on train/val/test
-and records everything. `load_run_model` and `evaluate_run` read a finished run back.
+and records everything. `evaluate_run` scores a finished run again.
 """
 
 import contextlib
@@ -17,27 +17,28 @@ import numpy as np
 
 from colornn_keras import backbone
 from colornn_keras import colorspace
-from colornn_keras import distribution
 from colornn_keras import errors
-from colornn_keras import evaluation
-from colornn_keras import experiments
 from colornn_keras import precision
-from colornn_keras import rebalancing
+from colornn_keras import presets
 from colornn_keras.data import images
 from colornn_keras.metrics import BinAccuracy
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
-from colornn_keras.training.callbacks import BestEpochKeeper
-from colornn_keras.training.callbacks import LearningRateLogger
-from colornn_keras.training.callbacks import RunLimits
-from colornn_keras.training.callbacks import machine_share
-from colornn_keras.training.callbacks import remove_resume_state
-from colornn_keras.training.callbacks import restore_kept_weights
-from colornn_keras.training.callbacks import resume_point
-from colornn_keras.training.callbacks import training_callbacks
-from colornn_keras.training.configs import ColorTrainingConfig
+from colornn_keras.research import evaluation
+from colornn_keras.research import experiments
+from colornn_keras.research.training import distribution
+from colornn_keras.research.training import rebalancing
+from colornn_keras.research.training.callbacks import BestEpochKeeper
+from colornn_keras.research.training.callbacks import LearningRateLogger
+from colornn_keras.research.training.callbacks import RunLimits
+from colornn_keras.research.training.callbacks import machine_share
+from colornn_keras.research.training.callbacks import remove_resume_state
+from colornn_keras.research.training.callbacks import restore_kept_weights
+from colornn_keras.research.training.callbacks import resume_point
+from colornn_keras.research.training.callbacks import training_callbacks
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
-TRAINED_PART_FILE = "color_model.trained.h5"
 BIN_WEIGHTS_FILE = "bin_weights.json"
 BIN_HISTOGRAM_FILE = "bin_histogram.png"
 WIDE_TEST = "test_wide"
@@ -48,7 +49,7 @@ def compile_color_model(model, learning_rate=1e-3, bin_weights=None, optimizer=N
 
     Serves the color model (either variant) and the consistency model, whose heads are the same.
     `bin_weights` ({"u": [...], "v": [...]}) weights each pixel's cross-entropy by its true bin
-    (class rebalancing, see `colornn_keras.rebalancing`). `optimizer` replaces Adam.
+    (class rebalancing, see `rebalancing.py`). `optimizer` replaces Adam.
     """
     if color_models.variant_of(model) == "classification":
         loss = {axis: keras.losses.SparseCategoricalCrossentropy() if bin_weights is None
@@ -77,11 +78,7 @@ def make_optimizer(config, steps_per_epoch):
 
 
 def _build_for_config(config, dtype_policy, bin_weights=None, replicas=1, steps_per_epoch=1, image_size=None):
-    model = color_models.ColorModel(
-        image_size=image_size or config.image_size, num_bins=config.num_bins, variant=config.variant, dtype=dtype_policy,
-        synchronized_batch_norm=replicas > 1, fine_tune_from=config.fine_tune_from,
-        deepest_tap=config.deepest_tap,
-    )
+    model = loading.color_model_of(config, dtype_policy, image_size, synchronized_batch_norm=replicas > 1)
     return compile_color_model(model, config.learning_rate, bin_weights, make_optimizer(config, steps_per_epoch))
 
 
@@ -89,7 +86,7 @@ def _bin_weights(run_dir, config, train_files):
     """The run's rebalancing weights: computed once from its training split, then read back."""
     path = pathlib.Path(run_dir) / BIN_WEIGHTS_FILE
     if path.is_file():
-        return experiments.read_json(path)["weights"]
+        return records.read_json(path)["weights"]
     counts = rebalancing.bin_counts(train_files, config.num_bins, seed=config.seed)
     weights = {axis: rebalancing.rebalancing_weights(counts[axis], config.rebalance).tolist() for axis in ("u", "v")}
     experiments.write_json(path, {"mix": config.rebalance, "smoothing_bins": rebalancing.DEFAULT_SMOOTHING_BINS,
@@ -114,15 +111,15 @@ def train_color_model(config, verbose="auto", callbacks=()):
         worker_dir = pathlib.Path(tempfile.mkdtemp(prefix="colornn-worker-"))
         return fit_and_record(worker_dir, config, split, dtype_policy, verbose, callbacks, strategy)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
-    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config),
-                                                               "precision_used": experiments.precision_used(dtype_policy)})
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {
+    experiments.write_json(run_dir / records.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config),
+                                                           "precision_used": experiments.precision_used(dtype_policy)})
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, {
         **experiments.environment_record(dtype_policy),
         **precision_choice.record(),
         "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir)),
         "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
     })
-    experiments.write_json(run_dir / experiments.DATA_FILE, data_record)
+    experiments.write_json(run_dir / records.DATA_FILE, data_record)
     return fit_and_record(run_dir, config, split, dtype_policy, verbose, callbacks, strategy)
 
 
@@ -180,27 +177,10 @@ def select_and_split(config):
 def read_color_run(run_dir):
     """(config, split, dtype policy) recorded in a run folder."""
     run_dir = pathlib.Path(run_dir)
-    config, _ = experiments.read_run_config(run_dir, "color", ColorTrainingConfig)
-    data = experiments.read_json(run_dir / experiments.DATA_FILE)
+    config, dtype_policy = loading.read_color_config(run_dir)
+    data = records.read_json(run_dir / records.DATA_FILE)
     split = {part: experiments.resolved_paths(record["files"], config.data) for part, record in data["splits"].items()}
-    dtype_policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]
     return config, split, dtype_policy
-
-
-def load_run_model(run_dir, weights=None):
-    """The trained color model of a finished run, rebuilt from its config and trained-part weights
-    (`weights`: another trained-part file of the same model, such as the one shipped from it)."""
-    config, _, dtype_policy = read_color_run(run_dir)
-    if weights is not None:
-        weights = pathlib.Path(weights)
-        if not weights.is_file():
-            raise errors.WeightsError(f"Weights file {weights} does not exist.")
-    else:
-        weights = pathlib.Path(run_dir) / TRAINED_PART_FILE
-    if not weights.is_file():
-        raise errors.RunRecordError(f"Run {run_dir} has no trained weights ({TRAINED_PART_FILE}); has it finished?")
-    model = _build_for_config(config, dtype_policy)
-    return checkpoints.load_trained_part(model, weights), config
 
 
 def evaluate_run(run_dir, data=None, split_from=None, weights=None):
@@ -208,7 +188,7 @@ def evaluate_run(run_dir, data=None, split_from=None, weights=None):
     (`split_from`: its val, test and test_wide, to compare runs on the same photos), or on every
     colour image under `data`. The annealed-mean temperature is chosen on "val" where there is one.
     `weights` scores another trained-part file of the run's model (the one shipped from it)."""
-    model, config = load_run_model(run_dir, weights)
+    model, config = loading.load_color_run(run_dir, weights)
     _, split, _ = read_color_run(run_dir)
     if split_from is not None:
         _, other, _ = read_color_run(split_from)
@@ -287,7 +267,7 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
             break
     stopped_by = keeper.stopped_by(limits)
     checkpoints.load_trained_part(model, keeper.weights_path)
-    checkpoints.save_trained_part(model, run_dir / TRAINED_PART_FILE)
+    checkpoints.save_trained_part(model, run_dir / records.COLOR_TRAINED_PART_FILE)
     if not distribution.is_chief():
         return run_dir  # The chief evaluates and records; a worker's folder holds its weights only.
     record_color_metrics(model, run_dir, config, split, keeper.best_epoch, failures, stopped_by)
@@ -323,13 +303,11 @@ class FinalSizeValidation(keras.callbacks.Callback):
 
 def _init_weights_file(source):
     """The trained-part file a run starts from: a run folder's, a file, or the shipped "color" weights."""
-    from colornn_keras import presets
-
     path = pathlib.Path(source)
     if source == "color":
         return presets.preset_file(presets.default_preset("color"))
     if path.is_dir():
-        path = path / TRAINED_PART_FILE
+        path = path / records.COLOR_TRAINED_PART_FILE
     if not path.is_file():
         raise errors.WeightsError(f"--init-from {source}: no such run folder or weights file.")
     return path
@@ -391,7 +369,7 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         order = np.random.default_rng(config.seed).permutation(len(parts["train"]))[:MAX_TRAIN_EVALUATION]
         parts["train"] = sorted(parts["train"][index] for index in order)
     results, decoding = score_parts(model, config, parts, failures)
-    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    history = experiments.read_history(run_dir / records.HISTORY_FILE)
     metrics = {
         "kept_epoch": None if best_epoch is None else best_epoch + 1,
         "epochs_run": len(history),
@@ -404,9 +382,9 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         **({"decoding": decoding} if decoding else {}),
         **results,
     }
-    experiments.write_json(run_dir / experiments.METRICS_FILE, metrics)
+    experiments.write_json(run_dir / records.METRICS_FILE, metrics)
     if history:
-        experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, best_epoch)
+        experiments.plot_curves(history, run_dir / records.CURVES_FILE, best_epoch)
     if config.num_samples and split.get("test"):
-        evaluation.write_samples(model, split["test"], config.image_size, run_dir / experiments.SAMPLES_DIR, config.num_samples)
+        evaluation.write_samples(model, split["test"], config.image_size, run_dir / records.SAMPLES_DIR, config.num_samples)
     return metrics

@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 from colornn_keras import errors
-from colornn_keras import experiments
+from colornn_keras.research import experiments
+from colornn_keras.runs import records
 
 
 def test_run_folders_are_dated_and_never_reused(tmp_path):
@@ -36,7 +37,7 @@ def test_json_and_history_round_trip_atomically(tmp_path):
 
 def test_environment_record_names_versions_precision_vgg16_and_git_state():
     from colornn_keras import backbone
-    from colornn_keras.models import checkpoints
+    from colornn_keras import presets
 
     record = experiments.environment_record("mixed_bfloat16")
     assert record["dtype_policy"] == "mixed_bfloat16"
@@ -45,7 +46,7 @@ def test_environment_record_names_versions_precision_vgg16_and_git_state():
     assert {"git_commit", "git_dirty", "git_diff_sha256", "processor", "cpu_count"} <= set(record)
     vgg16 = record["vgg16_weights"]
     assert vgg16["file"] == str(backbone.cache_dir() / backbone.CACHE_FILE_NAME)
-    assert vgg16["sha256"] == checkpoints.sha256_of(vgg16["file"])
+    assert vgg16["sha256"] == presets.sha256_of(vgg16["file"])
     assert experiments.precision_used("mixed_bfloat16") == "bfloat16" and experiments.precision_used("float32") == "float32"
 
 
@@ -57,14 +58,15 @@ def _git(folder, *arguments):
 def test_the_git_state_covers_the_code_only_and_hashes_its_difference(tmp_path):
     # A copy of this module in a throw-away repository with the project's layout, so that its
     # `code_record` looks at that repository.
-    for path in ("colornn_keras/experiments.py", "setup.py", "experiments/run/metrics.json", "notebooks/a.ipynb"):
+    module = "colornn_keras/research/experiments.py"
+    for path in (module, "setup.py", "experiments/run/metrics.json", "notebooks/a.ipynb"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("1\n")
-    (tmp_path / "colornn_keras/experiments.py").write_text(pathlib.Path(experiments.__file__).read_text())
+    (tmp_path / module).write_text(pathlib.Path(experiments.__file__).read_text())
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".")
     _git(tmp_path, "commit", "-q", "-m", "start")
-    spec = importlib.util.spec_from_file_location("copied_experiments", tmp_path / "colornn_keras/experiments.py")
+    spec = importlib.util.spec_from_file_location("copied_experiments", tmp_path / module)
     copied = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(copied)
 
@@ -98,23 +100,14 @@ def test_a_run_resumed_with_other_code_is_flagged_with_both(tmp_path):
     assert experiments.code_changes(tmp_path / "no_such_run") == {}
 
 
-def test_data_paths_are_recorded_relative_to_the_data_folder_and_old_absolute_ones_still_read(tmp_path):
+def test_data_paths_are_recorded_relative_to_the_data_folder_and_read_back(tmp_path):
     root = tmp_path / "data"
     inside, outside = str(root / "set" / "a.jpg"), str(tmp_path / "elsewhere.jpg")
     recorded = experiments.relative_paths([inside, outside], root)
-    assert recorded == [str(pathlib.Path("set") / "a.jpg"), outside]
+    assert recorded == [str(pathlib.Path("set") / "a.jpg"), outside]  # Outside the data folder: as it is.
     assert experiments.resolved_paths(recorded, root) == [inside, outside]
-    assert experiments.resolved_paths([inside], tmp_path / "moved") == [inside]  # An old record: absolute.
-
-
-def test_old_records_relative_to_where_the_run_started_still_resolve(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "data" / "set").mkdir(parents=True)
-    (tmp_path / "data" / "set" / "a.jpg").write_bytes(b"")
-    # Recorded as `data/set/a.jpg` (relative to the working folder) by runs before paths were
-    # relative to the data folder: not `data/data/set/a.jpg`.
-    assert experiments.resolved_paths(["data/set/a.jpg"], "data") == [str(pathlib.Path("data/set/a.jpg"))]
-    assert experiments.resolved_paths(["set/a.jpg"], "data") == [str(pathlib.Path("data/set/a.jpg"))]
+    moved = tmp_path / "moved"  # The data copied elsewhere: the record follows it.
+    assert experiments.resolved_paths(recorded, moved) == [str(moved / "set" / "a.jpg"), outside]
 
 
 def test_curves_are_plotted(tmp_path):
@@ -188,27 +181,7 @@ def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
         "gray_baseline": {"u_accuracy": 0.5, "v_accuracy": 0.3}}}})
     assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in experiments.runs_table([run])
     assert "gray video" not in experiments.runs_table([run])  # Not recorded before 2026-12-01.
-    metrics = experiments.read_json(run / "metrics.json")
+    metrics = records.read_json(run / "metrics.json")
     metrics["test"]["overall"]["gray_baseline"].update(warp_error=0.0007, cdc=0.0009)
     experiments.write_json(run / "metrics.json", metrics)
     assert "| gray video (the luma alone) | | | | | 0.00070 | 0.0009 |" in experiments.runs_table([run])
-
-
-def test_run_config_is_read_back_only_from_a_run_of_its_kind(tmp_path):
-    import dataclasses
-
-    @dataclasses.dataclass
-    class Settings:
-        videos: str
-        epochs: int = 10
-
-    experiments.write_json(tmp_path / "config.json", {"kind": "consistency", "videos": "clips", "image_size": 128,
-                                                      "precision_used": "float32"})
-    settings, recorded = experiments.read_run_config(tmp_path, "consistency", Settings, ("image_size",))
-    assert settings == Settings(videos="clips") and recorded["image_size"] == 128
-    with pytest.raises(errors.RunRecordError, match="is not a flow-guided run"):
-        experiments.read_run_config(tmp_path, "flow_guided", Settings, ("image_size",))
-    with pytest.raises(errors.RunRecordError, match="does not know: image_size"):
-        experiments.read_run_config(tmp_path, "consistency", Settings)
-    with pytest.raises(errors.RunRecordError, match="is not a run folder"):
-        experiments.read_run_config(tmp_path / "nothing", "consistency", Settings)

@@ -1,19 +1,9 @@
-"""Experiment folders: one per run, never overwritten, with the same record files every time.
-
-A run folder `experiments/<date>_<name>/` holds:
-- `config.json`: every setting after defaults were resolved (enough to rerun it);
-- `environment.json`: package versions, CPU, precision, the VGG16 weights' sha256, the git commit
-  and whether the code differed from it (with a hash of the difference);
-- `data.json`: the split's file lists with sizes and digests, and the files left out and why;
-- `history.csv`: one row per epoch (written by `training.HistoryRecorder`);
-- `metrics.json`: results at the kept epoch;
-- `curves.png`: loss and accuracy curves;
-- `color_model.trained.h5` (or similar): the trained part of the model;
-- `samples/`: pictures of dataset content (git-ignored), and `checkpoints/` (git-ignored).
+"""Experiment folders: one per run, never overwritten, with the same record files every time
+(`colornn_keras.runs.records` names them and reads them back); what ran (versions, machine,
+precision, the code's git state); each epoch's history; plots and Markdown tables of runs.
 """
 
 import csv
-import dataclasses
 import datetime
 import hashlib
 import importlib.metadata
@@ -29,14 +19,8 @@ from colornn_keras import backbone
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import precision as precision_module
+from colornn_keras.runs import records
 
-CONFIG_FILE = "config.json"
-ENVIRONMENT_FILE = "environment.json"
-DATA_FILE = "data.json"
-HISTORY_FILE = "history.csv"
-METRICS_FILE = "metrics.json"
-CURVES_FILE = "curves.png"
-SAMPLES_DIR = "samples"
 CHECKPOINTS_DIR = "checkpoints"  # Inside the run folder: runs recorded before checkpoint_dir existed.
 # Resume state (30-60 MB an epoch) lives outside the work tree, under the cache folder, so that a
 # run folder holds only its records and its kept weights.
@@ -47,8 +31,6 @@ RECORDED_PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "h5py", "imageio"
 # The code a run's git state is recorded for: a new run folder under experiments/ or an edited
 # notebook does not make the code that ran "dirty".
 CODE_PATHS = ("colornn_keras", "setup.py")
-# What config.json records beside the settings (it is not a setting, so not read back as one).
-RECORDED_BESIDE_SETTINGS = ("precision_used",)
 
 
 def create_run_dir(root, name, date=None):
@@ -80,8 +62,8 @@ def checkpoint_dir(run_dir):
     """Where a run's resume state lives: the folder its environment.json records, or its own
     checkpoints/ for a run recorded before that was recorded."""
     run_dir = pathlib.Path(run_dir)
-    environment = run_dir / ENVIRONMENT_FILE  # A worker's temporary folder has none.
-    recorded = read_json(environment).get("checkpoint_dir") if environment.is_file() else None
+    environment = run_dir / records.ENVIRONMENT_FILE  # A worker's temporary folder has none.
+    recorded = records.read_json(environment).get("checkpoint_dir") if environment.is_file() else None
     return pathlib.Path(recorded) if recorded else run_dir / CHECKPOINTS_DIR
 
 
@@ -90,53 +72,6 @@ def write_json(path, data):
     with files.atomic_write(path) as temporary, open(temporary, "w") as file:
         json.dump(data, file, indent=2, sort_keys=False, default=str)
         file.write("\n")
-
-
-def read_json(path):
-    """A record's JSON; a `RunRecordError` naming the file if it is missing or damaged."""
-    try:
-        with open(path) as file:
-            return json.load(file)
-    except FileNotFoundError:
-        raise errors.RunRecordError(f"{path} is missing.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise errors.RunRecordError(f"{path} is not valid JSON ({error}).") from error
-    except OSError as error:
-        raise errors.RunRecordError(f"Cannot read {path}: {error.strerror}.") from error
-
-
-def check_settings(path, recorded, settings_class, not_settings=("kind",)):
-    """A `RunRecordError` naming `path` unless `recorded` (a config.json) holds exactly the
-    settings `settings_class` (a dataclass) takes: a run recorded by another version of the code
-    may have settings this one does not know, or lack ones it needs."""
-    if not isinstance(recorded, dict):
-        raise errors.RunRecordError(f"{path} does not hold a run's settings (a JSON object).")
-    fields = {field.name: field for field in dataclasses.fields(settings_class)}
-    unknown = sorted(set(recorded) - set(fields) - set(not_settings) - set(RECORDED_BESIDE_SETTINGS))
-    if unknown:
-        raise errors.RunRecordError(f"{path} records settings this version does not know: {', '.join(unknown)}.")
-    missing = sorted(name for name, field in fields.items() if name not in recorded
-                     and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
-    if missing:
-        raise errors.RunRecordError(f"{path} lacks the settings {', '.join(missing)}.")
-
-
-def read_run_config(run_dir, kind, settings_class, not_settings=()):
-    """(settings, recorded): a run folder's config.json read back as `settings_class` (a dataclass),
-    after checking that it is a run of `kind` with exactly the settings this version knows, and the
-    whole recorded dict (which also holds `not_settings`, such as the model's image size)."""
-    run_dir = pathlib.Path(run_dir)
-    path = run_dir / CONFIG_FILE
-    if not path.is_file():
-        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {CONFIG_FILE}).")
-    recorded = read_json(path)
-    if not isinstance(recorded, dict) or recorded.get("kind") != kind:
-        raise errors.RunRecordError(f"{run_dir} is not a {kind.replace('_', '-')} run.")
-    skipped = ("kind", *not_settings)
-    check_settings(path, recorded, settings_class, skipped)
-    settings = {key: value for key, value in recorded.items()
-                if key not in skipped and key not in RECORDED_BESIDE_SETTINGS}
-    return settings_class(**settings), recorded
 
 
 def _git(*arguments, strip=True):
@@ -157,7 +92,7 @@ def code_record():
     differ from it, which, and a sha256 of the difference (the diff and the untracked files'
     contents), so that two sittings of a run can tell whether they ran the same code. All None
     where the package is not in a git checkout of this project (an installed wheel)."""
-    package_dir = pathlib.Path(__file__).resolve().parent
+    package_dir = pathlib.Path(__file__).resolve().parents[1]  # colornn_keras/, above research/.
     top = _git("rev-parse", "--show-toplevel")
     if top is None or pathlib.Path(top).resolve() != package_dir.parent:
         return {"git_commit": None, "git_dirty": None, "git_dirty_paths": None, "git_diff_sha256": None}
@@ -229,10 +164,10 @@ def code_changes(run_dir):
     """{"code_changed_between_sittings": {"started": ..., "resumed": [...]}} for metrics.json when
     a resumed run (environment.json's "resumed") ran other code than it started with (another
     commit, or other uncommitted changes); {} otherwise."""
-    path = pathlib.Path(run_dir) / ENVIRONMENT_FILE
+    path = pathlib.Path(run_dir) / records.ENVIRONMENT_FILE
     if not path.is_file():
         return {}
-    environment = read_json(path)
+    environment = records.read_json(path)
     keys = ("git_commit", "git_diff_sha256")
     started = {key: environment.get(key) for key in keys}
     resumed = [{key: sitting.get(key) for key in keys} for sitting in environment.get("resumed", [])]
@@ -254,17 +189,9 @@ def relative_paths(paths, root):
 
 
 def resolved_paths(recorded, root):
-    """Recorded data paths made usable again: relative ones joined to `root`; absolute ones, and
-    relative ones that already start with `root` and are found only as they are (the records of
-    runs made before paths were relative to the data: absolute, or relative to where the run was
-    started), as they are."""
-    root = pathlib.Path(root)
-    resolved = []
-    for path in map(pathlib.Path, recorded):
-        old_style = (not path.is_absolute() and path.parts[:len(root.parts)] == root.parts and path.exists()
-                     and not (root / path).exists())
-        resolved.append(str(path if old_style else root / path))
-    return resolved
+    """Recorded data paths made usable again (`relative_paths` undone): relative ones joined to
+    `root`, absolute ones as they are."""
+    return [str(pathlib.Path(root) / path) for path in recorded]
 
 
 def _cpu_model_name():
@@ -387,7 +314,7 @@ def color_runs_table(run_dirs, decoding="annealed_mean"):
     ]
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
-        metrics = read_json(run_dir / METRICS_FILE)
+        metrics = records.read_json(run_dir / records.METRICS_FILE)
         test = metrics["test"]
         decoded = test.get(decoding) or test.get("regression")
         lines.append(
@@ -445,7 +372,7 @@ def consistency_runs_table(run_dirs, part="test"):
     ]
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
-        overall = read_json(run_dir / METRICS_FILE)[part]["overall"]
+        overall = records.read_json(run_dir / records.METRICS_FILE)[part]["overall"]
         for mode in [mode for mode in overall if mode not in ("ground_truth", "gray_baseline")]:
             row = overall[mode]
             lines.append(
@@ -474,27 +401,27 @@ def runs_table(run_dirs):
     for run_dir in run_dirs:
         run_dir = pathlib.Path(run_dir)
         if run_dir.is_file() and run_dir.suffix == ".json":
-            evaluations.append((run_dir.stem, read_json(run_dir)))
+            evaluations.append((run_dir.stem, records.read_json(run_dir)))
             continue
-        if not (run_dir / METRICS_FILE).is_file():
-            raise errors.RunRecordError(f"{run_dir} has no {METRICS_FILE}: not a finished run.")
-        kind = read_json(run_dir / CONFIG_FILE).get("kind", "color")
+        if not (run_dir / records.METRICS_FILE).is_file():
+            raise errors.RunRecordError(f"{run_dir} has no {records.METRICS_FILE}: not a finished run.")
+        kind = records.read_json(run_dir / records.CONFIG_FILE).get("kind", "color")
         if kind not in ("color", *video_kinds):
-            raise errors.RunRecordError(f"{run_dir / CONFIG_FILE} records kind {kind!r}, which `colornn table` does not know.")
+            raise errors.RunRecordError(f"{run_dir / records.CONFIG_FILE} records kind {kind!r}, which `colornn table` does not know.")
         kinds["consistency" if kind in video_kinds else "color"].append(run_dir)
     try:
         return _tables(kinds, evaluations)
     except KeyError as error:
-        raise errors.RunRecordError(f"A run's {METRICS_FILE} lacks {error}: it was recorded by another version, "
-                                    "or is not finished.") from error
+        raise errors.RunRecordError(f"A run's {records.METRICS_FILE} lacks {error}: it was recorded by another "
+                                    "version, or is not finished.") from error
 
 
 def _tables(kinds, evaluations):
     tables = []
     if kinds["color"]:
         tables.append(color_runs_table(kinds["color"]))
-    held_out = evaluations + [(run_dir.name, read_json(run_dir / METRICS_FILE)) for run_dir in kinds["color"]
-                              if "test_wide" in read_json(run_dir / METRICS_FILE)]
+    held_out = evaluations + [(run_dir.name, records.read_json(run_dir / records.METRICS_FILE)) for run_dir in kinds["color"]
+                              if "test_wide" in records.read_json(run_dir / records.METRICS_FILE)]
     if held_out:
         tables.append(held_out_table(held_out))
     if kinds["consistency"]:

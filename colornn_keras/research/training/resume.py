@@ -3,12 +3,14 @@
 import pathlib
 import time
 
-from colornn_keras import distribution
 from colornn_keras import errors
-from colornn_keras import experiments
-from colornn_keras.training import color
-from colornn_keras.training import consistency
-from colornn_keras.training.callbacks import resume_point
+from colornn_keras.research import experiments
+from colornn_keras.research.training import color
+from colornn_keras.research.training import consistency
+from colornn_keras.research.training import distribution
+from colornn_keras.research.training.callbacks import resume_point
+from colornn_keras.runs import loading
+from colornn_keras.runs import records
 
 
 def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
@@ -22,13 +24,13 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     "resumed" in environment.json beside the time of the restart.
     """
     run_dir = pathlib.Path(run_dir)
-    if (run_dir / experiments.METRICS_FILE).is_file():
+    if (run_dir / records.METRICS_FILE).is_file():
         raise errors.RunRecordError(f"Run {run_dir} has finished (metrics.json exists); start a new run instead.")
-    if not (run_dir / experiments.CONFIG_FILE).is_file():
-        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {experiments.CONFIG_FILE}).")
-    environment = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE)
+    if not (run_dir / records.CONFIG_FILE).is_file():
+        raise errors.RunRecordError(f"{run_dir} is not a run folder (no {records.CONFIG_FILE}).")
+    environment = records.read_json(run_dir / records.ENVIRONMENT_FILE)
     source, epoch = resume_point(run_dir)
-    kind = experiments.read_json(run_dir / experiments.CONFIG_FILE).get("kind")
+    kind = records.read_json(run_dir / records.CONFIG_FILE).get("kind")
     if kind == "consistency" and source == "kept weights":
         source, epoch = "start", 0  # Its epochs are short (features computed once): it starts again.
     environment.setdefault("resumed", []).append({
@@ -36,12 +38,12 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
         "checkpoint_dir": str(experiments.checkpoint_dir(run_dir)), "max_minutes": max_minutes,
         **{key: value for key, value in experiments.code_record().items() if key in ("git_commit", "git_diff_sha256")},
     })
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, environment)
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, environment)
     if kind == "consistency":
         config, image_size, split = consistency.read_consistency_run(run_dir)
         if max_minutes is not None:
             config.max_minutes = max_minutes
-        color_model, _ = color.load_run_model(config.color_run, config.color_weights)
+        color_model, _ = loading.load_color_run(config.color_run, config.color_weights)
         return consistency.fit_consistency(run_dir, config, color_model, image_size, split, verbose, callbacks)
     config, split, dtype_policy = color.read_color_run(run_dir)
     if max_minutes is not None:

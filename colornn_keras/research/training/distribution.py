@@ -11,7 +11,8 @@ the chief (the "chief" task, or worker 0 when there is none) writes the experime
 Keras 3's `fit()` trips over two things under `MultiWorkerMirroredStrategy`
 (keras-team/keras#20585): it reduces the first batch eagerly to build the model, and it reduces
 scalar logs along axis 0. `fitting()` and the strategy subclass below route around both, and the
-two-worker test (`tests/test_distribution.py`) checks that the workers end with equal weights.
+two-worker test (`tests/research/training/test_distribution.py`) checks that the workers end with
+equal weights.
 """
 
 import contextlib

@@ -5,9 +5,10 @@ import re
 import pytest
 
 from colornn_keras import cli
-from colornn_keras import experiments
-from colornn_keras import reproduction
-from colornn_keras import training
+from colornn_keras.research import experiments
+from colornn_keras.research import reproduction
+from colornn_keras.research import training
+from colornn_keras.runs import records
 
 
 def _reproduce(*arguments):
@@ -24,23 +25,23 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
     assert folder.name.endswith("_reproduction_quick")
     assert "continue with: colornn reproduce --resume" in capsys.readouterr().out
     color_dir = reproduction.stage_dir(folder, "color")
-    assert len(experiments.read_history(color_dir / experiments.HISTORY_FILE)) == 1
-    assert not (color_dir / experiments.METRICS_FILE).exists()
+    assert len(experiments.read_history(color_dir / records.HISTORY_FILE)) == 1
+    assert not (color_dir / records.METRICS_FILE).exists()
     progress = (folder / reproduction.REPORT_FILE).read_text()
     assert re.search(r"in progress: 1 epoch done, \d+ s an epoch; best so far epoch 1: validation loss \d", progress)
-    assert (color_dir / experiments.CURVES_FILE).is_file()
+    assert (color_dir / records.CURVES_FILE).is_file()
 
     assert _reproduce("--resume", str(folder)) == 0
     for stage in reproduction.STAGES:
-        assert (reproduction.stage_dir(folder, stage) / experiments.METRICS_FILE).is_file(), stage
-    history = experiments.read_history(color_dir / experiments.HISTORY_FILE)
+        assert (reproduction.stage_dir(folder, stage) / records.METRICS_FILE).is_file(), stage
+    history = experiments.read_history(color_dir / records.HISTORY_FILE)
     assert [row["epoch"] for row in history] == [0, 1]  # Resumed at epoch 1, each epoch recorded once.
-    low = experiments.read_json(reproduction.stage_dir(folder, "consistency_low_frame_rate") / experiments.CONFIG_FILE)
+    low = records.read_json(reproduction.stage_dir(folder, "consistency_low_frame_rate") / records.CONFIG_FILE)
     assert low["stride"] == 2 and low["image_size"] == 32
 
     report = (folder / reproduction.REPORT_FILE).read_text()
     assert "| paper | 3.384 | 37.4% | 33.9% | 3.541 | 36.2% | 32.5% |" in report
-    ours = experiments.read_json(color_dir / experiments.METRICS_FILE)["test"]
+    ours = records.read_json(color_dir / records.METRICS_FILE)["test"]
     assert f"{ours['u_accuracy']:.1%} | {ours['v_accuracy']:.1%} |" in report
     for heading in ("## Consistency model", "teacher-forced", "free-running", "warp error",
                     "## What differs from the paper", "Image size 32 instead of 224",
@@ -48,14 +49,14 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
                     "*Classification beats regression*", "because regression desaturates", "scored on different frames"):
         assert heading in report, heading
     assert f"not graded: {reproduction.QUICK_PROFILE_REASON}" in report
-    policy = experiments.read_json(color_dir / experiments.ENVIRONMENT_FILE)["dtype_policy"]
+    policy = records.read_json(color_dir / records.ENVIRONMENT_FILE)["dtype_policy"]
     assert f"- Precision: `{policy}` in every stage (`--precision auto`;" in report
-    state = experiments.read_json(folder / reproduction.STATE_FILE)
+    state = records.read_json(folder / reproduction.STATE_FILE)
     assert len(state["sittings"]) == 2
 
     # A finished reproduction is not redone: resuming again only rewrites the report.
     assert _reproduce("--resume", str(folder)) == 0
-    assert experiments.read_history(color_dir / experiments.HISTORY_FILE) == history
+    assert experiments.read_history(color_dir / records.HISTORY_FILE) == history
 
 
 def test_a_video_claim_is_supported_only_if_it_holds_on_every_test_clip():
@@ -111,9 +112,9 @@ def _finished_color_stage(folder, stage, variant, test_loss, dtype_policy):
               "gray_baseline_v_accuracy": 0.24, "ground_truth_colorfulness": 36.0,
               ("annealed_mean" if variant == "classification" else "regression"):
                   {"auc": 0.82, "psnr": 25.5, "colorfulness": 22.0}}
-    experiments.write_json(run_dir / experiments.CONFIG_FILE, {"kind": "color", "variant": variant, "num_bins": 30})
-    experiments.write_json(run_dir / experiments.ENVIRONMENT_FILE, {"dtype_policy": dtype_policy})
-    experiments.write_json(run_dir / experiments.METRICS_FILE, {
+    experiments.write_json(run_dir / records.CONFIG_FILE, {"kind": "color", "variant": variant, "num_bins": 30})
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, {"dtype_policy": dtype_policy})
+    experiments.write_json(run_dir / records.METRICS_FILE, {
         "kept_epoch": 1, "epochs_run": 2, "stopped_by": "epochs", "image_size": 64, "variant": variant,
         "train": scores, "val": scores, "test": scores})
     return run_dir
@@ -161,9 +162,9 @@ def test_divergence_is_a_loss_that_is_not_a_number_or_worse_than_a_constant_gues
     # The consistency model is judged by the loss it trains on: free-running may well be worse.
     consistency = folder / "2026-01-01_consistency"
     consistency.mkdir()
-    experiments.write_json(consistency / experiments.CONFIG_FILE, {"kind": "consistency", "num_bins": 30})
+    experiments.write_json(consistency / records.CONFIG_FILE, {"kind": "consistency", "num_bins": 30})
     for teacher_forced_loss, expected in ((0.52, None), (7.5, "its test loss 7.500 is worse than a uniform guess")):
-        experiments.write_json(consistency / experiments.METRICS_FILE, {"test": {"overall": {
+        experiments.write_json(consistency / records.METRICS_FILE, {"test": {"overall": {
             "teacher_forced": {"loss": teacher_forced_loss}, "free_running": {"loss": 16.99}}}})
         diverged = reproduction.divergence(consistency)
         assert diverged == expected if expected is None else diverged.startswith(expected)

@@ -28,9 +28,10 @@ import time
 
 from colornn_keras import colorspace
 from colornn_keras import errors
-from colornn_keras import experiments
 from colornn_keras import files
-from colornn_keras import training
+from colornn_keras.research import experiments
+from colornn_keras.research import training
+from colornn_keras.runs import records
 
 STATE_FILE = "reproduction.json"
 REPORT_FILE = "REPORT.md"
@@ -100,7 +101,7 @@ def run(folder, max_minutes=None, verbose="auto"):
     folder = pathlib.Path(folder)
     if not (folder / STATE_FILE).is_file():
         raise errors.RunRecordError(f"{folder} is not a reproduction folder (no {STATE_FILE}).")
-    state = experiments.read_json(folder / STATE_FILE)
+    state = records.read_json(folder / STATE_FILE)
     deadline = float("inf") if max_minutes is None else time.time() + 60.0 * max_minutes
     # The first unfinished stage always gets at least one epoch, so every sitting makes progress.
     next_stage = next((stage for stage in STAGES if not _is_finished(stage_dir(folder, stage))), None)
@@ -130,7 +131,7 @@ def stage_dir(folder, stage):
 
 
 def _is_finished(run_dir):
-    return run_dir is not None and (run_dir / experiments.METRICS_FILE).is_file()
+    return run_dir is not None and (run_dir / records.METRICS_FILE).is_file()
 
 
 def _run_stage(folder, state, stage, deadline, verbose):
@@ -165,7 +166,7 @@ def _run_stage(folder, state, stage, deadline, verbose):
 def write_report(folder):
     """Writes REPORT.md from the stage folders' records (atomically); returns its path."""
     folder = pathlib.Path(folder)
-    state = experiments.read_json(folder / STATE_FILE)
+    state = records.read_json(folder / STATE_FILE)
     runs = {stage: stage_dir(folder, stage) for stage in STAGES}
     done = {stage: run_dir for stage, run_dir in runs.items() if _is_finished(run_dir)}
     sections = [
@@ -209,7 +210,7 @@ def _status_section(folder, state, runs):
         else:
             link = f"[{run_dir.name}]({run_dir.name}/)"
             if _is_finished(run_dir):
-                metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
+                metrics = records.read_json(run_dir / records.METRICS_FILE)
                 status = f"finished: kept epoch {metrics['kept_epoch']} of {metrics['epochs_run']} ({metrics['stopped_by']})"
                 diverged = divergence(run_dir)
                 if diverged:
@@ -226,19 +227,19 @@ def _progress(run_dir):
     A reproduction takes several sittings, so the report committed between them shows how
     training is going, not only that it is.
     """
-    history = experiments.read_history(run_dir / experiments.HISTORY_FILE)
+    history = experiments.read_history(run_dir / records.HISTORY_FILE)
     status = f"in progress: {len(history)} epoch{'' if len(history) == 1 else 's'} done"
     scored = [row for row in history if "val_loss" in row]
     if not scored:
         return status
     best = min(scored, key=lambda row: row["val_loss"])
-    experiments.plot_curves(history, run_dir / experiments.CURVES_FILE, best["epoch"])
+    experiments.plot_curves(history, run_dir / records.CURVES_FILE, best["epoch"])
     accuracies = "".join(f", {axis} {best[f'val_{axis.lower()}_accuracy']:.1%}" for axis in ("U", "V")
                          if f"val_{axis.lower()}_accuracy" in best)
     seconds = [row["seconds"] for row in history if "seconds" in row]
     pace = f", {statistics.median(seconds):.0f} s an epoch" if seconds else ""
     return (f"{status}{pace}; best so far epoch {best['epoch'] + 1}: validation loss {best['val_loss']:.3f}"
-            f"{accuracies} ([curves]({run_dir.name}/{experiments.CURVES_FILE}))")
+            f"{accuracies} ([curves]({run_dir.name}/{records.CURVES_FILE}))")
 
 
 def _color_section(done):
@@ -252,7 +253,7 @@ def _color_section(done):
              f"| paper | {paper['train_loss']:.3f} | {paper['train_u_accuracy']:.1%} | {paper['train_v_accuracy']:.1%} "
              f"| {paper['test_loss']:.3f} | {paper['test_u_accuracy']:.1%} | {paper['test_v_accuracy']:.1%} |"]
     for run_dir in color_runs:
-        metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
+        metrics = records.read_json(run_dir / records.METRICS_FILE)
         train, test = metrics["train"], metrics["test"]
         lines.append(
             f"| ours, {metrics['variant']} | {experiments.loss_text(train['loss'], metrics['variant'])} "
@@ -264,7 +265,7 @@ def _color_section(done):
     lines += ["", "With the measures the paper does not report (annealed-mean decoding; AuC of the per-pixel "
               "chroma error curve, PSNR of the rebuilt RGB image, colorfulness beside the truth's):", "",
               experiments.color_runs_table(color_runs), "", "Training curves: " +
-              ", ".join(f"[{run_dir.name}]({run_dir.name}/{experiments.CURVES_FILE})" for run_dir in color_runs)]
+              ", ".join(f"[{run_dir.name}]({run_dir.name}/{records.CURVES_FILE})" for run_dir in color_runs)]
     return "\n".join(lines)
 
 
@@ -280,7 +281,7 @@ def _consistency_section(done):
         "(lower is steadier; the ground truth's own is the floor); CDC: colour distribution consistency "
         "(Jensen-Shannon divergence of chroma histograms of neighbouring frames).", "",
         experiments.consistency_runs_table(runs), "",
-        "Training curves: " + ", ".join(f"[{run_dir.name}]({run_dir.name}/{experiments.CURVES_FILE})" for run_dir in runs),
+        "Training curves: " + ", ".join(f"[{run_dir.name}]({run_dir.name}/{records.CURVES_FILE})" for run_dir in runs),
     ])
 
 
@@ -294,8 +295,8 @@ def divergence(run_dir):
     nothing about the paper. The consistency model is judged by its teacher-forced loss, the one
     it trains on; free-running, a working model can score worse than the uniform guess.
     """
-    config = experiments.read_json(run_dir / experiments.CONFIG_FILE)
-    test = experiments.read_json(run_dir / experiments.METRICS_FILE)["test"]
+    config = records.read_json(run_dir / records.CONFIG_FILE)
+    test = records.read_json(run_dir / records.METRICS_FILE)["test"]
     loss = test["overall"]["teacher_forced"]["loss"] if "overall" in test else test["loss"]
     if config.get("variant") == "regression":
         ceiling, guess = colorspace.U_MAX**2 + colorspace.V_MAX**2, "predicting gray everywhere"
@@ -312,8 +313,8 @@ def _precision_line(state, runs):
     """The precision each started stage ran in, from its `environment.json`."""
     policies = {}
     for stage, run_dir in runs.items():
-        if run_dir is not None and (run_dir / experiments.ENVIRONMENT_FILE).is_file():
-            policy = experiments.read_json(run_dir / experiments.ENVIRONMENT_FILE).get("dtype_policy") or "not recorded"
+        if run_dir is not None and (run_dir / records.ENVIRONMENT_FILE).is_file():
+            policy = records.read_json(run_dir / records.ENVIRONMENT_FILE).get("dtype_policy") or "not recorded"
             policies.setdefault(policy, []).append(stage)
     if not policies:
         return ""
@@ -344,7 +345,7 @@ def _differences_section(state, runs, done):
     lines.append(f"- Early stopping after {settings['patience']} epochs without a better validation loss "
                  "(the paper gives none; it keeps the best of up to 100 epochs).")
     for stage, run_dir in done.items():
-        metrics = experiments.read_json(run_dir / experiments.METRICS_FILE)
+        metrics = records.read_json(run_dir / records.METRICS_FILE)
         if metrics["stopped_by"] in ("time budget", "stop file"):
             lines.append(f"- Stage `{stage}` was ended by the {metrics['stopped_by']} after {metrics['epochs_run']} epochs.")
     precision = _precision_line(state, runs)
@@ -355,7 +356,7 @@ def _differences_section(state, runs, done):
 
 def _claims_section(state, done):
     # Each finished stage's test scores, read once: several claims compare the same stages.
-    tested = {stage: experiments.read_json(run_dir / experiments.METRICS_FILE)["test"] for stage, run_dir in done.items()}
+    tested = {stage: records.read_json(run_dir / records.METRICS_FILE)["test"] for stage, run_dir in done.items()}
     ungraded = {stage: f"stage `{stage}` diverged ({reason})"
                 for stage, reason in ((stage, divergence(run_dir)) for stage, run_dir in done.items()) if reason}
 

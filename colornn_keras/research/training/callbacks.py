@@ -14,8 +14,9 @@ import time
 
 import keras
 
-from colornn_keras import experiments
 from colornn_keras.models import checkpoints
+from colornn_keras.research import experiments
+from colornn_keras.runs import records
 
 BEST_WEIGHTS_FILE = "best.trained.h5"  # In checkpoints/, for runs recorded before KEPT_WEIGHTS_FILE.
 # The kept epoch's trained part, in the run folder beside its records: it outlives the cache
@@ -257,7 +258,7 @@ def resume_point(run_dir, monitor="val_loss"):
     epoch = restored_epoch(backup_dir(run_dir))
     if epoch:
         return "backup", epoch
-    history = [row for row in experiments.read_history(pathlib.Path(run_dir) / experiments.HISTORY_FILE)
+    history = [row for row in experiments.read_history(pathlib.Path(run_dir) / records.HISTORY_FILE)
                if monitor in row]
     if history and kept_weights_path(run_dir).is_file():
         return "kept weights", 1 + min(history, key=lambda row: row[monitor])["epoch"]
@@ -280,7 +281,7 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss", 
     """
     if initial_epoch is None:
         initial_epoch = restored_epoch(backup_dir(run_dir))
-    history_path = pathlib.Path(run_dir) / experiments.HISTORY_FILE
+    history_path = pathlib.Path(run_dir) / records.HISTORY_FILE
     return [
         *([ThroughputLogger(batch_size)] if batch_size else []),
         HistoryRecorder(history_path, initial_epoch),
