@@ -1,7 +1,7 @@
 """End-to-end video colorization speed against the model alone, per model size and engine.
 
 Makes synthetic clips with a sound track (ffmpeg's test source; no dataset needed), colours each
-with `colornn_keras.inference.colorize` (decode the luma planes, predict and decode the bins at
+with `colornn_keras.colorize_files.colorize` (decode the luma planes, predict and decode the bins at
 model size in one graph, resize U and V to the chroma planes, encode H.264, copy the audio), and
 prints, in one run:
 
@@ -121,6 +121,7 @@ def _cpu_seconds():
 def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=None, x264_preset="veryfast"):
     """Times the model alone (`clip` None: `frames` frames) or one clip end to end, after a warm-up,
     with the CPU time it took in this process and in ffmpeg's; engine "none" is `_InstantModel`."""
+    from colornn_keras import colorize_files
     from colornn_keras import engines
     from colornn_keras import inference
     from colornn_keras import precision
@@ -144,8 +145,8 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
         colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
             cpu_before, start = _cpu_seconds(), time.perf_counter()
-            count = inference.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4",
-                                       x264_preset=x264_preset).frames
+            count = colorize_files.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4",
+                                            x264_preset=x264_preset).frames
             seconds = time.perf_counter() - start
     own, children = (1000 * (after - before) / count for after, before in zip(_cpu_seconds(), cpu_before))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -240,12 +240,12 @@ class Clip:
         return video.read_frames(self.path, max_frames=self.count)
 
     def read_planes(self):
-        from colornn_keras import inference
         from colornn_keras.data import video
+        from colornn_keras.data import video_pipeline
 
         # As `colorize_video_file` reads them: decoded ahead in a thread.
         planes = itertools.islice(video.read_luma_planes(self.info), self.count)
-        return inference._read_ahead(planes, depth=inference.PIPELINE_DEPTH)
+        return video_pipeline.read_ahead(planes, depth=video_pipeline.PIPELINE_DEPTH)
 
     def truth(self):
         return (truth_yuv(frame, self.size) for frame in self.read_frames())

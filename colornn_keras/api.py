@@ -17,11 +17,14 @@ import re
 import numpy as np
 from PIL import Image
 
+from colornn_keras import colorize_files
 from colornn_keras import engines
 from colornn_keras import errors
 from colornn_keras import inference
 from colornn_keras import precision
 from colornn_keras import pretrained
+from colornn_keras.data import keyframes as keyframe_pictures
+from colornn_keras.data import pictures
 from colornn_keras.data import video
 from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.options import ColorizeOptions
@@ -101,7 +104,7 @@ def as_rgb(image, name="image"):
         if not path.is_file():
             raise errors.InputError(f"{name}: {path} {'is a folder' if path.is_dir() else 'does not exist'}; "
                                     "give an image file.")
-        return inference.read_image(path)
+        return pictures.read_image(path)
     if isinstance(image, Image.Image):
         image = np.asarray(image.convert("RGB"))
     if not isinstance(image, np.ndarray):
@@ -121,7 +124,7 @@ def as_rgb(image, name="image"):
         image = np.round(image * 255.0).astype(np.uint8)
     elif image.dtype != np.uint8:
         raise errors.InputError(f"{name} must be uint8 or float in [0, 1], got {image.dtype}.")
-    inference.check_image_size(image.shape[1], image.shape[0], name)
+    pictures.check_image_size(image.shape[1], image.shape[0], name)
     return np.ascontiguousarray(image)
 
 
@@ -163,7 +166,7 @@ def colorize_video(source, output=None, keyframes=None, *, overwrite=False, prog
             `consistency=True`, ...).
     """
     source = pathlib.Path(source)
-    if not inference.colored_as_video(source):
+    if not colorize_files.colored_as_video(source):
         raise errors.InputError(f"source: {source} is not a video file or a folder of numbered frames "
                                 "(colorize() colours photos).")
     if keyframes is not None and not isinstance(keyframes, dict):
@@ -172,13 +175,13 @@ def colorize_video(source, output=None, keyframes=None, *, overwrite=False, prog
     settings = ColorizeOptions.from_keywords(preset, **options).check(keyframes=bool(keyframes), style="python")
     try:
         if keyframes:  # Checked before the models load.
-            keyframes = inference.read_keyframes({
+            keyframes = keyframe_pictures.read_keyframes({
                 index: image if isinstance(image, (str, os.PathLike)) else as_rgb(image, f"keyframes[{index!r}]")
                 for index, image in keyframes.items()})
             frame_count = video.probe(source, allow_truncated=allow_truncated).frame_count
-            inference.check_keyframe_indices(keyframes, frame_count, source)
-        report = inference.colorize(_cached_colorizer(settings, bool(keyframes)), source, output, overwrite,
-                                    progress, allow_truncated=allow_truncated, keyframes=keyframes or None,
+            keyframe_pictures.check_keyframe_indices(keyframes, frame_count, source)
+        report = colorize_files.colorize(_cached_colorizer(settings, bool(keyframes)), source, output, overwrite,
+                                         progress, allow_truncated=allow_truncated, keyframes=keyframes or None,
                                     x264_preset=x264_preset, crf=crf)
     except errors.ColorNNError as error:
         raise _in_python_terms(error) from None

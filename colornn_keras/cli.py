@@ -396,8 +396,8 @@ def _progress(arguments, total, unit="frame", stream=None):
 
 
 def _count_work(source, allow_truncated, is_video):
-    from colornn_keras import inference
     from colornn_keras.data import images
+    from colornn_keras.data import pictures
     from colornn_keras.data import video
 
     source = pathlib.Path(source)
@@ -406,7 +406,7 @@ def _count_work(source, allow_truncated, is_video):
     if source.is_dir():
         return len(images.find_images(source))
     if source.suffix.lower() in images.IMAGE_EXTENSIONS:
-        inference.read_image(source)
+        pictures.read_image(source)
     return 1
 
 
@@ -427,15 +427,16 @@ def _parse_keyframes(specs):
 
 
 def _colorize(arguments):
+    from colornn_keras import colorize_files
     from colornn_keras import errors
-    from colornn_keras import inference
     from colornn_keras.data import images
+    from colornn_keras.data import keyframes as keyframe_pictures
 
     source = pathlib.Path(arguments.input)
     if not source.exists():
         raise errors.InputError(f"{source} does not exist.")
     keyframes = _parse_keyframes(arguments.keyframe)
-    is_video = inference.colored_as_video(source, arguments.folder_as)  # --as video: frames of one size.
+    is_video = colorize_files.colored_as_video(source, arguments.folder_as)  # --as video: frames of one size.
     if keyframes and not is_video:
         raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): --keyframe colours videos.")
     # Also rejects unreadable and truncated videos, bad frames and empty folders before any work.
@@ -443,10 +444,10 @@ def _colorize(arguments):
     if source.is_dir() and arguments.folder_as is None and not arguments.quiet:
         print(f"colornn: {_folder_decision(source, is_video, total)}", file=sys.stderr)
     if keyframes:  # Bad keyframes too, before the models load.
-        inference.check_keyframe_indices(keyframes, total, source)
-        keyframes = inference.read_keyframes(keyframes)
+        keyframe_pictures.check_keyframe_indices(keyframes, total, source)
+        keyframes = keyframe_pictures.read_keyframes(keyframes)
     if arguments.output is not None:  # A name that says another kind of output, before the models load.
-        inference.check_output_name(source, arguments.output, source.is_dir() and is_video)
+        colorize_files.check_output_name(source, arguments.output, source.is_dir() and is_video)
     colorizer = _load_colorizer(arguments, total)
     passes = colorizer.passes(bool(keyframes)) if is_video else 1
     work = colorizer.progress_total(total, keyframes) if is_video else total
@@ -461,9 +462,9 @@ def _colorize(arguments):
     progress = _progress(arguments, work, unit)
     # A folder as decided above, whatever it is named.
     folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
-    report = inference.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
-                                allow_truncated=arguments.allow_truncated, keyframes=keyframes,
-                                x264_preset=arguments.x264_preset, crf=arguments.crf, folder_as=folder_as)
+    report = colorize_files.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
+                                     allow_truncated=arguments.allow_truncated, keyframes=keyframes,
+                                     x264_preset=arguments.x264_preset, crf=arguments.crf, folder_as=folder_as)
     if report.skipped:
         shown = ", ".join(report.skipped[:5]) + (", ..." if len(report.skipped) > 5 else "")
         print(f"colornn: skipped {len(report.skipped)} files that are not images it colours "
@@ -494,13 +495,13 @@ def _folder_decision(folder, is_video, count):
 
 def _wrote(report, source, output, is_video):
     """The last line of a colorize run: what was written, and where."""
-    from colornn_keras import inference
+    from colornn_keras import colorize_files
 
     if is_video:
         return f"Wrote {report.outputs[0]} ({report.frames} frames)"
     if len(report.outputs) == 1 and not source.is_dir():
         return f"Wrote {report.outputs[0]}"
-    folder = pathlib.Path(output) if output else inference.default_output(source)
+    folder = pathlib.Path(output) if output else colorize_files.default_output(source)
     return f"Wrote {len(report.outputs)} photo{'s' if len(report.outputs) != 1 else ''} to {folder}{os.sep}"
 
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from colornn_keras import colorspace
 from colornn_keras import errors
-from colornn_keras import inference
 from colornn_keras.data import images
+from colornn_keras.data import pictures
 from colornn_keras.data import video
 
 
@@ -61,10 +61,10 @@ def check_input(source=None, folder=pathlib.Path("colornn_demo"), overwrite=Fals
         raise errors.OutputError(f"{folder} exists and is not empty; pass --overwrite or choose another -o folder.")
     if video.is_video_file(source):
         info = video.probe(source, allow_truncated=allow_truncated)
-        inference.check_image_size(info.width, info.height, source)
+        pictures.check_image_size(info.width, info.height, source)
         return DemoInput(source, folder, video_info=info, allow_truncated=allow_truncated)
     if source.suffix.lower() in images.IMAGE_EXTENSIONS:
-        return DemoInput(source, folder, original=inference.read_image(source))
+        return DemoInput(source, folder, original=pictures.read_image(source))
     raise errors.InputError(f"{source} is neither an image nor a video.")
 
 
@@ -152,8 +152,8 @@ def side_by_side(gray, colorized, original, bar=None):
 def _image_demo(colorizer, original, folder):
     gray = _gray(original)
     (colorized,) = colorizer.colorize_frames([gray])
-    pictures = (gray, colorized, original, side_by_side(gray, colorized, original))
-    return [inference.save_image(picture, folder / name) for picture, name in zip(pictures, _OUTPUTS["image"])]
+    shown = (gray, colorized, original, side_by_side(gray, colorized, original))
+    return [pictures.save_image(picture, folder / name) for picture, name in zip(shown, _OUTPUTS["image"])]
 
 
 def _video_demo(colorizer, demo_input):

@@ -1,4 +1,4 @@
-"""Colorizing images, folders and videos at their full resolution.
+"""Colorizing frames at their full resolution: the `Colorizer`.
 
 The models see luma at their own square size; their U and V are decoded there, resized back to
 the source's size (for a video, to its chroma planes' size: videos are coloured in YUV end to
@@ -6,52 +6,42 @@ end), and joined with the source's own full-resolution Y, so detail comes from t
 never from an upscaled model input. Colour input is reduced to its luma first, so
 any photo can be tried. A video can also be coloured from keyframes: colour pictures of some of
 its frames, whose colours are carried through their shots along optical flow at the video's own
-resolution (or, at the model's size, by the consistency model). Every output is
-written atomically and checked before it is put in place: nothing half-written or unreadable is
-left. Bad inputs are `InputError`s, outputs that cannot be written `OutputError`s, each one line
-naming the file. A model that predicts non-finite colours is a `RuntimeError`: black frames are
-never written.
+resolution (or, at the model's size, by the consistency model). A model that predicts non-finite
+colours is a `RuntimeError`: black frames are never written.
+
+Files and folders are coloured by path with `colorize` (`colorize_files.py`, named here too);
+pictures and keyframes are read in `data/pictures.py` and `data/keyframes.py`, and a video's
+threads run in `data/video_pipeline.py`.
 """
 
 import collections
-import collections.abc
-import concurrent.futures
 import dataclasses
 import itertools
-import os
-import pathlib
-import queue
-import threading
-import warnings
 
 import keras
 import numpy as np
 from PIL import Image
 
+from colornn_keras import colorize_files
 from colornn_keras import colorspace
 from colornn_keras import engines
 from colornn_keras import errors
-from colornn_keras import files
 from colornn_keras import propagation
-from colornn_keras.data import images
+from colornn_keras.data import keyframes as keyframe_pictures
+from colornn_keras.data import pictures
 from colornn_keras.data import video
 from colornn_keras.models import consistency as consistency_models
 from colornn_keras.models import decoding
 from colornn_keras.models import recurrent as recurrent_models
 
-MIN_SIDE = 8
-# Larger images are refused before decoding: 8K x 8K, beyond which memory, not colour, is the issue.
-MAX_PIXELS = 8192 * 8192
+# Colouring files and folders by path, named here as the README and docs name it (`inference.colorize`).
+colorize = colorize_files.colorize
 
 
 def _resize_plane(plane, size):
     """Resizes a float (H, W) plane to size (width, height), bilinear."""
     return np.asarray(Image.fromarray(np.asarray(plane, np.float32), mode="F").resize(size, Image.BILINEAR))
 
-
-def _luma(frame):
-    """BT.601 luma (H, W, 1) in [0, 1] of an RGB uint8 frame, at its own resolution."""
-    return colorspace.rgb_to_luma(np.asarray(frame, np.float32) / 255.0)
 
 
 def _check_finite(prediction):
@@ -62,14 +52,6 @@ def _check_finite(prediction):
     if not all(np.isfinite(array).all() for array in arrays):
         raise RuntimeError("The model predicted non-finite colours (NaN or infinity), so nothing is written: "
                            "its weights or its numeric precision are broken.")
-
-
-def check_image_size(width, height, source):
-    if min(width, height) < MIN_SIDE:
-        raise errors.InputError(f"{source} is {width}x{height}: too small to colorize (at least {MIN_SIDE}x{MIN_SIDE}).")
-    if width * height > MAX_PIXELS:
-        raise errors.InputError(f"{source} is {width}x{height}: larger than {MAX_PIXELS // 10**6} megapixels; "
-                                "downscale it first.")
 
 
 def engine_models(color_model, consistency_model=None, method="annealed_mean"):
@@ -199,7 +181,7 @@ class Colorizer:
 
     def predict_chroma(self, frames):
         """(full-resolution luma, model-size (U, V)) for independent frames, predicted in batches."""
-        return self._predict(frames, _luma, lambda frame, luma: luma, sequence=False)
+        return self._predict(frames, pictures.luma, lambda frame, luma: luma, sequence=False)
 
     def _predict(self, items, luma_of, kept, sequence):
         """(kept(item, luma), model-size (U, V)) for each item in order, where `luma_of(item)` is
@@ -293,8 +275,8 @@ class Colorizer:
         With `both_ways`, every frame is read (and held) before the first is given back."""
         if self.both_ways:
             frames = list(frames)
-            return zip((_luma(frame) for frame in frames), self.predict_chroma_with_keyframes(frames, {}))
-        return self._predict(frames, _luma, lambda frame, luma: luma, sequence=True)
+            return zip((pictures.luma(frame) for frame in frames), self.predict_chroma_with_keyframes(frames, {}))
+        return self._predict(frames, pictures.luma, lambda frame, luma: luma, sequence=True)
 
     def predict_chroma_planes(self, planes, yuv_format):
         """(luma plane, model-size (U, V)) for a YUV video's luma planes (uint8 (H, W), from
@@ -383,7 +365,7 @@ class Colorizer:
         """
         if keyframes and self.keyframe_propagation == "flow":
             return [uv for _, uv in self.predict_chroma_along_flow(frames, keyframes, progress, source)]
-        return self._predict_whole_clip(frames, _luma, keyframes, progress, source)
+        return self._predict_whole_clip(frames, pictures.luma, keyframes, progress, source)
 
     def predict_chroma_planes_with_keyframes(self, planes, yuv_format, keyframes, progress=None, source="the clip"):
         """`predict_chroma_with_keyframes` for a YUV video's luma planes (uint8 (H, W), from
@@ -410,7 +392,7 @@ class Colorizer:
             if index in keyframes:
                 seeds[index] = self.keyframe_uv(keyframes[index], (luma.shape[1], luma.shape[0]))
             step(1)
-        check_keyframe_indices(keyframes, len(lumas), source)
+        keyframe_pictures.check_keyframe_indices(keyframes, len(lumas), source)
 
         def on_frame(prediction):
             _check_finite(prediction)
@@ -452,7 +434,7 @@ class Colorizer:
                 count as it writes them).
             source: the clip's name, for the message of a keyframe outside it.
         """
-        return self._predict_along_flow(_reader(frames, "frames"), _luma, 1, keyframes, progress, source)
+        return self._predict_along_flow(_reader(frames, "frames"), pictures.luma, 1, keyframes, progress, source)
 
     def predict_chroma_planes_along_flow(self, planes, yuv_format, keyframes, progress=None, source="the clip"):
         """`predict_chroma_along_flow` for a YUV video's luma planes (uint8 (H, W), from
@@ -468,7 +450,7 @@ class Colorizer:
         full-resolution Y (H, W, 1) in [0, 1]."""
         first, read_prepared = _peeked(lambda: (prepare(item) for item in read()))
         if first is None:
-            check_keyframe_indices(keyframes, 0, source)
+            keyframe_pictures.check_keyframe_indices(keyframes, 0, source)
             return
         height, width = first.shape[:2]
         chroma_size = (-(-width // subsampling), -(-height // subsampling))
@@ -513,16 +495,16 @@ class Colorizer:
         `colorize(..., keyframes=...)` reads the file twice instead."""
         if iter(frames) is frames:
             raise TypeError("frames must be a sequence (a list of frames): it is read twice.")
-        keyframes = read_keyframes(keyframes)
+        keyframes = keyframe_pictures.read_keyframes(keyframes)
         if len(frames):
-            _warn_about_keyframes(keyframes, frames[0].shape[1], frames[0].shape[0])
+            keyframe_pictures.warn_about_keyframes(keyframes, frames[0].shape[1], frames[0].shape[0])
         if keyframes and self.keyframe_propagation == "flow":
-            check_keyframe_indices(keyframes, len(frames))
+            keyframe_pictures.check_keyframe_indices(keyframes, len(frames))
             for luma, uv in self.predict_chroma_along_flow(frames, keyframes):
                 yield self.join(luma, uv)
             return
         for frame, uv in zip(frames, self.predict_chroma_with_keyframes(frames, keyframes)):
-            yield self.join(_luma(frame), uv)
+            yield self.join(pictures.luma(frame), uv)
 
 
 def _reader(frames, name):
@@ -543,471 +525,3 @@ def _peeked(read):
     first = next(stream, None)
     opened = [itertools.chain([first], stream)] if first is not None else []
     return first, lambda: opened.pop() if opened else read()
-
-
-# Pillow's ways of saying it cannot read a file as an image.
-_UNREADABLE_IMAGE = (OSError, SyntaxError, EOFError, Image.DecompressionBombError)
-
-
-def read_image(path):
-    """An image file as RGB uint8, of a size the models can colour; an `InputError` naming it if
-    it is not a readable image."""
-    try:
-        # Our own limit, below Pillow's, applies with a clearer message than its decompression-bomb
-        # warning (and without changing `Image.MAX_IMAGE_PIXELS` in the caller's process).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                check_image_size(*image.size, path)
-        return images.open_rgb(path)
-    except Image.DecompressionBombError as error:
-        raise errors.InputError(f"{path} is larger than {MAX_PIXELS // 10**6} megapixels; downscale it first.") from error
-    except _UNREADABLE_IMAGE as error:
-        raise errors.InputError(f"{path} is not a readable image: {video.image_failure(path, error)}.") from error
-
-
-def image_format(target):
-    """The Pillow format `target`'s extension names; an `OutputError` if it names none Pillow writes."""
-    Image.init()
-    image_format = Image.registered_extensions().get(pathlib.Path(target).suffix.lower())
-    if image_format not in Image.SAVE:
-        raise errors.OutputError(f"{target} does not end in an image extension that can be written "
-                                 f"({', '.join(images.IMAGE_EXTENSIONS)}).")
-    return image_format
-
-
-def save_image(rgb, target, replace=True):
-    """Writes RGB uint8 to `target` atomically; it replaces `target` only if it reads back whole.
-
-    Without `replace` it is placed only if no other run placed `target` meanwhile; otherwise it is
-    kept beside it and an `OutputError` says where (`files.atomic_write`)."""
-    target = pathlib.Path(target)
-    image_format_name = image_format(target)
-    with files.atomic_write(target, suffix=target.suffix, replace=replace) as temporary:
-        try:
-            Image.fromarray(rgb).save(temporary, format=image_format_name)
-        except OSError as error:
-            raise files.cannot_write(target, error) from error
-        try:
-            with Image.open(temporary) as written:
-                written.load()
-                size = written.size
-        except _UNREADABLE_IMAGE as error:
-            raise errors.OutputError(f"Cannot write {target}: it did not read back as an image.") from error
-        if size != (rgb.shape[1], rgb.shape[0]):
-            raise errors.OutputError(f"Cannot write {target}: it read back as {size[0]}x{size[1]}, "
-                                     f"not {rgb.shape[1]}x{rgb.shape[0]}.")
-    return target
-
-
-def colorize_image_file(colorizer, source, target, overwrite=True):
-    """Colours one image file into `target` (format from its extension), atomically; without
-    `overwrite`, never over a file another run placed at `target` while this one worked."""
-    rgb = read_image(source)
-    (output,) = colorizer.colorize_frames([rgb])
-    return save_image(output, target, replace=overwrite)
-
-
-def read_keyframes(keyframes):
-    """{frame index: RGB uint8} from {0-based frame index: RGB uint8 array or image path}.
-
-    A keyframe is a colour picture of its frame (any size: it is resized to the frame). Keyframes
-    that are not such a mapping (a list), an index that is no frame number, an image that is
-    missing, a folder or unreadable, an array that is not RGB uint8, or one too small, is an
-    `InputError` naming the keyframe.
-    """
-    if not isinstance(keyframes, collections.abc.Mapping):
-        # A list would be read as frames 0, 1, 2...: a guess at what was meant, so it is refused.
-        raise errors.InputError(f"Keyframes must be a dict {{0-based frame index: colour picture or image path}}, "
-                                f"not a {type(keyframes).__name__}.")
-    loaded = {}
-    for index, keyframe in keyframes.items():
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
-            raise errors.InputError(f"Keyframe index {index!r} is not a frame number (0 for the first frame).")
-        if isinstance(keyframe, (str, os.PathLike)):
-            if pathlib.Path(keyframe).is_dir():
-                raise errors.InputError(f"Keyframe {index}: {keyframe} is a folder, not an image.")
-            if not pathlib.Path(keyframe).exists():
-                raise errors.InputError(f"Keyframe {index}: {keyframe} does not exist.")
-            try:
-                keyframe = read_image(keyframe)
-            except errors.InputError as error:
-                raise errors.InputError(f"Keyframe {index}: {error}") from error
-        else:
-            expected = f"Keyframe {index} must be an RGB uint8 picture (H, W, 3) or an image path"
-            try:
-                keyframe = np.asarray(keyframe)
-            except (ValueError, TypeError):  # Ragged nested lists.
-                raise errors.InputError(f"{expected}; got a {type(keyframe).__name__} that is no array.") from None
-            if keyframe.dtype != np.uint8 or keyframe.ndim != 3 or keyframe.shape[2] != 3:
-                hint = (" (a float picture in [0, 1]: multiply it by 255 and round it to uint8)"
-                        if np.issubdtype(keyframe.dtype, np.floating) else "")
-                raise errors.InputError(f"{expected}; got {keyframe.dtype} {keyframe.shape}{hint}.")
-            check_image_size(keyframe.shape[1], keyframe.shape[0], f"Keyframe {index}")
-        loaded[int(index)] = keyframe
-    return loaded
-
-
-def check_keyframe_indices(keyframes, frame_count, source="the clip"):
-    """An `InputError` for a keyframe index outside a clip of `frame_count` frames."""
-    outside = sorted(index for index in keyframes if not 0 <= index < frame_count)
-    if outside:
-        raise errors.InputError(f"Keyframe {outside[0]} is outside {source}'s {frame_count} frames "
-                                f"(0 to {frame_count - 1}: frames count from 0).")
-
-
-def _warn_about_keyframes(keyframes, width, height):
-    """Warnings for keyframes that work but are likely mistakes: one with almost no colour (the
-    black-and-white frame itself?) seeds gray; one of another shape than the frames is stretched."""
-    for index, keyframe in sorted(keyframes.items()):
-        if images.mean_chroma(keyframe) < images.DEFAULT_GRAYSCALE_THRESHOLD:
-            warnings.warn(f"Keyframe {index} has almost no colour: it seeds gray.", errors.ColorNNWarning,
-                          stacklevel=3)
-        keyframe_height, keyframe_width = keyframe.shape[:2]
-        if abs(keyframe_width / keyframe_height - width / height) > 0.02 * width / height:
-            warnings.warn(f"Keyframe {index} is {keyframe_width}x{keyframe_height}, another shape than the "
-                          f"{width}x{height} frames: it is stretched to fit.", errors.ColorNNWarning, stacklevel=3)
-
-
-def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None,
-                        x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, overwrite=True):
-    """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
-
-    A video cut short of the duration its header declares, or decoding to fewer frames than it
-    holds, is an `InputError` unless `allow_truncated` (then a warning); nothing is written then.
-
-    With `keyframes` ({0-based frame index: colour picture of that frame, an RGB uint8 array or
-    an image path}) the video is coloured from them. Carried along the flow (the default,
-    `Colorizer.predict_chroma_along_flow`), at the output's own resolution, the frames stream
-    through as below, while a second reading of the file runs ahead of them to each keyframe,
-    for its run backwards. By the consistency model or a flow-guided model
-    (`Colorizer.predict_chroma_with_keyframes`), in two passes: the first reads every frame,
-    predicts every frame's colours at model size and keeps them; the second reads the frames
-    again and joins them with those colours at full resolution (in YUV where the file is, as
-    below). So is a video smoothed along the flow both ways (`Colorizer.both_ways`). `progress`
-    counts each frame of every pass, `colorizer.progress_total(frames, keyframes)` in all, so
-    that a bar moves through the readings ahead too.
-
-    Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
-    end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
-    chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
-    plane as it is (`Colorizer.chroma_planes`). Frame folders and RGB-coded videos go through RGB
-    frames.
-
-    Each frame keeps its time (a variable-frame-rate clip's, `video.FrameTimes`), so the audio
-    stays in step, and non-square pixels their shape (`VideoInfo.sample_aspect_ratio`). An input
-    that changes during the run (`video.check_unchanged`) is an `InputError`, and nothing is written.
-
-    `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
-    (`video.X264_PRESETS`; see `video.VideoWriter`). Without `overwrite`, the mp4 never replaces
-    a file another run placed at `target` while this one worked: it is kept beside it instead,
-    and an `OutputError` names both.
-    """
-    video.check_encoding(x264_preset, crf)
-    # Before any reading: an input replaced or rewritten while this run reads it (twice, for
-    # keyframes and both ways) would join one clip's luma to another's colours.
-    identity = video.input_identity(source)
-    info = video.probe(source, allow_truncated=allow_truncated)
-    check_image_size(info.width, info.height, source)
-    along_flow = bool(keyframes) and colorizer.keyframe_propagation == "flow"  # Streams, read twice in step.
-    whole_clip = not along_flow and (bool(keyframes) or colorizer.both_ways)  # Read twice: colours, then joined.
-    yuv_format = info.yuv_format
-    # A frame folder has no times of its own: it is written at a constant rate.
-    frame_times = None if info.is_frame_folder else video.read_frame_times(source)
-
-    def read_frames():
-        # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
-        # memory stays flat however long the clip.
-        return _read_ahead(
-            video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
-            depth=PIPELINE_DEPTH)
-
-    def read_planes():
-        return _read_ahead(video.read_luma_planes(info, allow_truncated), depth=PIPELINE_DEPTH)
-
-    if keyframes:
-        colorizer.check_keyframe_model()
-        keyframes = read_keyframes(keyframes)
-        check_keyframe_indices(keyframes, info.frame_count, source)
-        _warn_about_keyframes(keyframes, info.width, info.height)
-    if along_flow and yuv_format is not None:
-        pairs = colorizer.predict_chroma_planes_along_flow(read_planes, yuv_format, keyframes, progress, source)
-    elif along_flow:
-        pairs = colorizer.predict_chroma_along_flow(read_frames, keyframes, progress, source)
-    elif whole_clip:
-        if yuv_format is not None:
-            chroma = colorizer.predict_chroma_planes_with_keyframes(read_planes(), yuv_format, keyframes or {},
-                                                                     progress, source)
-            pairs = zip(_as_many_frames(read_planes(), len(chroma), source), chroma)
-        else:
-            chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
-            frames = _as_many_frames(read_frames(), len(chroma), source)
-            pairs = ((_luma(frame), uv) for frame, uv in zip(frames, chroma))
-    elif yuv_format is not None:
-        pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
-    else:
-        pairs = colorizer.predict_chroma_sequence(read_frames())
-    # The input is checked once the last reading is done, the encoder's of the audio included,
-    # and before the output is placed: a changed input leaves nothing at `target`.
-    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
-                           crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite,
-                           frame_times=frame_times, sample_aspect_ratio=info.sample_aspect_ratio,
-                           before_placing=lambda: video.check_unchanged(source, identity)) as writer:
-        # Joining full-resolution colour and encoding run in a thread, overlapping the prediction
-        # (in TensorFlow, in this thread) and the decoding.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as encoder:
-            pending = collections.deque()
-
-            def encode(luma, uv):
-                if yuv_format is None:
-                    writer.write(colorizer.join(luma, uv))
-                else:  # `luma` is the source's luma plane.
-                    writer.write_planes(luma, *colorizer.chroma_planes(luma, uv, yuv_format))
-
-            def finish_oldest():
-                pending.popleft().result()  # Re-raises an encoding error here.
-                if progress is not None:
-                    progress(1)
-
-            for luma, uv in pairs:
-                pending.append(encoder.submit(encode, luma, uv))
-                if len(pending) > PIPELINE_DEPTH:
-                    finish_oldest()
-            while pending:
-                finish_oldest()
-    return writer.frames_written
-
-
-def _as_many_frames(frames, count, source):
-    """`frames`, checked to be as many as the `count` a first reading of `source` gave."""
-    read = 0
-    for frame in frames:
-        if read == count:
-            break
-        yield frame
-        read += 1
-    else:
-        if read == count:
-            return
-    raise errors.InputError(f"{source} changed while it was being coloured: it read as {count} frames, then "
-                            f"as {'more' if read == count else read}.")
-
-
-PIPELINE_DEPTH = 4
-
-
-def _read_ahead(iterator, depth):
-    """Yields `iterator`'s items, produced `depth` ahead in a thread; its errors are re-raised here."""
-    items = queue.Queue(maxsize=depth)
-    finished = object()
-    stop = threading.Event()
-
-    def produce():
-        try:
-            for item in iterator:
-                while not stop.is_set():
-                    try:
-                        items.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            items.put((finished, None))
-        except BaseException as error:  # Handed to the consumer, which raises it.
-            items.put((finished, error))
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = items.get()
-            if item is finished:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()  # The consumer stopped early (an error, Ctrl-C): let the producer end.
-        thread.join(timeout=5)
-
-
-# Whether a folder is a video's numbered frames or a folder of photos (see `video.is_frame_folder`).
-is_frame_folder = video.is_frame_folder
-# How a folder of images may be coloured when the caller says (`colorize(folder_as=...)`).
-FOLDER_KINDS = ("photos", "video")
-
-
-def colored_as_video(source, folder_as=None):
-    """Whether `source` is coloured as a video: a video file is, an image is not, and a folder of
-    images is as `folder_as` says ("photos" or "video"), or, left None, when its images are
-    numbered frames of one size (`is_frame_folder`).
-
-    An `InputError` for "video" on a folder whose images differ in size, and for a `folder_as`
-    that contradicts what a file is (a video file as photos, a photo as a video).
-    """
-    if folder_as not in (None, *FOLDER_KINDS):
-        raise errors.ColorNNError(f"folder_as must be one of {', '.join(map(repr, FOLDER_KINDS))} or None, "
-                                  f"got {folder_as!r}.")
-    source = pathlib.Path(source)
-    if not source.is_dir():
-        is_video = video.is_video_file(source)
-        if folder_as is not None and (folder_as == "video") != is_video:
-            what = "a video file" if is_video else "not a video file"
-            asked = "a video" if folder_as == "video" else "photos"
-            raise errors.InputError(f"{source} is {what}, not a folder: it cannot be coloured as {asked}.")
-        return is_video
-    if folder_as is None:
-        return is_frame_folder(source)
-    if folder_as == "video":
-        video.check_one_size(source)
-    return folder_as == "video"
-
-
-def default_output(source):
-    """`photo.jpg` -> `photo_colorized.jpg`, `clip.mov` -> `clip_colorized.mp4`, `folder` -> `folder_colorized`."""
-    source = pathlib.Path(source)
-    if source.is_dir():
-        return source.with_name(f"{source.name}_colorized")
-    suffix = ".mp4" if video.is_video_file(source) else source.suffix
-    return source.with_name(f"{source.stem}_colorized{suffix}")
-
-
-def _check_target(target, overwrite):
-    target = pathlib.Path(target)
-    if target.exists() and not overwrite and not (target.is_dir() and not any(target.iterdir())):
-        raise errors.OutputError(f"{target} exists; pass --overwrite to replace it.")
-    parent = target.parent if not target.is_dir() else target
-    existing = next((folder for folder in [parent, *parent.parents] if folder.exists()), None)
-    if existing is None or not existing.is_dir() or not _writable(existing):
-        raise errors.OutputError(f"Cannot write to {parent}: the folder is not writable.")
-
-
-def check_output_name(source, target, frame_folder=None):
-    """An `OutputError`, before any work, for an output whose name says another kind of output
-    than `source` gives: a video's name for photos (they would be written to a folder, or an
-    image, so named) or a folder for a video (an mp4 file).
-
-    `frame_folder`: whether `source` is a folder of numbered frames, where already known.
-    """
-    source, target = pathlib.Path(source), pathlib.Path(target)
-    if frame_folder is None:
-        frame_folder = source.is_dir() and is_frame_folder(source)
-    folder_like = target.is_dir() or not target.suffix
-    if video.is_video_file(source) or frame_folder:
-        if folder_like:
-            what = "a video" if not frame_folder else "a folder of numbered frames, coloured as a video"
-            name = "a folder" if target.is_dir() else "a folder's name (it has no extension)"
-            raise errors.OutputError(f"{target} is {name}, but {source} is {what}: give an .mp4 file name.")
-    elif source.is_dir():
-        # A folder of photos is coloured into a folder: one named like a video (or an existing
-        # file) would hold JPEGs under a name that says otherwise.
-        if video.is_video_file(target) or target.is_file():
-            name = "a file" if target.is_file() else "a video's name"
-            raise errors.OutputError(f"{target} is {name}, but {source} is a folder of photos, coloured into a "
-                                     "folder (a video's frames are numbered and all of one size): give a folder name.")
-    elif source.suffix.lower() in images.IMAGE_EXTENSIONS and (video.is_video_file(target) or target.is_dir()):
-        name = "a folder" if target.is_dir() else "a video's name"
-        raise errors.OutputError(f"{target} is {name}, but {source} is a photo: give an image file name "
-                                 f"({', '.join(images.IMAGE_EXTENSIONS)}).")
-
-
-def _writable(folder):
-    import os
-
-    return os.access(folder, os.W_OK | os.X_OK)
-
-
-def _other_files(folder, colorized):
-    """Files under `folder` that a folder run leaves alone (GIFs, notes, ...), hidden ones aside."""
-    colorized = {pathlib.Path(path) for path in colorized}
-    return sorted(path for path in pathlib.Path(folder).rglob("*")
-                  if path.is_file() and path not in colorized
-                  and not any(part.startswith(".") for part in path.relative_to(folder).parts))
-
-
-@dataclasses.dataclass
-class ColorizeReport:
-    """What a `colorize` call wrote, what failed (folder runs continue past failures), and which
-    files of a folder were not images it colours."""
-
-    outputs: list
-    failures: list  # [(path, message)]
-    frames: int = 0
-    skipped: list = dataclasses.field(default_factory=list)
-
-
-def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None,
-             x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, folder_as=None):
-    """Colours an image, a folder of images, a video file or a folder of numbered frames.
-
-    Args:
-        colorizer: a `Colorizer`.
-        source: path of the input.
-        target: output path (default: `default_output(source)`): an image file, an mp4, or a
-            folder for a folder of images. A folder of numbered frames becomes an mp4 at 30 fps.
-        overwrite: replace an existing output. Without it, an output that another run placed
-            while this one worked is not replaced either: this run's is kept beside it
-            (`files.kept_name`) and an `OutputError` names both.
-        progress: optional callable receiving the number of frames just finished.
-        allow_truncated: colour what a truncated video holds, with a warning, instead of refusing it.
-        keyframes: videos only: {0-based frame index: colour picture of that frame (an RGB uint8
-            array or an image path), any size}. The video is coloured from them by the
-            colorizer's consistency model (see `colorize_video_file`).
-        x264_preset, crf: videos only: x264's speed/size trade-off ("veryfast"; "ultrafast" takes
-            about 40% of its time for files 2.6 times as large) and constant-rate factor (23; lower
-            is larger and closer to the frames), see `video.X264_PRESETS`.
-        folder_as: folders only: "photos" colours a folder's images one by one into a folder,
-            "video" colours its top-level images, in name order, into an mp4 (they must be of one
-            size); None (the default) decides as `is_frame_folder` does: a video when they are
-            named by frame number and all of one size (see `colored_as_video`).
-
-    Returns:
-        A `ColorizeReport`. Raises an `InputError` or `OutputError` with a one-line message for
-        a bad input or an output that cannot be written; nothing is left at the target then. A
-        target whose name says another kind of output (a video's name for photos, a folder for a
-        video) is an `OutputError` before any work (`check_output_name`).
-    """
-    source = pathlib.Path(source)
-    if not source.exists():
-        raise errors.InputError(f"{source} does not exist.")
-    frame_folder = colored_as_video(source, folder_as) and source.is_dir()
-    if keyframes and not (video.is_video_file(source) or frame_folder):
-        raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): keyframes colour videos.")
-    if keyframes:
-        colorizer.check_keyframe_model()
-    if target is None:
-        target = default_output(source)
-        if frame_folder:
-            target = target.with_name(target.name + ".mp4")
-    target = pathlib.Path(target)
-    check_output_name(source, target, frame_folder)
-    _check_target(target, overwrite)
-
-    if video.is_video_file(source) or frame_folder:
-        if target.suffix.lower() != ".mp4":
-            raise errors.OutputError(f"Video output must be an .mp4 file, got {target}.")
-        frames = colorize_video_file(colorizer, source, target, progress, allow_truncated, keyframes, x264_preset, crf,
-                                     overwrite=overwrite)
-        return ColorizeReport([target], [], frames)
-    if source.is_dir():
-        sources = images.find_images(source)
-        outputs, failures = [], []
-        for path in sources:
-            destination = target / path.relative_to(source)
-            try:
-                _check_target(destination, overwrite)
-                outputs.append(colorize_image_file(colorizer, path, destination, overwrite))
-            except errors.ColorNNError as error:  # One bad file must not stop the folder: report and go on.
-                failures.append((str(path), str(error)))
-            if progress is not None:
-                progress(1)
-        return ColorizeReport(outputs, failures, len(outputs), [str(path) for path in _other_files(source, sources)])
-    if source.suffix.lower() not in images.IMAGE_EXTENSIONS:
-        raise errors.InputError(f"{source} is neither an image ({', '.join(images.IMAGE_EXTENSIONS)}) nor a video "
-                                f"({', '.join(video.VIDEO_EXTENSIONS)}).")
-    image_format(target)  # An output it cannot write is refused before the work.
-    colorize_image_file(colorizer, source, target, overwrite)
-    if progress is not None:
-        progress(1)
-    return ColorizeReport([target], [], 1)

@@ -1,4 +1,5 @@
-"""Shared fixtures: small images made on the fly, and the real ImageNet VGG16 weights loaded once."""
+"""Shared fixtures: small images made on the fly, the real ImageNet VGG16 weights loaded once, and a
+tiny Colorizer built once."""
 
 import os
 
@@ -33,6 +34,18 @@ def _fresh_keras_state():
 def vgg16_weights():
     """The ImageNet VGG16 weights, checked, loaded once for the whole session."""
     return backbone.load_vgg16_weights()
+
+
+@pytest.fixture(scope="session")
+def colorizer(vgg16_weights):
+    """A `Colorizer` of a tiny (32x32) color model and its consistency model, built once: the
+    Colorizer's tests and those of colouring by path share it."""
+    from colornn_keras import inference
+    from colornn_keras.models import color, consistency
+
+    keras.utils.set_random_seed(0)  # The untrained heads' weights decide how close colours come: fix them.
+    color_model = color.build_color_model(image_size=32, backbone_weights=vgg16_weights)
+    return inference.Colorizer(color_model, consistency.build_consistency_model(color_model), batch_size=4)
 
 
 def make_scene(size, seed):

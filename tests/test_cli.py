@@ -389,20 +389,21 @@ def test_outputs_that_cannot_be_written_are_output_errors(shipped, tmp_path, cap
 
 
 def test_a_demo_that_fails_midway_takes_back_what_it_wrote(tmp_path, monkeypatch):
-    from colornn_keras import demo, inference
+    from colornn_keras import demo
+    from colornn_keras.data import pictures
 
     class Identity:  # Stands in for the model: the demo's writing is what is tested.
         def colorize_frames(self, frames):
             return list(frames)
 
-    real_save = inference.save_image
+    real_save = pictures.save_image
 
     def save_then_fill_the_disk(rgb, target):
         if target.name == "original.png":
             raise errors.OutputError(f"Cannot write {target}: No space left on device.")
         return real_save(rgb, target)
 
-    monkeypatch.setattr(inference, "save_image", save_then_fill_the_disk)
+    monkeypatch.setattr(pictures, "save_image", save_then_fill_the_disk)
     demo_input = demo.check_input(_photo(tmp_path / "photo.png"), tmp_path / "demo")
     with pytest.raises(errors.OutputError, match="original.png"):
         demo.write_demo(Identity(), demo_input)

@@ -505,6 +505,7 @@ def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch, mo
     """Through the whole of `colorize`: the luma planes sent to x264 are the source's, and with
     x264 lossless so are the output's; fps, frame count and audio are kept, the matrix stated.
     Also for the two-pass runs (keyframes, smoothing both ways), which read the planes twice."""
+    from colornn_keras import colorize_files
     from colornn_keras import inference
     from colornn_keras.models import flow_guided
 
@@ -524,8 +525,8 @@ def test_colorizing_a_video_keeps_its_luma_bit_for_bit(tmp_path, monkeypatch, mo
     elif mode == "both_ways":
         colorizer = inference.Colorizer(_Reddish(), batch_size=2, flow_guided_model=flow_guided.FlowSmoothingModel(0.9),
                                         both_ways=True)
-    report = inference.colorize(colorizer, source, tmp_path / "out.mp4", keyframes=keyframes,
-                                crf=0)  # x264 lossless.
+    report = colorize_files.colorize(colorizer, source, tmp_path / "out.mp4", keyframes=keyframes,
+                                     crf=0)  # x264 lossless.
     assert report.frames == len(sent) == 5
     info = video.probe(tmp_path / "out.mp4")
     assert (info.frame_count, info.fps, info.has_audio, info.yuv_format.matrix) == (5, 10.0, True, "bt709")
@@ -548,11 +549,12 @@ class _Bluish:
 
 
 def test_a_video_is_coloured_free_running_through_its_planes(tmp_path):
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     shots = _moving_frames(4) + [255 - frame for frame in _moving_frames(3)]  # A cut before frame 4.
     source = _write(tmp_path / "clip.mp4", shots)
-    report = inference.colorize(inference.Colorizer(_Reddish(), _Bluish()), source, tmp_path / "out.mp4")
+    report = colorize_files.colorize(inference.Colorizer(_Reddish(), _Bluish()), source, tmp_path / "out.mp4")
     assert report.frames == 7
     decoded = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "out.mp4"),
                               "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
@@ -565,14 +567,15 @@ def test_a_video_is_coloured_free_running_through_its_planes(tmp_path):
 
 @pytest.mark.large
 def test_colorizing_a_video_in_yuv_holds_a_few_frames_however_long(tmp_path):
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     peaks = []
     for frames in (30, 120):
         source = _write(tmp_path / f"clip_{frames}.mp4", _moving_frames(frames, size=(96, 128)))
         tracemalloc.start()
-        report = inference.colorize(inference.Colorizer(_Reddish(), batch_size=4), source,
-                                    tmp_path / f"out_{frames}.mp4")
+        report = colorize_files.colorize(inference.Colorizer(_Reddish(), batch_size=4), source,
+                                         tmp_path / f"out_{frames}.mp4")
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
         assert report.frames == frames
@@ -590,6 +593,7 @@ def test_rgb_frames_are_written_in_bt601_and_the_file_says_so(tmp_path):
 
 
 def test_the_encoder_settings_reach_x264_and_bad_ones_are_refused_before_any_work(tmp_path):
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     source = _write(tmp_path / "clip.mp4", _moving_frames(3))
@@ -597,12 +601,12 @@ def test_the_encoder_settings_reach_x264_and_bad_ones_are_refused_before_any_wor
     writer._size = (64, 48)
     command = writer._encoder_command()
     assert command[command.index("-preset") + 1] == "ultrafast" and command[command.index("-crf") + 1] == "30"
-    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "fast.mp4", x264_preset="ultrafast")
+    report = colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "fast.mp4", x264_preset="ultrafast")
     assert report.frames == 3 and video.probe(tmp_path / "fast.mp4").frame_count == 3
     for settings, message in (({"x264_preset": "quick"}, "x264 preset must be one of ultrafast"),
                               ({"crf": 52}, "crf must be a number from 0 .lossless. to 51")):
         with pytest.raises(errors.ColorNNError, match=message):
-            inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "bad.mp4", **settings)
+            colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "bad.mp4", **settings)
     assert not (tmp_path / "bad.mp4").exists()
 
 
@@ -638,7 +642,7 @@ def test_an_input_that_changes_between_its_two_readings_is_refused_and_nothing_i
     first reading would give its luma the first clip's colours."""
     import os
 
-    from colornn_keras import inference
+    from colornn_keras import colorize_files
 
     frames, others = _moving_frames(5), [255 - frame for frame in _moving_frames(5, step=3)]
     if how == "a_frame_rewritten":  # A folder of numbered frames, read as RGB frames.
@@ -662,18 +666,18 @@ def test_an_input_that_changes_between_its_two_readings_is_refused_and_nothing_i
         readings = _changing_after_first_reading(monkeypatch, "read_luma_planes", change)
     target = tmp_path / "out" / "colorized.mp4"
     with pytest.raises(errors.InputError, match=rf"^{source} changed during the run \(.+\): nothing was written"):
-        inference.colorize(_both_ways(), source, target)
+        colorize_files.colorize(_both_ways(), source, target)
     assert len(readings) == 2  # Caught after the second reading, not by it.
     assert not target.parent.exists() or list(target.parent.iterdir()) == []
 
 
 def test_an_input_left_alone_is_coloured_both_ways(tmp_path):
-    from colornn_keras import inference
+    from colornn_keras import colorize_files
 
     source = _write(tmp_path / "clip.mp4", _moving_frames(5))
     identity = video.input_identity(source)
     assert identity.changed(video.input_identity(source)) is None and identity.digest
-    assert inference.colorize(_both_ways(), source, tmp_path / "out.mp4").frames == 5
+    assert colorize_files.colorize(_both_ways(), source, tmp_path / "out.mp4").frames == 5
 
 
 def _shown_times(path):
@@ -698,6 +702,7 @@ def _variable_rate_clip(path, shown, audio_seconds=1.5):
 def test_a_variable_frame_rate_clip_keeps_every_frame_s_time(tmp_path):
     """Frames at 0.5, 0.6, 0.7, 1.0, 1.05 and 1.3 s, with audio from 0: each coloured frame is
     shown when its source frame was, so the copied audio stays in step."""
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     source = _variable_rate_clip(tmp_path / "vfr.mp4", [0.5, 0.6, 0.7, 1.0, 1.05, 1.3])
@@ -705,7 +710,7 @@ def test_a_variable_frame_rate_clip_keeps_every_frame_s_time(tmp_path):
     assert shown == pytest.approx([0.5, 0.6, 0.7, 1.0, 1.05, 1.3], abs=1e-3)
     assert np.allclose(video.read_frame_times(source).seconds(), shown, atol=1e-3)
     assert len(list(video.read_frames(source))) == 6  # As the file holds them: none repeated.
-    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    report = colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
     coloured = _shown_times(tmp_path / "out.mp4")
     assert report.frames == len(coloured) == 6
     assert np.abs(np.array(coloured) - shown).max() <= 0.002
@@ -750,13 +755,14 @@ def test_an_ffmpeg_that_cannot_write_frame_times_says_the_timing_is_flattened(tm
 def test_the_sample_aspect_ratio_is_kept(tmp_path):
     """A 12:11 clip (4:3 coded at 32x24 shows at 16:11) comes out 12:11, not square; turned a
     quarter by its display matrix, its pixels are read as 11:12, as ffmpeg decodes them."""
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     source = tmp_path / "pal.mp4"
     _ffmpeg("-f", "lavfi", "-i", "testsrc=size=32x24:rate=10:duration=0.3", "-vf", "setsar=12/11",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", str(source))
     assert video.probe(source).sample_aspect_ratio == fractions.Fraction(12, 11)
-    inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
     assert video.probe(tmp_path / "out.mp4").sample_aspect_ratio == fractions.Fraction(12, 11)
     _ffmpeg("-display_rotation", "90", "-i", str(source), "-c", "copy", str(tmp_path / "turned.mp4"))
     assert video.probe(tmp_path / "turned.mp4").sample_aspect_ratio == fractions.Fraction(11, 12)
@@ -786,7 +792,7 @@ def test_an_input_replaced_by_a_clip_without_audio_is_an_input_error_and_nothing
     audio put in its place stops it, which was reported as an output error."""
     import os
 
-    from colornn_keras import inference
+    from colornn_keras import colorize_files
 
     source = faststart_clip(tmp_path / "clip.mp4", frames=5, audio=True)
     silent = faststart_clip(tmp_path / "silent.mp4", frames=5)  # Same size and length, no audio.
@@ -794,7 +800,7 @@ def test_an_input_replaced_by_a_clip_without_audio_is_an_input_error_and_nothing
     target = tmp_path / "out" / "colorized.mp4"
     with pytest.raises(errors.InputError, match=rf"^{re.escape(str(source))} changed during the run \(another file "
                                                 rf"was put in its place\): nothing was written from it\.$"):
-        inference.colorize(_both_ways(), source, target)
+        colorize_files.colorize(_both_ways(), source, target)
     assert len(readings) == 2
     assert sorted(path.name for path in tmp_path.rglob("*")) == ["clip.mp4"] + (["out"] if target.parent.exists() else [])
 
@@ -838,6 +844,7 @@ def test_a_rotated_clip_comes_out_as_a_player_shows_it_without_stray_lines(tmp_p
     """ffmpeg turns the frames as players do; the output holds them turned, with no display
     matrix left to turn them again, and imageio's note that the frames' size differs from the
     stream's (two lines on the terminal, where logging is not set up) is not logged."""
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     source, unturned = _rotated_clip(tmp_path / "phone.mp4", degrees)
@@ -846,7 +853,7 @@ def test_a_rotated_clip_comes_out_as_a_player_shows_it_without_stray_lines(tmp_p
     expected = np.rot90(unturned, turns)  # As a player shows it: numpy turns counter-clockwise too.
     assert (info.height, info.width) == expected.shape
     assert len(list(video.read_frames(source))) == 3
-    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    report = colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
     assert capfd.readouterr().err == ""
     assert [record.getMessage() for record in caplog.records if record.name.startswith("imageio")] == []
     written = video.probe(tmp_path / "out.mp4")
@@ -873,13 +880,14 @@ def _trimmed_clip(path, start):
 def test_a_trimmed_clip_s_pre_roll_is_not_counted_and_its_frames_keep_their_times(tmp_path, start, shown):
     """The 15 frames of pre-roll were counted as frames the clip holds, so that, decoding to
     fewer, it was refused as damaged."""
+    from colornn_keras import colorize_files
     from colornn_keras import inference
 
     source = _trimmed_clip(tmp_path / "trimmed.mp4", start)
     times = _shown_times(source)
     assert len(times) == shown
     assert video.probe(source).frame_count == shown
-    report = inference.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
+    report = colorize_files.colorize(inference.Colorizer(_Reddish()), source, tmp_path / "out.mp4")
     coloured = _shown_times(tmp_path / "out.mp4")
     assert report.frames == len(coloured) == shown
     assert np.abs(np.array(coloured) - times).max() <= 0.002  # In step with the sound, copied as it is.
