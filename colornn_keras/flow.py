@@ -58,18 +58,27 @@ def warp(image, flow):
                      borderMode=cv2.BORDER_REPLICATE)
 
 
+def resize(array, size):
+    """A float array (H, W) or (H, W, C) at `size` (width, height): averaged where it shrinks,
+    bilinear where it grows."""
+    import cv2
+
+    array = np.asarray(array, np.float32)
+    height, width = array.shape[:2]
+    if (width, height) == tuple(size):
+        return array
+    shrinking = size[0] <= width and size[1] <= height
+    resized = cv2.resize(array, tuple(size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    return resized.reshape(size[1], size[0], *array.shape[2:])  # cv2 drops a last axis of 1.
+
+
 def resize_flow(flow, size):
     """A flow (H, W, 2) brought to `size` (width, height), its vectors scaled with the picture: the
     flow of a downscaled luma, made the flow of the full-size picture (or of its chroma planes)."""
-    import cv2
-
     height, width = flow.shape[:2]
-    if (width, height) == tuple(size):
+    resized = resize(flow, size)
+    if resized is flow:
         return flow
-    # Averaged where it shrinks, interpolated where it grows.
-    shrinking = size[0] <= width and size[1] <= height
-    resized = cv2.resize(np.asarray(flow, np.float32), tuple(size),
-                         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     resized[..., 0] *= size[0] / width
     resized[..., 1] *= size[1] / height
     return resized

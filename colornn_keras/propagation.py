@@ -182,20 +182,6 @@ BACKWARD_CHUNK_FRAMES = 16
 _BLEND_FLOOR = 1e-3
 
 
-def _resize(array, size):
-    """A float array (H, W) or (H, W, C) at `size` (width, height): averaged where it shrinks,
-    bilinear where it grows."""
-    import cv2
-
-    array = np.asarray(array, np.float32)
-    height, width = array.shape[:2]
-    if (width, height) == tuple(size):
-        return array
-    shrinking = size[0] <= width and size[1] <= height
-    resized = cv2.resize(array, tuple(size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return resized.reshape(size[1], size[0], *array.shape[2:])
-
-
 def flow_luma(luma, flow_scale):
     """A frame's luma ((H, W) or (H, W, 1) in [0, 1]) as the flow sees it: uint8, 1/`flow_scale`
     of its width and height."""
@@ -203,7 +189,7 @@ def flow_luma(luma, flow_scale):
     luma = luma[..., 0] if luma.ndim == 3 else luma
     height, width = luma.shape
     size = (max(1, round(width / flow_scale)), max(1, round(height / flow_scale)))
-    return flow._uint8(_resize(luma, size))
+    return flow._uint8(flow.resize(luma, size))
 
 
 @dataclasses.dataclass
@@ -235,7 +221,7 @@ def carry_along_flow(carried, luma, fill_uv):
     there = flow.dis_flow(luma, carried.flow_luma)  # From this frame to the neighbour: where each pixel was.
     back = flow.dis_flow(carried.flow_luma, luma)
     size = (fill_uv.shape[1], fill_uv.shape[0])
-    trust = _resize(flow.forward_backward_confidence(there, back), size)
+    trust = flow.resize(flow.forward_backward_confidence(there, back), size)
     motion = flow.resize_flow(there, size)
     warped_uv = flow.warp(carried.uv, motion)
     uv = trust[..., None] * warped_uv + (1.0 - trust[..., None]) * fill_uv
@@ -486,7 +472,7 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
     step = on_step or (lambda count: None)
 
     def fill(uv):
-        return _resize(uv, (chroma_shape[1], chroma_shape[0]))
+        return flow.resize(uv, (chroma_shape[1], chroma_shape[0]))
 
     output = _Reading(read(), luma_of, flow_scale, scene_cut_threshold, color_uv)  # Opened first: given back.
     ahead = None  # The reading ahead, opened for the first run backwards.
