@@ -37,15 +37,15 @@ def _pace(run):
 
 def main():
     runs = sorted(path for path in HERE.iterdir() if (path / "metrics.json").is_file())
-    sizes = sorted({json.loads((run / "config.json").read_text())["image_size"] for run in runs})
-    for size in sizes:  # Scored at their own size: 64x64 and 128x128 runs are two tables.
+    size_of = {run: json.loads((run / "config.json").read_text())["image_size"] for run in runs}
+    for size in sorted(set(size_of.values())):  # Scored at their own size: 64x64 and 128x128 runs are two tables.
         print(f"\nScored at {size}x{size}:\n")
         print("| run | epochs | minutes | photos/s (quiet median; best) | val loss | val U | val V | val AuC | "
               "val colorfulness × photos' | water test U / V / AuC | wide test U / V / AuC |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         gray = None
         for run in runs:
-            if json.loads((run / "config.json").read_text())["image_size"] != size:
+            if size_of[run] != size:
                 continue
             record = json.loads(((run / CROSS_SPLIT) if (run / CROSS_SPLIT).is_file() else run / "metrics.json").read_text())
             val, water, wide = (_scores(record[part]) for part in ("val", "test", "test_wide"))
