@@ -27,6 +27,7 @@ from colornn_keras.models import color as color_models
 from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
 from colornn_keras.research.training import distribution
+from colornn_keras.research.training import growth
 from colornn_keras.research.training import rebalancing
 from colornn_keras.research.training.callbacks import BestEpochKeeper
 from colornn_keras.research.training.callbacks import LearningRateLogger
@@ -224,7 +225,7 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
 
     model = build(config.image_size)
     if config.init_from:
-        checkpoints.load_trained_part(model, _init_weights_file(config.init_from), skip_missing=backbone.VGG16_CONV_LAYERS)
+        _start_from(model, _init_weights_file(config.init_from))
     resumed_from, initial_epoch = resume_point(run_dir)
     if resumed_from == "kept weights":  # The backup is gone (a cleared cache): go on from the kept epoch.
         restore_kept_weights(model, run_dir, initial_epoch, steps_per_epoch)
@@ -299,6 +300,13 @@ class FinalSizeValidation(keras.callbacks.Callback):
         results = self.final_model.evaluate(self.validation, verbose=0, return_dict=True)
         if logs is not None:
             logs.update({f"val_{name}": value for name, value in results.items()})
+
+
+def _start_from(model, path):
+    """Loads `--init-from`'s weights: the same architecture's, or a block-4 model's into a block-5 one."""
+    if growth.is_growth(model, path):
+        return growth.grow_from_block4(model, path)
+    return checkpoints.load_trained_part(model, path, skip_missing=backbone.VGG16_CONV_LAYERS)
 
 
 def _init_weights_file(source):
