@@ -140,9 +140,9 @@ def run_one(image_size, engine, batch_size, precision_name, clip=None, frames=No
     else:
         colorizer = inference.Colorizer(model, batch_size=batch_size, engine="tensorflow" if engine == "none" else engine)
         if engine == "none":
-            colorizer._chroma_predictor = _InstantModel(image_size)
-        chosen = colorizer._chroma_predictor.engine
-        colorizer._chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
+            colorizer._predictor.chroma_predictor = _InstantModel(image_size)
+        chosen = colorizer._predictor.chroma_predictor.engine
+        colorizer._predictor.chroma_predictor.predict_on_batch(luma)  # Warm-up, as above.
         with tempfile.TemporaryDirectory() as folder:
             cpu_before, start = _cpu_seconds(), time.perf_counter()
             count = colorize_files.colorize(colorizer, clip, pathlib.Path(folder) / "out.mp4",

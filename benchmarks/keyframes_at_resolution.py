@@ -12,7 +12,10 @@ frames otherwise, or with `--rgb-frames`). Each frame's (U, V) is scored against
    flow (medium preset) at the clip's own resolution, each frame keeping its own luma, nothing
    filled where the flow fails (`dis_baseline`, written here apart from the library's code);
 2. true frames 0 and the last as keyframes, blended by confidence against the nearer alone;
-3. one true keyframe every `--spacings` frames, on the clips at least as long as the largest.
+3. one true keyframe every `--spacings` frames, on the clips at least as long as the largest;
+4. what fills where the flow fails (`--fills`: the color model's colours, the keyframe's own
+   matched by luma, or none, as the baseline), with true frame 0 as the keyframe and with true
+   frames 0 and the last blended by confidence, at `--flow-scale`.
 
 Each colouring's scores: the project's AuC (`metrics.WithinThresholdCounts`, distances 0 to 0.3
 in YUV units), the AuC over 0 to 0.15 (the issue's independent script), the AuC of the frames
@@ -27,8 +30,10 @@ heading naming the command, the commit and the time, and the full results to the
 (a list of runs). Usage:
 
     python benchmarks/keyframes_at_resolution.py [--clips NAME_OR_PATH ...] [--max-frames N]
-        [--short-side 224] [--flow-scales 1 2 4] [--spacings 30 100 300] [--rgb-frames]
-        [--precision auto] [--output FOLDER]
+        [--short-side 224] [--flow-scales 1 2 4] [--flow-scale 2] [--spacings 30 100 300]
+        [--fills model keyframe flow] [--rgb-frames] [--precision auto] [--output FOLDER]
+
+Measurements 1-3 fill as the library does by default; `--fills model` measures no other fill.
 """
 
 import argparse
@@ -295,8 +300,8 @@ def true_colours_at_chroma_size(colorizer, clip):
 
 class Colorizers:
     """The library's `Colorizer` of the shipped default color preset, as `colornn colorize
-    --keyframe ... --flow-scale S --keyframe-blend B` builds it, one for each (S, B), warmed up on a
-    small synthetic clip before anything is timed."""
+    --keyframe ... --flow-scale S --keyframe-blend B --keyframe-fill F` builds it, one for each
+    (S, B, F), warmed up on a small synthetic clip before anything is timed."""
 
     def __init__(self, precision):
         from colornn_keras import api, presets
@@ -307,22 +312,35 @@ class Colorizers:
         self.default = api.make_colorizer(self.options, keyframes=True)
         self.preset = presets.default_preset("color")
 
-    def __call__(self, flow_scale, blend):
+    def __call__(self, flow_scale, blend, fill):
         import dataclasses
 
         from colornn_keras.options import ColorizeOptions
 
-        if (flow_scale, blend) not in self.made:
+        if (flow_scale, blend, fill) not in self.made:
             # The options `colornn colorize` would check; the same loaded model underneath.
-            ColorizeOptions(precision=self.precision, flow_scale=flow_scale, keyframe_blend=blend).check(keyframes=True)
-            colorizer = dataclasses.replace(self.default, flow_scale=flow_scale, keyframe_blend=blend)
+            ColorizeOptions(precision=self.precision, flow_scale=flow_scale, keyframe_blend=blend,
+                            keyframe_fill=fill).check(keyframes=True)
+            colorizer = dataclasses.replace(self.default, flow_scale=flow_scale, keyframe_blend=blend,
+                                            keyframe_fill=fill)
             # Warm-up: the first predictions of each batch size trace the model's graph.
             frames = [np.full((48, 64, 3), (60 + 4 * index, 90, 120), np.uint8)
                       for index in range(2 * colorizer.batch_size + 1)]
             for _ in colorizer.predict_chroma_along_flow(frames, {0: frames[0], len(frames) - 1: frames[-1]}):
                 pass
-            self.made[flow_scale, blend] = colorizer
-        return self.made[flow_scale, blend]
+            self.made[flow_scale, blend, fill] = colorizer
+        return self.made[flow_scale, blend, fill]
+
+
+# What each fill puts where the flow fails, for the tables (`--fills`).
+FILLS_SHOWN = ("Fills: model, the color model's colours; keyframe, the keyframe's own matched by luma; flow, none "
+               "(the colours carried, as the baseline, with the forward-backward check still lowering the confidence "
+               "that weighs two keyframes' runs).")
+
+
+def _fill_label(fill, keyframes, flow_scale):
+    """A fill's run: "fill keyframe: keyframe 0, flow scale 2"."""
+    return f"fill {fill}: {keyframes}, flow scale {flow_scale}"
 
 
 def _mean(values):
@@ -353,6 +371,8 @@ def _mean_summary(summaries):
 
 
 def main():
+    from colornn_keras import defaults  # Light: no TensorFlow before the arguments are checked.
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", nargs="+",
                         help="clip folders under the videos folder (xiph_container_qcif), their files, or paths; "
@@ -366,6 +386,9 @@ def main():
                         help="the flow scale of the two-keyframe and spacing measurements (default: the library's)")
     parser.add_argument("--spacings", type=int, nargs="+", default=[30, 100, 300],
                         help="one true keyframe every N frames, on the clips at least as long as the largest N")
+    parser.add_argument("--fills", nargs="+", choices=defaults.KEYFRAME_FILLS, default=list(defaults.KEYFRAME_FILLS),
+                        help="what fills where the flow fails, each measured with true frame 0, and with true frames "
+                             "0 and the last, as keyframes (at --flow-scale); default: all")
     parser.add_argument("--rgb-frames", action="store_true",
                         help="feed RGB frames (colours at the frames' size) even to YUV files, as the Python API's "
                              "frames do, instead of their luma planes (colours at the 4:2:0 planes' size)")
@@ -381,10 +404,12 @@ def main():
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # Each flow scale's Colorizer traces its model afresh: not news.
-    from colornn_keras import metrics, propagation
+    from colornn_keras import flow_carry, keyframes_along_flow, metrics
     from colornn_keras.models import color as color_models
 
-    flow_scale = arguments.flow_scale or propagation.DEFAULT_FLOW_SCALE
+    flow_scale = arguments.flow_scale or keyframes_along_flow.DEFAULT_FLOW_SCALE
+    default_fill = flow_carry.DEFAULT_KEYFRAME_FILL
+    fills = list(dict.fromkeys(arguments.fills))
     spacings = sorted(set(arguments.spacings))
     paths, videos = test_clips()
     if arguments.clips:
@@ -424,10 +449,10 @@ def main():
                   f"{_number(summary['seconds_per_frame'])} s a frame ({time.perf_counter() - started:.0f} s so far)",
                   flush=True)
 
-        def along_flow(keyframes, scale, blend):
-            key = (tuple(sorted(keyframes)), scale, blend)
-            measure_key = key if len(keyframes) > 1 else (key[0], scale)  # The blend does not matter for one.
-            return measure_key, lambda: library_colours(colorizers(scale, blend), clip, keyframes)
+        def along_flow(keyframes, scale, blend, fill=default_fill):
+            key = (tuple(sorted(keyframes)), scale, blend, fill)
+            measure_key = key if len(keyframes) > 1 else (key[0], scale, fill)  # The blend does not matter for one.
+            return measure_key, lambda: library_colours(colorizers(scale, blend, fill), clip, keyframes)
 
         measure(BASELINE, lambda: dis_baseline(clip.read_frames), [0])
         if clip.as_planes:
@@ -445,6 +470,11 @@ def main():
                 keyframes = list(range(0, clip.count, spacing))
                 key, colours = along_flow(keyframes, flow_scale, "confidence")
                 measure(f"every {spacing} frames, flow scale {flow_scale}", colours, keyframes, key)
+        for fill in fills:  # The default fill's runs are those above, not measured twice.
+            key, colours = along_flow([0], flow_scale, "confidence", fill)
+            measure(_fill_label(fill, "keyframe 0", flow_scale), colours, [0], key)
+            key, colours = along_flow(two, flow_scale, "confidence", fill)
+            measure(_fill_label(fill, f"keyframes {two[0]} and {two[-1]}, confidence", flow_scale), colours, two, key)
         clip.pictures = None
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -453,8 +483,9 @@ def main():
         f"{colorize_speed._load()} at the end; {time.perf_counter() - started:.0f} s in all; peak memory "
         f"{peak_mib:.0f} MiB")
     say(f"Shipped color preset {colorizers.preset}, precision {arguments.precision}, decoding "
-        f"{colorizers.default.method}; flow scale {flow_scale} and blend by confidence unless a row says otherwise "
-        f"(the library's defaults: {propagation.DEFAULT_FLOW_SCALE}, confidence).")
+        f"{colorizers.default.method}; flow scale {flow_scale}, blend by confidence and fill {default_fill} unless a "
+        f"row says otherwise (the library's defaults: {keyframes_along_flow.DEFAULT_FLOW_SCALE}, confidence, "
+        f"{default_fill}).")
     say("Scored against the true colours at the clip's size below: AuC over distances 0 to "
         f"{metrics.DEFAULT_AUC_MAX_DISTANCE} in YUV units (the project's), and 0 to {ISSUE_AUC_MAX_DISTANCE} (the "
         "issue's script); keyframes included, except in \"keyframes left out\". CDC on the truth's luma with the "
@@ -508,6 +539,14 @@ def main():
                     f"{_scores(record['runs'][label], record['runs'][BASELINE])} |")
     else:
         say(f"No clip has {max(spacings)} frames: not measured.")
+    if fills:
+        table(f"4. What fills where the flow fails (flow scale {flow_scale})",
+              lambda record: [(BASELINE, BASELINE)] + [
+                  (_fill_label(fill, label, flow_scale), f"{shown}, fill {fill}") for fill in fills
+                  for label, shown in (("keyframe 0", "keyframe 0"),
+                                       (f"keyframes 0 and {record['frames'] - 1}, confidence", "first and last"))])
+        say()
+        say(FILLS_SHOWN)
 
     arguments.output.mkdir(parents=True, exist_ok=True)
     colorize_speed.append_record(arguments.output / f"{NAME}.md", say.lines)
@@ -519,7 +558,8 @@ def main():
         "cpu": colorize_speed.cpu_description(), "cores": len(os.sched_getaffinity(0)),
         "load_average": {"start": load_at_start, "end": colorize_speed._load()}, "peak_mib": peak_mib,
         "preset": colorizers.preset, "precision": arguments.precision,
-        "short_side": arguments.short_side, "flow_scale": flow_scale, "spacings": spacings,
+        "short_side": arguments.short_side, "flow_scale": flow_scale, "spacings": spacings, "fills": fills,
+        "default_fill": default_fill,
         "auc_max_distance": metrics.DEFAULT_AUC_MAX_DISTANCE, "clips": results,
         "means": {label: _mean_summary([record["runs"][label] for record in results.values()])
                   for label in results[next(iter(results))]["runs"]

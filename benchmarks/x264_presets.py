@@ -2,7 +2,7 @@
 
 What `colornn colorize --x264-preset` trades: on two cores the encoder's time is taken from the
 model's. Makes 720p and 1080p test clips (ffmpeg's testsrc2, no dataset needed), reads their luma
-planes as colorize does, and writes them with `video.VideoWriter` at each preset; prints the
+planes as colorize does, and writes them with `video_encoding.VideoWriter` at each preset; prints the
 encoder's CPU time a frame (user + system of the ffmpeg process), the wall time, the file's size,
 and the CPU time of decoding the luma planes. Appends to benchmarks/results/x264_presets.md
 unless `--no-record`. Usage:
@@ -32,16 +32,17 @@ def _children_cpu_seconds():
 
 def main():
     from colornn_keras.data import video
+    from colornn_keras.data import video_encoding
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=96)
     parser.add_argument("--presets", nargs="+", default=["veryfast", "superfast", "ultrafast"],
-                        choices=video.X264_PRESETS)
+                        choices=video_encoding.X264_PRESETS)
     parser.add_argument("--no-record", action="store_true")
     arguments = parser.parse_args()
     say = colorize_speed.Lines()
     say(f"CPU: {colorize_speed.cpu_description()}")
-    say(f"{arguments.frames}-frame testsrc2 clips; Cb 110 and Cr 150 everywhere; CRF {video.DEFAULT_CRF}")
+    say(f"{arguments.frames}-frame testsrc2 clips; Cb 110 and Cr 150 everywhere; CRF {video_encoding.DEFAULT_CRF}")
     say()
     say("| clip | preset | encoder CPU-ms a frame | wall ms a frame | file (MB) | size against the first preset |")
     say("|---|---|---:|---:|---:|---:|")
@@ -59,7 +60,8 @@ def main():
             for preset in arguments.presets:
                 target = pathlib.Path(folder) / f"{name}_{preset}.mp4"
                 before, start = _children_cpu_seconds(), time.perf_counter()
-                with video.VideoWriter(target, fps=info.fps, yuv_format=info.yuv_format, preset=preset) as writer:
+                with video_encoding.VideoWriter(target, fps=info.fps, yuv_format=info.yuv_format,
+                                                preset=preset) as writer:
                     for plane in planes:
                         writer.write_planes(plane, cb, cr)
                 cpu = 1000 * (_children_cpu_seconds() - before) / len(planes)

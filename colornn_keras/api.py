@@ -26,6 +26,7 @@ from colornn_keras import pretrained
 from colornn_keras.data import keyframes as keyframe_pictures
 from colornn_keras.data import pictures
 from colornn_keras.data import video
+from colornn_keras.data import video_encoding
 from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.options import ColorizeOptions
 from colornn_keras.runs import loading
@@ -69,7 +70,7 @@ def make_colorizer(options, keyframes=False, frames=1, announce=None):
     if announce is not None:
         announce(engine, *exported)
     # Keyframes along the flow: the library's defaults where the options leave them.
-    along_flow = {field: getattr(options, field) for field in ("flow_scale", "keyframe_blend")
+    along_flow = {field: getattr(options, field) for field in ("flow_scale", "keyframe_blend", "keyframe_fill")
                   if getattr(options, field) is not None}
     return inference.Colorizer(color_model, consistency_model, method=options.decoding,
                                scene_cut_threshold=options.scene_cut_threshold, batch_size=options.batch_size,
@@ -147,7 +148,8 @@ def colorize(image, preset=None, **options):
 
 
 def colorize_video(source, output=None, keyframes=None, *, overwrite=False, progress=None, allow_truncated=False,
-                   x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, preset=None, **options):
+                   x264_preset=video_encoding.DEFAULT_X264_PRESET, crf=video_encoding.DEFAULT_CRF, preset=None,
+                   **options):
     """Colours a video file or a folder of numbered frames into an mp4; returns its path.
 
     Args:
@@ -157,7 +159,9 @@ def colorize_video(source, output=None, keyframes=None, *, overwrite=False, prog
             RGB array), any size}: their colours are carried along optical flow through their shots,
             at the video's own resolution (`flow_scale=1, 2 or 4`: the flow computed at full, half
             or quarter size; `keyframe_blend="nearest"`: between two keyframes, the nearer one's
-            colours alone instead of both blended by confidence).
+            colours alone instead of both blended by confidence; `keyframe_fill="keyframe"` or
+            `"flow"`: where the flow fails, the keyframe's colours matched by luma, or the colours
+            carried, instead of the color model's).
         overwrite: replace an existing output.
         progress: optional callable given the number of frames just finished.
         allow_truncated: colour what a truncated video holds instead of refusing it.

@@ -482,11 +482,11 @@ def _folder_decision(folder, is_video, count):
     """One line: how a folder of `count` images was decided to be coloured (without --as), why,
     and how to have the other; e.g. "12 numbered images of one size: coloured as a video; --as
     photos colours them as photos"."""
-    from colornn_keras.data import video
+    from colornn_keras.data import frame_folders
 
     if is_video:
         return f"{count} numbered images of one size: coloured as a video; --as photos colours them as photos"
-    because = video.not_frames_because(folder)
+    because = frame_folders.not_frames_because(folder)
     line = f"{count} image{'' if count == 1 else 's'}, {because}: coloured as photos"
     if because == "not named by frame number":
         line += "; --as video colours them as one video, in name order"
@@ -631,6 +631,11 @@ def build_parser():
                                help="keyframes along the flow, between two keyframes of a shot: confidence (the "
                                     "default: both keyframes' colours, weighted by how well each was carried and how "
                                     "near it is) or nearest (the nearer keyframe's alone)")
+    video_options.add_argument("--keyframe-fill", choices=defaults.KEYFRAME_FILLS,
+                               help="keyframes along the flow, where the flow fails (occlusions, new content, frame "
+                                    "edges): model (the color model's colours), keyframe (the keyframe's own colours "
+                                    "matched by luma) or flow (the colours carried all the same, as plain optical "
+                                    f"flow does); default {defaults.DEFAULT_KEYFRAME_FILL}")
     video_options.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
                                help="steadier colour: each frame takes WEIGHT of the previous frame's colours, "
                                     "carried along optical flow (try 0.9). Off by default")

@@ -12,10 +12,14 @@ import os
 import pathlib
 
 from colornn_keras import errors
+from colornn_keras.data import frame_folders
+from colornn_keras.data import frame_timing
 from colornn_keras.data import images
+from colornn_keras.data import input_changes
 from colornn_keras.data import keyframes as keyframe_pictures
 from colornn_keras.data import pictures
 from colornn_keras.data import video
+from colornn_keras.data import video_encoding
 from colornn_keras.data import video_pipeline
 
 
@@ -28,7 +32,7 @@ def colorize_image_file(colorizer, source, target, overwrite=True):
 
 
 def colorize_video_file(colorizer, source, target, progress=None, allow_truncated=False, keyframes=None,
-                        x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, overwrite=True):
+                        x264_preset=video_encoding.DEFAULT_X264_PRESET, crf=video_encoding.DEFAULT_CRF, overwrite=True):
     """Colours a video (file or frame folder written as mp4) keeping fps and audio; returns frames written.
 
     A video cut short of the duration its header declares, or decoding to fewer frames than it
@@ -36,10 +40,10 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
 
     With `keyframes` ({0-based frame index: colour picture of that frame, an RGB uint8 array or
     an image path}) the video is coloured from them. Carried along the flow (the default,
-    `Colorizer.predict_chroma_along_flow`), at the output's own resolution, the frames stream
+    `Colorizer.predict_chroma_planes_along_flow`), at the output's own resolution, the frames stream
     through as below, while a second reading of the file runs ahead of them to each keyframe,
     for its run backwards. By the consistency model or a flow-guided model
-    (`Colorizer.predict_chroma_with_keyframes`), in two passes: the first reads every frame,
+    (`Colorizer.predict_chroma_planes_with_keyframes`), in two passes: the first reads every frame,
     predicts every frame's colours at model size and keeps them; the second reads the frames
     again and joins them with those colours at full resolution (in YUV where the file is, as
     below). So is a video smoothed along the flow both ways (`Colorizer.both_ways`). `progress`
@@ -49,71 +53,62 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     Otherwise a video file coded in YUV (`VideoInfo.yuv_format`, nearly all) is coloured in YUV
     end to end: ffmpeg hands over its luma planes only, the model's U and V are resized to the
     chroma planes and coded in the source's matrix and range, and x264 gets the source's luma
-    plane as it is (`Colorizer.chroma_planes`). Frame folders and RGB-coded videos go through RGB
-    frames.
+    plane as it is (`Colorizer.chroma_planes`). Frame folders and RGB-coded videos are read as
+    RGB frames' luma, their colours joined back into RGB.
 
-    Each frame keeps its time (a variable-frame-rate clip's, `video.FrameTimes`), so the audio
-    stays in step, and non-square pixels their shape (`VideoInfo.sample_aspect_ratio`). An input
-    that changes during the run (`video.check_unchanged`) is an `InputError`, and nothing is written.
+    Each frame keeps its time (a variable-frame-rate clip's, `frame_timing.FrameTimes`), so the
+    audio stays in step, and non-square pixels their shape (`VideoInfo.sample_aspect_ratio`). An
+    input that changes during the run (`input_changes.check_unchanged`) is an `InputError`, and
+    nothing is written.
 
     `x264_preset` and `crf` are x264's speed/size trade-off and constant-rate factor
-    (`video.X264_PRESETS`; see `video.VideoWriter`). Without `overwrite`, the mp4 never replaces
-    a file another run placed at `target` while this one worked: it is kept beside it instead,
-    and an `OutputError` names both.
+    (`video_encoding.X264_PRESETS`; see `video_encoding.VideoWriter`). Without `overwrite`, the
+    mp4 never replaces a file another run placed at `target` while this one worked: it is kept
+    beside it instead, and an `OutputError` names both.
     """
-    video.check_encoding(x264_preset, crf)
+    video_encoding.check_encoding(x264_preset, crf)
     # Before any reading: an input replaced or rewritten while this run reads it (twice, for
     # keyframes and both ways) would join one clip's luma to another's colours.
-    identity = video.input_identity(source)
+    identity = input_changes.input_identity(source)
     info = video.probe(source, allow_truncated=allow_truncated)
     pictures.check_image_size(info.width, info.height, source)
     along_flow = bool(keyframes) and colorizer.keyframe_propagation == "flow"  # Streams, read twice in step.
     whole_clip = not along_flow and (bool(keyframes) or colorizer.both_ways)  # Read twice: colours, then joined.
     yuv_format = info.yuv_format
     # A frame folder has no times of its own: it is written at a constant rate.
-    frame_times = None if info.is_frame_folder else video.read_frame_times(source)
-
-    def read_frames():
-        # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
-        # memory stays flat however long the clip.
-        return video_pipeline.read_ahead(
-            video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated),
-            depth=video_pipeline.PIPELINE_DEPTH)
+    frame_times = None if info.is_frame_folder else frame_timing.read_frame_times(source)
 
     def read_planes():
-        return video_pipeline.read_ahead(video.read_luma_planes(info, allow_truncated),
-                                         depth=video_pipeline.PIPELINE_DEPTH)
+        # Decoding runs in a thread, overlapping prediction (or joining); the queue is short, so
+        # memory stays flat however long the clip. RGB frames are read as their luma planes.
+        if yuv_format is not None:
+            return video_pipeline.read_ahead(video.read_luma_planes(info, allow_truncated),
+                                             depth=video_pipeline.PIPELINE_DEPTH)
+        frames = video.read_frames(source, expected_frames=info.frame_count, allow_truncated=allow_truncated)
+        return map(pictures.luma, video_pipeline.read_ahead(frames, depth=video_pipeline.PIPELINE_DEPTH))
 
     if keyframes:
         colorizer.check_keyframe_model()
         keyframes = keyframe_pictures.read_keyframes(keyframes)
         keyframe_pictures.check_keyframe_indices(keyframes, info.frame_count, source)
         keyframe_pictures.warn_about_keyframes(keyframes, info.width, info.height)
-    if along_flow and yuv_format is not None:
+    # One path, luma planes in and chroma out, for YUV videos and RGB frames alike (`yuv_format` None).
+    if along_flow:
         pairs = colorizer.predict_chroma_planes_along_flow(read_planes, yuv_format, keyframes, progress, source)
-    elif along_flow:
-        pairs = colorizer.predict_chroma_along_flow(read_frames, keyframes, progress, source)
     elif whole_clip:
-        if yuv_format is not None:
-            chroma = colorizer.predict_chroma_planes_with_keyframes(read_planes(), yuv_format, keyframes or {},
-                                                                     progress, source)
-            pairs = zip(video_pipeline.as_many_frames(read_planes(), len(chroma), source), chroma)
-        else:
-            chroma = colorizer.predict_chroma_with_keyframes(read_frames(), keyframes or {}, progress, source)
-            frames = video_pipeline.as_many_frames(read_frames(), len(chroma), source)
-            pairs = ((pictures.luma(frame), uv) for frame, uv in zip(frames, chroma))
-    elif yuv_format is not None:
-        pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
+        chroma = colorizer.predict_chroma_planes_with_keyframes(read_planes(), yuv_format, keyframes or {},
+                                                                 progress, source)
+        pairs = zip(video_pipeline.as_many_frames(read_planes(), len(chroma), source), chroma)
     else:
-        pairs = colorizer.predict_chroma_sequence(read_frames())
+        pairs = colorizer.predict_chroma_planes(read_planes(), yuv_format)
     # The input is checked once the last reading is done, the encoder's of the audio included,
     # and before the output is placed: a changed input leaves nothing at `target`.
-    with video.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
-                           crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite,
-                           frame_times=frame_times, sample_aspect_ratio=info.sample_aspect_ratio,
-                           before_placing=lambda: video.check_unchanged(source, identity)) as writer:
+    with video_encoding.VideoWriter(target, fps=info.fps, audio_from=source if info.has_audio else None,
+                                    crf=crf, preset=x264_preset, yuv_format=yuv_format, replace=overwrite,
+                                    frame_times=frame_times, sample_aspect_ratio=info.sample_aspect_ratio,
+                                    before_placing=lambda: input_changes.check_unchanged(source, identity)) as writer:
         def encode(luma, uv):
-            if yuv_format is None:
+            if yuv_format is None:  # RGB frames' luma (H, W, 1).
                 writer.write(colorizer.join(luma, uv))
             else:  # `luma` is the source's luma plane.
                 writer.write_planes(luma, *colorizer.chroma_planes(luma, uv, yuv_format))
@@ -124,8 +119,8 @@ def colorize_video_file(colorizer, source, target, progress=None, allow_truncate
     return writer.frames_written
 
 
-# Whether a folder is a video's numbered frames or a folder of photos (see `video.is_frame_folder`).
-is_frame_folder = video.is_frame_folder
+# Whether a folder is a video's numbered frames or a folder of photos (see `frame_folders.is_frame_folder`).
+is_frame_folder = frame_folders.is_frame_folder
 # How a folder of images may be coloured when the caller says (`colorize(folder_as=...)`).
 FOLDER_KINDS = ("photos", "video")
 
@@ -152,7 +147,7 @@ def colored_as_video(source, folder_as=None):
     if folder_as is None:
         return is_frame_folder(source)
     if folder_as == "video":
-        video.check_one_size(source)
+        frame_folders.check_one_size(source)
     return folder_as == "video"
 
 
@@ -228,7 +223,7 @@ class ColorizeReport:
 
 
 def colorize(colorizer, source, target=None, overwrite=False, progress=None, allow_truncated=False, keyframes=None,
-             x264_preset=video.DEFAULT_X264_PRESET, crf=video.DEFAULT_CRF, folder_as=None):
+             x264_preset=video_encoding.DEFAULT_X264_PRESET, crf=video_encoding.DEFAULT_CRF, folder_as=None):
     """Colours an image, a folder of images, a video file or a folder of numbered frames.
 
     Args:
@@ -246,7 +241,7 @@ def colorize(colorizer, source, target=None, overwrite=False, progress=None, all
             colorizer's consistency model (see `colorize_video_file`).
         x264_preset, crf: videos only: x264's speed/size trade-off ("veryfast"; "ultrafast" takes
             about 40% of its time for files 2.6 times as large) and constant-rate factor (23; lower
-            is larger and closer to the frames), see `video.X264_PRESETS`.
+            is larger and closer to the frames), see `video_encoding.X264_PRESETS`.
         folder_as: folders only: "photos" colours a folder's images one by one into a folder,
             "video" colours its top-level images, in name order, into an mp4 (they must be of one
             size); None (the default) decides as `is_frame_folder` does: a video when they are

@@ -1,9 +1,9 @@
 """The library's defaults and choices that the command line shows, importable without TensorFlow.
 
 The modules that use them (colorspace, precision, distribution, models.color, data.images,
-data.clips, data.video, training) import TensorFlow, which takes seconds; `colornn --help` and
-argument errors should not wait for it. So they are defined here, once: those modules take them
-from this one (tests/test_cli_startup.py checks that each does).
+data.clips, data.scene_cuts, data.video_encoding, training) import TensorFlow, which takes
+seconds; `colornn --help` and argument errors should not wait for it. So they are defined here,
+once: those modules take them from this one (tests/test_cli_startup.py checks that each does).
 """
 
 # colornn_keras.colorspace
@@ -35,18 +35,24 @@ PAPER_CLIP_SPLIT = (7, 3, 3)
 # colornn_keras.runs.configs (flow-guided runs): what the roll-outs start from.
 GUIDED_STARTS = ("keyframe", "color_model")
 
-# colornn_keras.data.video
+# colornn_keras.data.scene_cuts
 DEFAULT_SCENE_CUT_THRESHOLD = 0.25
+# colornn_keras.data.video_encoding
 DEFAULT_CRF = 23
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_X264_PRESET = "veryfast"
 
-# colornn_keras.propagation: keyframes carried along optical flow at the output's resolution. The
-# flow is computed on the luma at full, half or quarter size; two keyframes' runs are blended by
-# their confidence, or the nearer keyframe's is taken alone (to measure the blend against).
+# colornn_keras.keyframes_along_flow: keyframes carried along optical flow at the output's
+# resolution. The flow is computed on the luma at full, half or quarter size; two keyframes' runs
+# are blended by their confidence, or the nearer keyframe's is taken alone (to measure the blend
+# against).
 FLOW_SCALES = (1, 2, 4)
 DEFAULT_FLOW_SCALE = 2
 KEYFRAME_BLENDS = ("confidence", "nearest")
+# colornn_keras.flow_carry: where the flow fails, a run takes the color model's colours, its
+# keyframe's colours matched by luma, or keeps the colours the flow carried (issue #29: to measure).
+KEYFRAME_FILLS = ("model", "keyframe", "flow")
+DEFAULT_KEYFRAME_FILL = "model"
 
 # colornn_keras.engines
 ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")

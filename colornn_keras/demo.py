@@ -17,6 +17,7 @@ from colornn_keras import errors
 from colornn_keras.data import images
 from colornn_keras.data import pictures
 from colornn_keras.data import video
+from colornn_keras.data import video_encoding
 
 
 def default_demo_input():
@@ -169,8 +170,8 @@ def _video_demo(colorizer, demo_input):
     audio = source if info.has_audio else None
     targets = [demo_input.folder / name for name in _OUTPUTS["video"]]
     bar = label_bar(info.width, info.height)
-    with video.VideoWriter(targets[0], info.fps, audio) as colorized_writer, \
-            video.VideoWriter(targets[1], info.fps, audio) as side_writer:
+    with video_encoding.VideoWriter(targets[0], info.fps, audio) as colorized_writer, \
+            video_encoding.VideoWriter(targets[1], info.fps, audio) as side_writer:
         for colorized in colorizer.colorize_sequence(gray_frames()):
             original = originals.pop(0)
             colorized_writer.write(colorized)

@@ -14,6 +14,11 @@ picture to a larger one, so that the flow can be computed at a fraction of the o
 
 import numpy as np
 
+from colornn_keras import resizing
+
+# Resizing a plane, named here too for the callers that bring flows and luma to the flow's size.
+resize = resizing.resize
+
 # DIS refuses pictures under 8 pixels on a side or 12 on both: smaller ones are padded to 12 on
 # each short side, their edges repeated (quarter-size flow of a small frame).
 DIS_MIN_SIDE = 12
@@ -56,20 +61,6 @@ def warp(image, flow):
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     return cv2.remap(np.asarray(image, np.float32), grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
-
-
-def resize(array, size):
-    """A float array (H, W) or (H, W, C) at `size` (width, height): averaged where it shrinks,
-    bilinear where it grows."""
-    import cv2
-
-    array = np.asarray(array, np.float32)
-    height, width = array.shape[:2]
-    if (width, height) == tuple(size):
-        return array
-    shrinking = size[0] <= width and size[1] <= height
-    resized = cv2.resize(array, tuple(size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return resized.reshape(size[1], size[0], *array.shape[2:])  # cv2 drops a last axis of 1.
 
 
 def resize_flow(flow, size):

@@ -139,13 +139,16 @@ class BinAccuracy(keras.metrics.MeanMetricWrapper):
 
 
 def optical_flow(first_rgb, second_rgb):
-    """Dense optical flow (H, W, 2) from `first` to `second`: Farneback on their BT.601 luma
-    (`flow.farneback_flow`; not the DIS flow the video modes carry colours along, see `flow`)."""
-    import cv2
-
-    first = cv2.cvtColor(np.ascontiguousarray(first_rgb), cv2.COLOR_RGB2GRAY)
-    second = cv2.cvtColor(np.ascontiguousarray(second_rgb), cv2.COLOR_RGB2GRAY)
+    """Dense optical flow (H, W, 2) from `first` to `second` (uint8 RGB): Farneback on their BT.601
+    luma (`colorspace.rgb_to_luma`, rounded to uint8; `flow.farneback_flow`: not the DIS flow the
+    video modes carry colours along, see `flow`)."""
+    first, second = (_luma_codes(rgb) for rgb in (first_rgb, second_rgb))
     return flow.farneback_flow(first, second)
+
+
+def _luma_codes(rgb):
+    luma = colorspace.rgb_to_luma(np.asarray(rgb, np.float32) / np.float32(255.0))[..., 0]
+    return np.round(luma * np.float32(255.0)).astype(np.uint8)
 
 
 def truth_motion(truth_frames):

@@ -41,6 +41,9 @@ class ColorizeOptions:
         keyframe_blend: keyframes carried along the flow: between two keyframes of a shot, blend
             both runs by confidence ("confidence") or take the nearer keyframe's ("nearest");
             None for the default ("confidence").
+        keyframe_fill: keyframes carried along the flow, where the flow fails: the color model's
+            colours ("model"), the keyframe's own matched by luma ("keyframe") or the colours the
+            flow carried ("flow"); None for the default ("model").
         smooth_along_flow: videos: the weight of the previous frame's colours carried along flow.
         both_ways: with `smooth_along_flow`: each shot smoothed backwards too.
         decoding: "argmax", "expectation" or "annealed_mean".
@@ -59,6 +62,7 @@ class ColorizeOptions:
     keyframe_propagation: str | None = None
     flow_scale: int | None = None
     keyframe_blend: str | None = None
+    keyframe_fill: str | None = None
     smooth_along_flow: float | None = None
     both_ways: bool = False
     decoding: str = "annealed_mean"
@@ -99,6 +103,7 @@ class ColorizeOptions:
 
         choices = {"model": COLORIZE_MODELS, "keyframe_propagation": (None, *KEYFRAME_PROPAGATIONS),
                    "flow_scale": (None, *defaults.FLOW_SCALES), "keyframe_blend": (None, *defaults.KEYFRAME_BLENDS),
+                   "keyframe_fill": (None, *defaults.KEYFRAME_FILLS),
                    "decoding": defaults.DECODING_METHODS, "precision": defaults.PRECISIONS}
         for field, allowed in choices.items():
             if getattr(self, field) not in allowed:
@@ -113,7 +118,8 @@ class ColorizeOptions:
                 f"{name('keyframe')} uses the consistency model: the shipped one, or "
                 f"{valued('consistency_run', 'RUN')}; not "
                 f"{name('color_run')}.")
-        flow_settings = [field for field in ("flow_scale", "keyframe_blend") if getattr(self, field) is not None]
+        flow_settings = [field for field in ("flow_scale", "keyframe_blend", "keyframe_fill")
+                         if getattr(self, field) is not None]
         if flow_settings and not (keyframes and self.propagation == "flow"):
             raise errors.ColorNNError(
                 f"{name(flow_settings[0])} sets how {name('keyframe')} colours travel along the flow: give keyframes, "

@@ -85,12 +85,12 @@ def panning_frames(count, size=(48, 64), step=2, seed=7):
 @pytest.fixture
 def clip_folder(tmp_path):
     """Five short clips: four mp4 files in their own folders and one folder of numbered frames."""
-    from colornn_keras.data import video
+    from colornn_keras.data import video_encoding
 
     folder = tmp_path / "videos"
     for index in range(4):
         (folder / f"clip_{index}").mkdir(parents=True)
-        with video.VideoWriter(folder / f"clip_{index}" / "clip.mp4", fps=10) as writer:
+        with video_encoding.VideoWriter(folder / f"clip_{index}" / "clip.mp4", fps=10) as writer:
             for frame in panning_frames(6, seed=index):
                 writer.write(frame)
     (folder / "frames_clip").mkdir()

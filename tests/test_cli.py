@@ -84,10 +84,11 @@ def test_demo_on_a_clip_writes_the_colorized_and_side_by_side_videos(weights_fol
 
     from colornn_keras import colorspace
     from colornn_keras.data import video
+    from colornn_keras.data import video_encoding
     from tests.conftest import panning_frames
 
     frames = panning_frames(8, size=(48, 64))
-    with video.VideoWriter(tmp_path / "clip.mp4", fps=10) as writer:
+    with video_encoding.VideoWriter(tmp_path / "clip.mp4", fps=10) as writer:
         for frame in frames:
             writer.write(frame)
     assert cli.main(["demo", str(tmp_path / "clip.mp4"), "-o", str(tmp_path / "demo"), "--quiet"]) == 0
@@ -270,7 +271,7 @@ def test_a_split_that_comes_out_empty_is_refused_before_a_run_folder(image_folde
 
 @pytest.mark.large
 def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
-    from tests.data.test_video import faststart_clip, file_size_limit
+    from tests.data.video_clips import faststart_clip, file_size_limit
 
     source = faststart_clip(tmp_path / "clip.mp4", frames=40)
     with file_size_limit(1500):  # Less than the coloured clip needs.
@@ -283,7 +284,7 @@ def test_a_full_disk_puts_no_video_in_place(shipped, tmp_path, capsys):
 
 @pytest.mark.large
 def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
-    from tests.data.test_video import faststart_clip, file_size_limit
+    from tests.data.video_clips import faststart_clip, file_size_limit
 
     source = faststart_clip(tmp_path / "clip.mp4", frames=40)
     with file_size_limit(1500):  # Less than either coloured clip needs.
@@ -297,7 +298,7 @@ def test_a_full_disk_leaves_no_video_demo(shipped, tmp_path, capsys):
 def test_a_truncated_video_is_refused_unless_allowed(shipped, tmp_path, capsys):
     from colornn_keras import files
     from colornn_keras.data import video
-    from tests.data.test_video import cut, faststart_clip
+    from tests.data.video_clips import cut, faststart_clip
 
     source = cut(faststart_clip(tmp_path / "clip.mp4", frames=40, audio=True), 0.5)
     target = tmp_path / "out.mp4"
@@ -461,10 +462,11 @@ def test_colorize_with_keyframes_along_the_flow_takes_its_flow_scale_and_blend(w
     folder, _ = _frames(tmp_path / "frames")
     keyframe = ["--keyframe", f"3:{folder / '00003.png'}"]
     default = cli._load_colorizer(cli.build_parser().parse_args(["colorize", str(folder), *keyframe]))
-    assert (default.flow_scale, default.keyframe_blend) == (2, "confidence")
+    assert (default.flow_scale, default.keyframe_blend, default.keyframe_fill) == (2, "confidence", "model")
     chosen = cli._load_colorizer(cli.build_parser().parse_args(
-        ["colorize", str(folder), *keyframe, "--flow-scale", "4", "--keyframe-blend", "nearest"]))
-    assert (chosen.flow_scale, chosen.keyframe_blend) == (4, "nearest")
+        ["colorize", str(folder), *keyframe, "--flow-scale", "4", "--keyframe-blend", "nearest", "--keyframe-fill",
+         "keyframe"]))
+    assert (chosen.flow_scale, chosen.keyframe_blend, chosen.keyframe_fill) == (4, "nearest", "keyframe")
     capsys.readouterr()
     assert cli.main(["colorize", str(folder), *keyframe, "--flow-scale", "1", "-o", str(tmp_path / "out.mp4")]) == 0
     assert video.probe(tmp_path / "out.mp4").frame_count == 6
@@ -617,15 +619,32 @@ def test_keyframes_on_a_photo_or_twice_for_one_frame_are_refused(tmp_path, capsy
     assert sorted(path.name for path in tmp_path.iterdir()) == ["frames", "photo.png"]
 
 
+def test_a_keyframe_fill_is_one_of_three_and_needs_keyframes_along_the_flow(tmp_path, capsys):
+    folder, _ = _frames(tmp_path / "frames")
+    keyframe = ["--keyframe", f"0:{folder / '00000.png'}"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["colorize", str(folder), *keyframe, "--keyframe-fill", "exemplar", "--quiet"])
+    assert exit_info.value.code == cli.EXIT_USER_ERROR and "invalid choice: 'exemplar'" in capsys.readouterr().err
+    for fill in ("model", "keyframe", "flow"):
+        arguments = cli.build_parser().parse_args(["colorize", str(folder), *keyframe, "--keyframe-fill", fill])
+        assert cli._colorize_options(arguments).keyframe_fill == fill
+    assert cli.main(["colorize", str(folder), "--keyframe-fill", "keyframe", "--quiet"]) == cli.EXIT_USER_ERROR
+    assert "--keyframe-fill sets how --keyframe colours travel along the flow" in _one_line_error(capsys, "error")
+    assert cli.main(["colorize", str(folder), *keyframe, "--keyframe-fill", "flow", "--keyframe-propagation", "model",
+                     "--quiet"]) == cli.EXIT_USER_ERROR
+    assert "(--keyframe-propagation flow, the default)" in _one_line_error(capsys, "error")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["frames"]
+
+
 # Issue #30: files without a picture, and a rotated phone clip, from the command line.
 
 
 def test_a_file_with_no_video_stream_is_one_line_naming_it_before_the_models_load(tmp_path, capsys, monkeypatch):
-    from tests.data.test_video import _ffmpeg, _mp4_without_streams
+    from tests.data.video_clips import mp4_without_streams, run_ffmpeg
 
     sound = tmp_path / "sound.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", str(sound))
-    nothing = _mp4_without_streams(tmp_path / "nothing.mp4")
+    run_ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", str(sound))
+    nothing = mp4_without_streams(tmp_path / "nothing.mp4")
     monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
     for source, why in ((sound, "only audio"), (nothing, "it holds no streams at all")):
         assert cli.main(["colorize", str(source), "--quiet"]) == cli.EXIT_USER_ERROR
@@ -636,9 +655,9 @@ def test_a_file_with_no_video_stream_is_one_line_naming_it_before_the_models_loa
 @pytest.mark.large
 def test_a_rotated_phone_clip_is_coloured_upright_with_no_stray_lines(shipped, tmp_path, capfd, caplog):
     from colornn_keras.data import video
-    from tests.data.test_video import _rotated_clip
+    from tests.data.video_clips import rotated_clip
 
-    source, _ = _rotated_clip(tmp_path / "phone.mp4", 90)
+    source, _ = rotated_clip(tmp_path / "phone.mp4", 90)
     target = tmp_path / "out.mp4"
     capfd.readouterr()
     assert cli.main(["colorize", str(source), "-o", str(target)]) == 0

@@ -11,9 +11,11 @@ from colornn_keras import colorize_files
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import inference
+from colornn_keras.data import frame_folders
 from colornn_keras.data import video
+from colornn_keras.data import video_encoding
 from tests.conftest import make_scene, panning_frames
-from tests.data.test_video import cut, faststart_clip, file_size_limit
+from tests.data.video_clips import cut, faststart_clip, file_size_limit
 from tests.test_inference import _colourful_clip, _frame_folder, _luma, _uv
 
 
@@ -173,7 +175,7 @@ def test_unwritable_output_folder_is_refused(colorizer, tmp_path):
 def test_a_video_file_keyed_along_the_flow_is_coloured_in_yuv(colorizer, tmp_path):
     frames = _colourful_clip(count=8, size=(48, 64))
     source = tmp_path / "clip.mp4"
-    with video.VideoWriter(source, fps=10) as writer:
+    with video_encoding.VideoWriter(source, fps=10) as writer:
         for frame in frames:
             writer.write(frame)
     assert video.probe(source).yuv_format is not None  # Read as luma planes, written as planes.
@@ -301,8 +303,8 @@ def test_a_folder_is_coloured_as_photos_or_as_a_video_as_asked(tmp_path):
     mixed = _photos(tmp_path / "mixsize", [(40, 48), (48, 40)])
     assert colorize_files.colored_as_video(numbered) and not colorize_files.colored_as_video(numbered, "photos")
     assert not colorize_files.colored_as_video(camera) and colorize_files.colored_as_video(camera, "video")
-    assert video.not_frames_because(camera) == "not named by frame number"
-    assert video.not_frames_because(mixed) == "numbered, but of different sizes (48x40 and 40x48)"
+    assert frame_folders.not_frames_because(camera) == "not named by frame number"
+    assert frame_folders.not_frames_because(mixed) == "numbered, but of different sizes (48x40 and 40x48)"
     report = colorize_files.colorize(_Unchanged(), numbered, folder_as="photos")
     assert report.outputs == [tmp_path / "in_canyon_colorized" / f"{index:08d}.jpg" for index in (10, 11, 12)]
     # A video of photos of different sizes, or a file asked to be what it is not: one line, before any work.

@@ -1044,7 +1044,8 @@ ALLOWED += [
     allow(VIDEO_DOC, "at {8} s)", ARITHMETIC + " (frame 240 at 30 fps)"),
     allow(VIDEO_DOC, "{192} KiB a frame with the shipped 128×128 model, about {340} MiB", ARITHMETIC + " (12 bytes a pixel)"),
     allow(VIDEO_DOC, "about {3.6} MB per 1080p frame between two keyframes",
-          ARITHMETIC + " (1.75 bytes a pixel of 4:2:0 planes at --flow-scale 2, propagation.propagate_keyframes_along_flow)"),
+          ARITHMETIC + " (1.75 bytes a pixel of 4:2:0 planes at --flow-scale 2, "
+                       "keyframes_along_flow.propagate_keyframes_along_flow)"),
     allow(TRAINING, "{3.7} MB a photo in bfloat16, {69} GB for 18,945 photos", ARITHMETIC),
     allow(TRAINING, "({2} MiB a frame at 128×128", ARITHMETIC + " (64 float16 channels)"),
     allow(TRAINING, "2 ln 30 = {6.80}; for the regression variant, gray everywhere, at most {0.568})", ARITHMETIC),

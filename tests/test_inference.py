@@ -13,6 +13,8 @@ from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import inference
 from colornn_keras.data import video
+from colornn_keras.data import video_encoding
+from colornn_keras.data import yuv
 from colornn_keras.models import consistency
 from tests.conftest import make_scene, panning_frames
 
@@ -36,7 +38,7 @@ def test_a_recurrent_model_colours_a_video_keeping_its_luma(colorizer, tmp_path)
     models = recurrent.RecurrentConsistencyModel(colorizer.color_model, window=2, hidden_filters=4, filters=8)
     recurrent_colorizer = inference.Colorizer(colorizer.color_model, models)
     source = tmp_path / "clip.mp4"
-    with video.VideoWriter(source, fps=10) as writer:
+    with video_encoding.VideoWriter(source, fps=10) as writer:
         for frame in panning_frames(4):
             writer.write(frame)
     report = colorize_files.colorize(recurrent_colorizer, source)
@@ -134,12 +136,13 @@ def test_every_video_mode_keeps_an_odd_sized_clips_luma(colorizer, recurrent_col
     source = _frame_folder(tmp_path / "frames", frames)
     report = colorize_files.colorize(mode_colorizer, source, tmp_path / "out.mp4", keyframes=keyframes)
     info = video.probe(tmp_path / "out.mp4")
-    # H.264's 4:2:0 chroma needs even sides: the writer pads one edge pixel (video.VideoWriter).
-    assert report.frames == info.frame_count == 10 and (info.width, info.height) == (52, 38)
+    # H.264's 4:2:0 chroma needs even sides: the writer pads one edge pixel, which the mp4 crops
+    # back off (video_encoding.VideoWriter).
+    assert report.frames == info.frame_count == 10 and (info.width, info.height) == (51, 37)
     written = _read_back(tmp_path / "out.mp4")
     # The luma is the source's but for what x264 loses: no worse than the source's own frames
     # through the same writer.
-    with video.VideoWriter(tmp_path / "source.mp4", fps=30) as writer:
+    with video_encoding.VideoWriter(tmp_path / "source.mp4", fps=30) as writer:
         for frame in frames:
             writer.write(frame)
     for frame, output, encoded in zip(frames, written, _read_back(tmp_path / "source.mp4")):
@@ -361,7 +364,7 @@ def test_keyframes_along_the_flow_keep_their_colour_edges_at_full_resolution(col
 
 def test_yuv_planes_are_coloured_at_their_chroma_planes_size(colorizer):
     frames = _colourful_clip(count=5)  # 37x51: chroma planes of 19x26.
-    yuv_format = video.YuvFormat("yuv420p", "smpte170m")
+    yuv_format = yuv.YuvFormat("yuv420p", "smpte170m")
     planes = [np.round(16 + 219 * _luma(frame)).astype(np.uint8) for frame in frames]
     along_flow = inference.Colorizer(colorizer.color_model, batch_size=4)
     counted = []
@@ -396,7 +399,7 @@ class _OneColour:
 def test_keyframes_along_the_flow_take_memory_that_does_not_grow_with_the_clip():
     import tracemalloc
 
-    yuv_format = video.YuvFormat("yuv420p", "smpte170m")
+    yuv_format = yuv.YuvFormat("yuv420p", "smpte170m")
     along_flow = inference.Colorizer(_OneColour(), batch_size=4, flow_scale=1)
     coarse = (np.random.default_rng(2).random((6, 40)) * 219 + 16).astype(np.uint8)
     wide = np.asarray(Image.fromarray(coarse).resize((64 + 320, 48), Image.BICUBIC))
@@ -454,3 +457,21 @@ def test_progress_counts_every_frame_of_every_pass(colorizer, tmp_path, mode):
     total = 5 * passes + (4 + 3 if mode == "keyframes_flow_later" else 0)
     assert variant.progress_total(5, keyframes) == total
     assert sum(counted) == total and set(counted) == {1}  # One frame at a time, never a jump.
+
+
+def test_rgb_frames_are_coloured_as_their_luma_planes_are(colorizer):
+    # RGB is a thin adapter onto the one path: frames reduced to their luma planes, coloured there.
+    from colornn_keras.data import pictures
+
+    frames = _colourful_clip(count=4)
+    planes = [pictures.luma(frame) for frame in frames]
+    along_flow = inference.Colorizer(colorizer.color_model, batch_size=3)
+    for from_rgb, from_planes in (
+            (colorizer.predict_chroma_sequence(frames), colorizer.predict_chroma_planes(planes)),
+            (along_flow.predict_chroma_along_flow(frames, {1: frames[1]}),
+             along_flow.predict_chroma_planes_along_flow(planes, None, {1: frames[1]}))):
+        pairs = list(zip(from_rgb, from_planes))
+        assert len(pairs) == 4
+        for (luma, uv), (plane, plane_uv) in pairs:
+            np.testing.assert_array_equal(luma, plane)
+            np.testing.assert_array_equal(uv, plane_uv)

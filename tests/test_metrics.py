@@ -84,6 +84,15 @@ def test_warp_error_is_near_zero_for_pure_translation_and_positive_for_flicker()
         metrics.warp_error(flicker[:-1], frames[:-1], motion)
 
 
+def test_the_warp_errors_flow_is_computed_on_the_colour_spaces_luma():
+    from colornn_keras import colorspace
+    from colornn_keras import flow
+
+    first, second = (np.round(frame * 255).astype(np.uint8) for frame in _panning_video(2))
+    gray = [np.round(colorspace.rgb_to_luma(frame / 255.0)[..., 0] * 255).astype(np.uint8) for frame in (first, second)]
+    np.testing.assert_array_equal(metrics.optical_flow(first, second), flow.farneback_flow(*gray))
+
+
 def test_cdc_is_zero_for_identical_frames_and_grows_with_colour_change():
     frame = _panning_video(1)[0]
     assert metrics.color_distribution_consistency([frame] * 6) == pytest.approx(0.0)

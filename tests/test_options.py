@@ -28,6 +28,10 @@ from colornn_keras.options import ColorizeOptions
      "--keyframe-blend sets how --keyframe colours travel along the flow: give keyframes, carried along the flow "
      "(--keyframe-propagation flow, the default)", "keyframe_propagation=flow, the default"),
     (dict(flow_scale=3), True, "--flow-scale must be one of 1, 2, 4", "flow_scale must be one of 1, 2, 4"),
+    (dict(keyframe_fill="exemplar"), True, "--keyframe-fill must be one of 'model', 'keyframe', 'flow', got "
+     "'exemplar'", "keyframe_fill must be one of 'model', 'keyframe', 'flow'"),
+    (dict(keyframe_fill="keyframe"), False, "--keyframe-fill sets how --keyframe colours travel along the flow",
+     "keyframe_fill sets how keyframes colours travel along the flow"),
     (dict(decoding="median"), False, "--decoding must be one of", "decoding must be one of"),
     (dict(batch_size=0), False, "--batch-size must be a positive", "batch_size must be a positive"),
 ])
@@ -47,6 +51,7 @@ def test_combinations_that_work_pass_and_keyframes_default_to_flow():
     assert ColorizeOptions(flow_guided_run="run").check(keyframes=True).propagation == "guided"
     assert ColorizeOptions(keyframe_propagation="model").check(keyframes=True, style="python").propagation == "model"
     assert ColorizeOptions(flow_scale=4, keyframe_blend="nearest").check(keyframes=True).propagation == "flow"
+    assert ColorizeOptions(keyframe_fill="flow").check(keyframes=True).keyframe_fill == "flow"
 
 
 def test_python_keywords_become_options_and_an_unknown_one_is_named():

@@ -13,8 +13,8 @@ from PIL import Image
 from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import files
+from colornn_keras.data import frame_folders
 from colornn_keras.data import images
-from colornn_keras.data import video
 
 MIN_SIDE = 8
 # Larger images are refused before decoding: 8K x 8K, beyond which memory, not colour, is the issue.
@@ -51,7 +51,7 @@ def read_image(path):
     except Image.DecompressionBombError as error:
         raise errors.InputError(f"{path} is larger than {MAX_PIXELS // 10**6} megapixels; downscale it first.") from error
     except UNREADABLE_IMAGE as error:
-        raise errors.InputError(f"{path} is not a readable image: {video.image_failure(path, error)}.") from error
+        raise errors.InputError(f"{path} is not a readable image: {frame_folders.image_failure(path, error)}.") from error
 
 
 def image_format(target):

@@ -1,16 +1,61 @@
-"""The color model with its bins decoded to (U, V) in its own graph: what colorizing runs.
+"""Decoding a model's bins to (U, V): in its own graph (what colorizing runs), or after it.
 
 `colorspace.decode_uv` decodes NumPy distributions after the model, in the thread that feeds the
 model (a few percent of the model's own time on a CPU), and copying the distributions out of the
 model moved 60 floats a pixel. As a layer, the same decoding
 runs inside the model's graph, on every engine that runs the model, and 2 floats a pixel come out.
+
+After the model, `predict_uv` predicts and decodes, written once for every caller: a decoding is
+named as a method of `colorspace.DECODING_METHODS`, or "annealed_mean@T" for the annealed mean at
+temperature T (`annealed_mean_at`), and NaN stays visible there as it does in the graph.
 """
 
 import keras
+import numpy as np
 
 from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras.models import color as color_models
+
+
+def annealed_mean_at(temperature):
+    """The name of the annealed-mean decoding at another temperature, e.g. "annealed_mean@0.2"."""
+    return f"annealed_mean@{temperature:g}"
+
+
+def parse_decoding(decoding):
+    """(method, temperature) that a decoding's name says: "argmax", "expectation" or "annealed_mean"
+    (at `colorspace.DEFAULT_TEMPERATURE`), or "annealed_mean@T" (`annealed_mean_at`)."""
+    method, at, temperature = str(decoding).partition("@")
+    if method not in colorspace.DECODING_METHODS or (at and method != "annealed_mean"):
+        raise errors.ColorNNError(f"decoding must be one of {colorspace.DECODING_METHODS} or annealed_mean@T (a "
+                                  f"temperature T), got {decoding!r}.")
+    try:
+        return method, float(temperature) if at else colorspace.DEFAULT_TEMPERATURE
+    except ValueError:
+        raise errors.ColorNNError(f"The temperature of {decoding!r} is not a number.") from None
+
+
+def decode(outputs, decoding="annealed_mean"):
+    """(U, V) (..., 2) float32 of a model's NumPy outputs: their "uv" as they are (a `ChromaModel`'s),
+    a regression model's "u" and "v" values (..., 1), or "u" and "v" distributions over bins decoded
+    as `decoding` names (see `parse_decoding`). As in `ChromaDecoder`, a pixel whose distributions
+    hold NaN or infinity decodes to NaN whatever the method."""
+    if "uv" in outputs:
+        return np.asarray(outputs["uv"], np.float32)
+    u, v = (np.asarray(outputs[axis], np.float32) for axis in ("u", "v"))
+    if u.shape[-1] == 1:  # A regression model's values.
+        return np.concatenate([u, v], axis=-1)
+    method, temperature = parse_decoding(decoding)
+    uv = colorspace.decode_uv({"u": u, "v": v}, method, temperature)
+    finite = np.isfinite(u.sum(axis=-1) + v.sum(axis=-1))
+    return uv if finite.all() else np.where(finite[..., None], uv, np.float32(np.nan))
+
+
+def predict_uv(model, inputs, decoding="annealed_mean"):
+    """(U, V) (B, H, W, 2) float32 that `model` (a Keras model, or a predictor of `engines`)
+    predicts for a batch of `inputs`, decoded as `decoding` names (`decode`)."""
+    return decode(model.predict_on_batch(inputs), decoding)
 
 
 @keras.saving.register_keras_serializable(package="colornn_keras")

@@ -22,22 +22,14 @@ from colornn_keras import metrics
 from colornn_keras import propagation
 from colornn_keras.data import clips
 from colornn_keras.data import images
-from colornn_keras.data import video
+from colornn_keras.data import scene_cuts
 from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import decoding
 
 
-def annealed_mean_at(temperature):
-    """The name of the annealed-mean decoding at another temperature, e.g. "annealed_mean@0.2"."""
-    return f"annealed_mean@{temperature:g}"
-
-
-def _decode_uv(predictions, variant, method):
-    if variant == "regression":
-        return predictions["u"][..., 0], predictions["v"][..., 0]
-    name, _, temperature = method.partition("@")
-    uv = colorspace.decode_uv(predictions, name, float(temperature) if temperature else colorspace.DEFAULT_TEMPERATURE)
-    return uv[..., 0], uv[..., 1]
+# The name of the annealed-mean decoding at another temperature, e.g. "annealed_mean@0.2".
+annealed_mean_at = decoding.annealed_mean_at
 
 
 # Annealed-mean temperatures tried on the validation photos, and the rule that picks one, stated
@@ -147,9 +139,9 @@ def evaluate_color_model(
         true_rgb = colorspace.yuv_to_rgb(np.concatenate([luma, true_uv["u"], true_uv["v"]], axis=-1))
         totals.true_colorfulness.extend(metrics.colorfulness(image) for image in true_rgb)
         for method in methods:
-            predicted_u, predicted_v = _decode_uv(predictions, variant, method)
-            totals.within[method].add(np.stack([predicted_u, predicted_v], axis=-1), true_pixels)
-            rgb = colorspace.yuv_to_rgb(np.stack([luma[..., 0], predicted_u, predicted_v], axis=-1))
+            predicted_uv = decoding.decode(predictions, method)
+            totals.within[method].add(predicted_uv, true_pixels)
+            rgb = colorspace.yuv_to_rgb(np.concatenate([luma, predicted_uv], axis=-1))
             totals.psnr[method].extend(metrics.psnr(out, truth) for out, truth in zip(rgb, true_rgb))
             totals.colorfulness[method].extend(metrics.colorfulness(image) for image in rgb)
     if totals.pixels == 0:
@@ -159,9 +151,7 @@ def evaluate_color_model(
 
 def colorize_batch(model, luma, method="annealed_mean"):
     """RGB in [0, 1] for a batch of luma (B, H, W, 1) at the model's size."""
-    predictions = {key: np.asarray(value, np.float32) for key, value in model.predict_on_batch(luma).items()}
-    predicted_u, predicted_v = _decode_uv(predictions, color_models.variant_of(model), method)
-    return colorspace.yuv_to_rgb(np.stack([luma[..., 0], predicted_u, predicted_v], axis=-1))
+    return colorspace.yuv_to_rgb(np.concatenate([luma, decoding.predict_uv(model, luma, method)], axis=-1))
 
 
 def write_samples(model, files, image_size, folder, count=8, method="annealed_mean"):
@@ -257,7 +247,7 @@ def keyframe_predictors(color_model, consistency_model, method="annealed_mean", 
 
 
 def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names, method="annealed_mean",
-                         modes=SEQUENCE_MODES, scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
+                         modes=SEQUENCE_MODES, scene_cut_threshold=scene_cuts.DEFAULT_SCENE_CUT_THRESHOLD):
     """`evaluate_sequences` of the paper's consistency model in its three modes."""
     results = evaluate_sequences(consistency_predictors(color_model, consistency_model, method, modes), clip_frames,
                                  clip_names, color_models.num_bins_of(color_model), scene_cut_threshold)
@@ -265,7 +255,7 @@ def evaluate_consistency(color_model, consistency_model, clip_frames, clip_names
 
 
 def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.DEFAULT_NUM_BINS,
-                       scene_cut_threshold=video.DEFAULT_SCENE_CUT_THRESHOLD):
+                       scene_cut_threshold=scene_cuts.DEFAULT_SCENE_CUT_THRESHOLD):
     """Per clip and overall, for each way of colouring a clip: loss, U/V accuracy, AuC, warp error
     and CDC; plus the gray baseline (its accuracy, and the warp error and CDC of the clip's luma as a
     gray video, about as low as any colouring's can go) and the ground truth's own warp error and CDC.
@@ -279,7 +269,7 @@ def evaluate_sequences(predictors, clip_frames, clip_names, num_bins=colorspace.
                                    "within": metrics.WithinThresholdCounts(), "warp": [], "cdc": []} for mode in modes}
     floor = {"warp": [], "cdc": [], "gray_warp": [], "gray_cdc": [], "u_gray": 0.0, "v_gray": 0.0, "pixels": 0}
     for name, clip in zip(clip_names, clip_frames):
-        detector = video.SceneCutDetector(scene_cut_threshold)
+        detector = scene_cuts.SceneCutDetector(scene_cut_threshold)
         cuts = [detector.is_cut(frame) for frame in clip]
         truth = [frame.astype(np.float32) / 255.0 for frame in clip]
         luma, true_uv = clips.split_yuv(clip)

@@ -51,14 +51,14 @@ def write_sample_photos(folder, count=SAMPLE_PHOTO_COUNT, seed=0):
 
 def write_sample_clip(folder, frames=SAMPLE_CLIP_FRAMES, size=SAMPLE_CLIP_SIZE, fps=SAMPLE_CLIP_FPS):
     """A camera pan across the sample photograph, corner to corner: an H.264 mp4 in `folder`."""
-    from colornn_keras.data import video
+    from colornn_keras.data import video_encoding
 
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     photo = sample_photograph()
     height, width = photo.shape[:2]
     path = folder / "grace_hopper_pan.mp4"
-    with video.VideoWriter(path, fps=fps) as writer:
+    with video_encoding.VideoWriter(path, fps=fps) as writer:
         for top, left in zip(np.linspace(0, height - size, frames).round().astype(int),
                              np.linspace(0, width - size, frames).round().astype(int)):
             writer.write(photo[top : top + size, left : left + size])

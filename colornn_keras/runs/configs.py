@@ -14,7 +14,7 @@ from colornn_keras import errors
 from colornn_keras import precision
 from colornn_keras.data import clips
 from colornn_keras.data import images
-from colornn_keras.data import video
+from colornn_keras.data import scene_cuts
 from colornn_keras.models import color as color_models
 
 SCHEDULES = defaults.SCHEDULES
@@ -134,7 +134,7 @@ class ConsistencyTrainingConfig:
     decoding: str = "annealed_mean"
     scheduled_sampling: float = 0.0
     sampled_context: str = "one_step"
-    scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
+    scene_cut_threshold: float = scene_cuts.DEFAULT_SCENE_CUT_THRESHOLD
     model: str = "paper"
     window: int = 8
     hidden_filters: int = 32
@@ -194,7 +194,7 @@ class FlowGuidedTrainingConfig:
     seed: int = 0
     max_frames_per_clip: int = None
     decoding: str = "annealed_mean"
-    scene_cut_threshold: float = video.DEFAULT_SCENE_CUT_THRESHOLD
+    scene_cut_threshold: float = scene_cuts.DEFAULT_SCENE_CUT_THRESHOLD
     max_minutes: float = None
     runs_root: str = "experiments"
 

@@ -64,3 +64,32 @@ def test_bad_arguments_are_one_line_errors(color_model):
     regression = color.ColorModel(image_size=32, variant="regression", backbone_weights=None)
     with pytest.raises(errors.ColorNNError, match="Only a classification color model"):
         decoding.ChromaModel(regression)
+
+
+# After the model: `predict_uv`, the one predict-then-decode, names its decoding as the records do.
+
+
+def test_a_decoding_is_named_by_its_method_or_its_annealed_mean_temperature():
+    assert decoding.parse_decoding("argmax") == ("argmax", colorspace.DEFAULT_TEMPERATURE)
+    assert decoding.parse_decoding(decoding.annealed_mean_at(0.2)) == ("annealed_mean", 0.2)
+    for bad in ("mode", "argmax@0.2", "annealed_mean@warm"):
+        with pytest.raises(errors.ColorNNError, match="decoding must be one of|not a number"):
+            decoding.parse_decoding(bad)
+
+
+@pytest.mark.parametrize("name", [*colorspace.DECODING_METHODS, "annealed_mean@0.2"])
+def test_predict_uv_decodes_as_the_graph_does_at_any_temperature(color_model, name):
+    method, temperature = decoding.parse_decoding(name)
+    expected = decoding.ChromaModel(color_model, method, temperature).predict_on_batch(_luma())["uv"]
+    np.testing.assert_allclose(decoding.predict_uv(color_model, _luma(), name), expected, atol=1e-5)
+
+
+def test_decode_keeps_nan_visible_and_takes_decoded_or_regressed_values_as_they_are():
+    probabilities = np.full((1, 3, 4, 12), 1 / 12, np.float32)
+    broken = probabilities.copy()
+    broken[0, 1, 2, 5] = np.nan
+    uv = decoding.decode({"u": broken, "v": probabilities}, "argmax")  # Argmax alone would pick a bin.
+    assert np.isnan(uv[0, 1, 2]).all() and np.isfinite(np.delete(uv.reshape(-1, 2), 1 * 4 + 2, axis=0)).all()
+    values = np.random.default_rng(0).random((1, 3, 4, 1), dtype=np.float32)
+    np.testing.assert_array_equal(decoding.decode({"u": values, "v": -values}), np.concatenate([values, -values], -1))
+    np.testing.assert_array_equal(decoding.decode({"uv": uv}), uv)

@@ -10,6 +10,7 @@ the best AuC on the validation clips, run from their first frame to their last a
 """
 
 import dataclasses
+import itertools
 import pathlib
 import time
 
@@ -17,7 +18,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import files
 from colornn_keras import metrics
@@ -26,7 +26,9 @@ from colornn_keras.data import clips
 from colornn_keras.data import images
 from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
+from colornn_keras.models import decoding
 from colornn_keras.models import flow_guided as flow_guided_models
+from colornn_keras.models import rollout
 from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
 from colornn_keras.research.training.callbacks import HistoryRecorder
@@ -38,12 +40,8 @@ ROUNDS_FILE = "rounds.json"
 
 def color_model_colours(color_model, luma, method, batch_size=32):
     """The color model's decoded (U, V) of every frame, (N, H, W, 2)."""
-    decoded = []
-    for begin in range(0, len(luma), batch_size):
-        outputs = color_model.predict_on_batch(luma[begin : begin + batch_size])
-        decoded.append(colorspace.decode_uv({axis: np.asarray(outputs[axis], np.float32) for axis in ("u", "v")},
-                                            method))
-    return np.concatenate(decoded)
+    return np.concatenate([decoding.predict_uv(color_model, luma[begin : begin + batch_size], method)
+                           for begin in range(0, len(luma), batch_size)])
 
 
 def prepare_clip(color_model, frames, method):
@@ -86,26 +84,29 @@ def rollout_examples(model, clip, start, length, stride, sample_every):
     """Training examples from roll-outs of `model` over one prepared clip: one roll-out begins at
     every `stride`-th frame, from its true colours ("keyframe") or the color model's
     ("color_model"), and runs `length` frames on the model's own output; every `sample_every`-th
-    step gives an example (its inputs, and the frame's true colours as the target)."""
+    step gives an example (its inputs, and the frame's true colours as the target). The roll-outs
+    run side by side, a batch a step (`rollout.roll_out` over the steps)."""
     count = len(clip["luma"])
     begins = np.arange(0, count - 1, stride)
     seed = clip["true_uv"] if start == "keyframe" else clip["color_uv"]
-    previous_uv, previous_luma = seed[begins], clip["luma"][begins]
     inputs, targets = {name: [] for name in flow_guided_models.INPUTS}, []
-    for step in range(1, length + 1):
-        active = begins + step < count
-        if not active.any():
-            break
-        begins, previous_uv, previous_luma = begins[active], previous_uv[active], previous_luma[active]
-        frames = begins + step
-        step_inputs = propagation.guide_inputs(clip["luma"][frames], previous_luma, previous_uv,
-                                               clip["color_uv"][frames])
-        if step % sample_every == 0:
+    # (step, the frames the roll-outs still inside the clip reach at it): they begin in order, so
+    # those are the first ones, and the roll-outs stop where none is left.
+    steps = itertools.takewhile(lambda reached: len(reached[1]), (
+        (number, (begins + number)[begins + number < count]) for number in range(length + 1)))
+
+    def step(reached, before, previous_uv):
+        (number, frames), (_, previous_frames) = reached, before
+        step_inputs = propagation.guide_inputs(clip["luma"][frames], clip["luma"][previous_frames[: len(frames)]],
+                                               previous_uv[: len(frames)], clip["color_uv"][frames])
+        if number % sample_every == 0:
             for name in inputs:
                 inputs[name].append(step_inputs[name].astype(np.float16))
             targets.append(clip["true_uv"][frames].astype(np.float16))
-        previous_uv = np.asarray(model.predict_on_batch(step_inputs), np.float32)
-        previous_luma = clip["luma"][frames]
+        return np.asarray(model.predict_on_batch(step_inputs), np.float32)
+
+    for _ in rollout.roll_out(lambda reached: seed[reached[1]], step, steps):
+        pass
     return {name: np.concatenate(parts) for name, parts in inputs.items()}, np.concatenate(targets)
 
 
