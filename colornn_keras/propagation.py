@@ -26,6 +26,7 @@ from colornn_keras import errors
 from colornn_keras import flow
 from colornn_keras.models import color as color_models
 from colornn_keras.models import consistency as consistency_models
+from colornn_keras.models import rollout
 
 
 def shots(cuts):
@@ -50,13 +51,11 @@ def _runs_from_keyframes(start, end, seeds):
 
 def _run(consistency_model, luma_frames, seed_uv, method):
     """Free-running predictions from the frame before `luma_frames`, whose colours are `seed_uv`."""
-    previous_uv = np.asarray(seed_uv, np.float32)
-    for luma in luma_frames:
-        outputs = consistency_model.predict_on_batch(
-            {"luma": np.asarray(luma, np.float32)[None], consistency_models.CONTEXT_INPUT: previous_uv[None]})
-        probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
-        previous_uv = colorspace.decode_uv(probabilities, method)
-        yield {**probabilities, "uv": previous_uv}
+    def step(luma, previous_luma, previous_output):
+        return consistency_models.predict_frame(
+            consistency_model, consistency_models.context_inputs(luma, previous_output["uv"]), method)
+
+    return rollout.roll_out(None, step, luma_frames, seed=(None, {"uv": np.asarray(seed_uv, np.float32)}))
 
 
 def _seed_output(uv, num_bins):
@@ -177,11 +176,12 @@ def guided_step(model, luma, previous_luma, previous_uv, color_uv):
 
 def _guided_run(model, luma_frames, color_uv_frames, seed_luma, seed_uv):
     """(U, V) of `luma_frames` in order, from the frame before them (`seed_luma`, `seed_uv`)."""
-    previous_luma, previous_uv = seed_luma, np.asarray(seed_uv, np.float32)
-    for luma, color_uv in zip(luma_frames, color_uv_frames):
-        previous_uv = guided_step(model, [luma], [previous_luma], [previous_uv], [color_uv])[0]
-        previous_luma = luma
-        yield previous_uv
+    def step(frame, previous_frame, previous_uv):
+        (luma, color_uv), (previous_luma, _) = frame, previous_frame
+        return guided_step(model, [luma], [previous_luma], [previous_uv], [color_uv])[0]
+
+    return rollout.roll_out(None, step, zip(luma_frames, color_uv_frames),
+                            seed=((seed_luma, None), np.asarray(seed_uv, np.float32)))
 
 
 def propagate_guided(model, luma_frames, color_uv_frames, keyframes=None, cuts=None, both_ways=False, on_step=None):

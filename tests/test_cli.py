@@ -6,6 +6,8 @@ import pytest
 
 from colornn_keras import cli
 from colornn_keras import errors
+from colornn_keras.cli import colorize_commands
+from colornn_keras.cli import run_commands
 
 
 def test_help_lists_the_commands(capsys):
@@ -193,7 +195,7 @@ def test_photos_given_a_videos_name_are_refused_before_the_models_load(tmp_path,
     # Issue #30 item 5: numbered photos of different sizes are photos; `-o out/mixsize.mp4` made a
     # folder of that name full of JPEGs.
     folder = _numbered_photos_of_two_sizes(tmp_path / "mixsize")
-    monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
+    monkeypatch.setattr(colorize_commands, "load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
     target = tmp_path / "out" / "mixsize.mp4"
     assert cli.main(["colorize", str(folder), "-o", str(target), "--quiet"]) == cli.EXIT_USER_ERROR
     assert f"{target} is a video's name, but {folder} is a folder of photos" in _one_line_error(capsys, "output error")
@@ -204,7 +206,7 @@ def test_a_bug_is_not_masked_as_a_user_error(monkeypatch):
     def broken_table(arguments):
         raise ValueError("operands could not be broadcast together")  # As NumPy says it.
 
-    monkeypatch.setattr(cli, "_table", broken_table)
+    monkeypatch.setattr(run_commands, "show_table", broken_table)
     with pytest.raises(ValueError, match="broadcast") as failure:
         cli.main(["table", "some_run"])  # Propagates: Python prints the traceback and exits 1.
     assert not isinstance(failure.value, errors.ColorNNError)
@@ -370,7 +372,7 @@ def test_numbered_photos_come_out_as_a_video_or_as_photos_and_the_choice_is_said
 
 def test_as_video_on_images_of_different_sizes_is_one_line_before_the_models_load(tmp_path, capsys, monkeypatch):
     folder = _numbered_photos_of_two_sizes(tmp_path / "mixsize")
-    monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
+    monkeypatch.setattr(colorize_commands, "load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
     assert cli.main(["colorize", str(folder), "--as", "video"]) == cli.EXIT_USER_ERROR
     assert _one_line_error(capsys, "input error") == (
         f"colornn: input error: {folder} cannot be coloured as a video: its images differ in size (0000.jpg is "
@@ -445,9 +447,9 @@ def test_colorize_with_keyframes(weights_folder, tmp_path, capsys):
     assert cli.main(["colorize", str(folder), "--keyframe", f"3:{tmp_path / 'key.png'}", "--keyframe",
                      f"0:{folder / '00000.png'}", "-o", str(target), "--quiet"]) == 0
     # No keyframe warning: the keyframes are colourful and of the frames' shape. The one line is
-    # the padding of the frames' odd sides.
+    # the padding of the frames' odd sides, cropped back by the container.
     (line,) = capsys.readouterr().err.splitlines()
-    assert "is 52x38, not the 51x37 of its frames" in line
+    assert "is coded at 52x38, cropped back to 51x37" in line
     assert video.probe(target).frame_count == 6
     # The same by the consistency model instead of optical flow.
     assert cli.main(["colorize", str(folder), "--keyframe", f"3:{tmp_path / 'key.png'}", "--keyframe-propagation",
@@ -461,9 +463,9 @@ def test_colorize_with_keyframes_along_the_flow_takes_its_flow_scale_and_blend(w
 
     folder, _ = _frames(tmp_path / "frames")
     keyframe = ["--keyframe", f"3:{folder / '00003.png'}"]
-    default = cli._load_colorizer(cli.build_parser().parse_args(["colorize", str(folder), *keyframe]))
+    default = colorize_commands.load_colorizer(cli.build_parser().parse_args(["colorize", str(folder), *keyframe]))
     assert (default.flow_scale, default.keyframe_blend, default.keyframe_fill) == (2, "confidence", "model")
-    chosen = cli._load_colorizer(cli.build_parser().parse_args(
+    chosen = colorize_commands.load_colorizer(cli.build_parser().parse_args(
         ["colorize", str(folder), *keyframe, "--flow-scale", "4", "--keyframe-blend", "nearest", "--keyframe-fill",
          "keyframe"]))
     assert (chosen.flow_scale, chosen.keyframe_blend, chosen.keyframe_fill) == (4, "nearest", "keyframe")
@@ -519,7 +521,7 @@ def test_colorize_with_keyframes_guided_by_a_flow_guided_run(weights_folder, ima
     assert cli.main(["colorize", str(folder), *keyframe, "-o", str(tmp_path / "flow.mp4")]) == 0
     guided = np.stack(list(video.read_frames(tmp_path / "guided.mp4")))
     flow = np.stack(list(video.read_frames(tmp_path / "flow.mp4")))
-    assert guided.shape == flow.shape == (6, 38, 52, 3)  # Odd sides padded to even ones by x264's 4:2:0.
+    assert guided.shape == flow.shape == (6, 37, 51, 3)  # Coded padded to even sides, cropped back by the mp4.
 
     def chroma_error(clip):
         # Where frame 0 saw the scene (it pans 2 pixels a frame: the right edge is new, and filled
@@ -563,7 +565,7 @@ def test_colorize_smoothing_along_flow(weights_folder, tmp_path, capsys):
     # Each direction with the weighting chosen for it on validation clips.
     for extra, both_ways, mismatch_scale in (([], False, 0.03), (["--both-ways"], True, None)):
         arguments = cli.build_parser().parse_args(["colorize", str(folder), "--smooth-along-flow", "0.9", *extra])
-        colorizer = cli._load_colorizer(arguments)
+        colorizer = colorize_commands.load_colorizer(arguments)
         assert colorizer.both_ways is both_ways and colorizer.flow_guided_model.mismatch_scale == mismatch_scale
     for extra, message in ((["--smooth-along-flow", "1.5"], "between 0 and 1"),
                            (["--both-ways"], "give both"),
@@ -627,7 +629,7 @@ def test_a_keyframe_fill_is_one_of_three_and_needs_keyframes_along_the_flow(tmp_
     assert exit_info.value.code == cli.EXIT_USER_ERROR and "invalid choice: 'exemplar'" in capsys.readouterr().err
     for fill in ("model", "keyframe", "flow"):
         arguments = cli.build_parser().parse_args(["colorize", str(folder), *keyframe, "--keyframe-fill", fill])
-        assert cli._colorize_options(arguments).keyframe_fill == fill
+        assert colorize_commands.colorize_options(arguments).keyframe_fill == fill
     assert cli.main(["colorize", str(folder), "--keyframe-fill", "keyframe", "--quiet"]) == cli.EXIT_USER_ERROR
     assert "--keyframe-fill sets how --keyframe colours travel along the flow" in _one_line_error(capsys, "error")
     assert cli.main(["colorize", str(folder), *keyframe, "--keyframe-fill", "flow", "--keyframe-propagation", "model",
@@ -645,7 +647,7 @@ def test_a_file_with_no_video_stream_is_one_line_naming_it_before_the_models_loa
     sound = tmp_path / "sound.mp4"
     run_ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", str(sound))
     nothing = mp4_without_streams(tmp_path / "nothing.mp4")
-    monkeypatch.setattr(cli, "_load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
+    monkeypatch.setattr(colorize_commands, "load_colorizer", lambda *arguments: pytest.fail("the models loaded"))
     for source, why in ((sound, "only audio"), (nothing, "it holds no streams at all")):
         assert cli.main(["colorize", str(source), "--quiet"]) == cli.EXIT_USER_ERROR
         assert _one_line_error(capsys, "input error") == f"colornn: input error: {source} has no video stream ({why})."

@@ -9,6 +9,8 @@ import sys
 
 from colornn_keras import cli
 from colornn_keras import defaults
+from colornn_keras.cli import colorize_commands
+from colornn_keras.cli import run_commands
 
 # Where each of the values the command line shows is used in the library.
 DEFINED_IN = {
@@ -65,7 +67,7 @@ def test_the_command_line_s_run_settings_default_to_the_library_s(monkeypatch):
     given = {}
     monkeypatch.setattr(training, "train_color_model", lambda config, **_: given.setdefault("color", config))
     monkeypatch.setattr(training, "train_consistency_model", lambda config, **_: given.setdefault("video", config))
-    monkeypatch.setattr(cli, "_check_run", lambda run_dir: None)
+    monkeypatch.setattr(run_commands, "check_run", lambda run_dir: None)
     monkeypatch.setattr(cli, "_import_tensorflow", lambda verbose: None)
     cli.main(["train", "color", "--data", "photos"])
     cli.main(["train", "consistency", "--videos", "clips", "--color-run", "run"])
@@ -152,9 +154,9 @@ def test_progress_off_a_terminal_is_plain_lines_in_the_works_own_unit():
     import io
 
     stream = io.StringIO()  # Not a terminal: no bar, no escape codes.
-    report = cli._progress(argparse.Namespace(quiet=False), 3, "photo", stream=stream)
+    report = colorize_commands.progress_for(argparse.Namespace(quiet=False), 3, "photo", stream=stream)
     report(1)
     report(2)
     (line,) = stream.getvalue().splitlines()  # At most every 30 s, and at the end.
     assert line.startswith("colornn: 3/3 photos (") and line.endswith(" photos/s)") and "\x1b" not in line
-    assert cli._progress(argparse.Namespace(quiet=True), 3) is None
+    assert colorize_commands.progress_for(argparse.Namespace(quiet=True), 3) is None

@@ -14,6 +14,8 @@ from colornn_keras import defaults
 from colornn_keras import errors
 from colornn_keras.data import images
 from colornn_keras.data import video
+from colornn_keras.models import decoding
+from colornn_keras.models import rollout
 
 PAPER_CLIP_SPLIT = defaults.PAPER_CLIP_SPLIT
 
@@ -103,21 +105,28 @@ class FramePairs:
                 for axis in ("u", "v"):
                     outputs[axis] = np.array(outputs[axis])  # Writable only where a frame is replaced.
                     outputs[axis][first] = color_outputs[axis]
-            predicted[indices] = colorspace.decode_uv(outputs, method)
+            predicted[indices] = decoding.decode(outputs, method)
         self.predicted_uv.assign(predicted)
 
     def _refresh_free_running(self, color_model, consistency_model, method):
-        # Frame t of every clip in one batch: a roll-out is sequential in t, not across clips.
+        # A roll-out over t (`rollout.roll_out`), frame t of every clip that has one in one batch:
+        # a roll-out is sequential in t, not across clips.
         luma, true_uv = split_yuv(self.frames)
         predicted = np.empty_like(true_uv)
         starts = np.flatnonzero(self.first_frames)
         lengths = np.diff(np.append(starts, len(self.frames)))
-        predicted[starts] = colorspace.decode_uv(
-            {axis: np.asarray(value) for axis, value in color_model.predict_on_batch(luma[starts]).items()}, method)
-        for step in range(1, lengths.max()):
-            indices = starts[lengths > step] + step
-            predicted[indices] = colorspace.decode_uv(
-                self._context_outputs(consistency_model, luma, indices, predicted[indices - 1]), method)
+        steps = [starts[lengths > number] + number for number in range(lengths.max())]  # Frame t's indices.
+
+        def first(indices):
+            return decoding.predict_uv(color_model, luma[indices], method)
+
+        def step(indices, previous_indices, previous_uv):
+            # The clips still running at t are those of t-1 with a frame t, in the same order.
+            context = previous_uv[np.isin(previous_indices + 1, indices)]
+            return decoding.decode(self._context_outputs(consistency_model, luma, indices, context), method)
+
+        for indices, uv in zip(steps, rollout.roll_out(first, step, steps)):
+            predicted[indices] = uv
         self.predicted_uv.assign(predicted)
 
     def _context_outputs(self, consistency_model, luma, indices, previous_uv):

@@ -10,8 +10,9 @@ import itertools
 import keras
 import numpy as np
 
-from colornn_keras import colorspace
 from colornn_keras.models import color as color_models
+from colornn_keras.models import decoding
+from colornn_keras.models import rollout
 
 CONTEXT_INPUT = "previous_uv"
 
@@ -143,6 +144,21 @@ def build_consistency_model(color_model, context_filters=32, filters=64, residua
 SEQUENCE_MODES = ("per_frame", "teacher_forced", "free_running")
 
 
+def predict_frame(model, inputs, method="annealed_mean"):
+    """One frame's {"u", "v": (H, W, bins), "uv": (H, W, 2)}: `model` (the color model on a luma
+    batch, or the consistency model on {"luma", "previous_uv"}) run on a batch of one frame, its
+    distributions decoded as `method` names (`decoding.decode`)."""
+    outputs = model.predict_on_batch(inputs)
+    probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
+    return {**probabilities, "uv": decoding.decode(probabilities, method)}
+
+
+def context_inputs(luma, previous_uv):
+    """The consistency model's inputs for one frame: its (H, W, 1) luma and the (H, W, 2) colours
+    of the frame before, as batches of one."""
+    return {"luma": np.asarray(luma, np.float32)[None], CONTEXT_INPUT: np.asarray(previous_uv, np.float32)[None]}
+
+
 def predict_sequence(color_model, consistency_model, luma_frames, mode="free_running", true_uv_frames=None,
                      cuts=None, method="annealed_mean"):
     """Colours a sequence of frames in order, one at a time; yields {"u", "v", "uv"} per frame.
@@ -153,13 +169,13 @@ def predict_sequence(color_model, consistency_model, luma_frames, mode="free_run
       (`true_uv_frames`), as in the paper's table;
     - "free_running": how it is used on a real black-and-white film: frame 0 (and the first
       frame after each scene cut) from the color model, every later frame from the consistency
-      model fed its own previous decoded (U, V).
+      model fed its own previous decoded (U, V) (`rollout.roll_out`).
 
     Args:
         luma_frames: iterable of (H, W, 1) luma arrays at the models' size.
         true_uv_frames: iterable of (H, W, 2) ground-truth (U, V), needed for "teacher_forced".
         cuts: iterable of booleans, True where a frame starts a new shot (context is reset).
-        method: decoding of the distributions into (U, V) values, see `colorspace.decode_distribution`.
+        method: decoding of the distributions into (U, V) values, see `decoding.decode`.
 
     Yields:
         {"u": (H, W, bins), "v": (H, W, bins)} probabilities and "uv": (H, W, 2) decoded values.
@@ -171,19 +187,16 @@ def predict_sequence(color_model, consistency_model, luma_frames, mode="free_run
     if mode == "teacher_forced" and true_uv_frames is None:
         raise ValueError("Mode 'teacher_forced' needs the ground-truth colours (true_uv_frames).")
     true_uv_iterator = iter(true_uv_frames) if true_uv_frames is not None else itertools.repeat(None)
-    cut_iterator = iter(cuts) if cuts is not None else itertools.repeat(False)
-    previous_uv = None
-    for luma, true_uv, cut in zip(luma_frames, true_uv_iterator, cut_iterator):
-        batch = np.asarray(luma, np.float32)[None]
-        if mode == "teacher_forced":
-            context = previous_uv  # The ground truth of the previous frame, set below.
-        else:
-            context = None if (mode == "per_frame" or cut) else previous_uv
-        if context is None:
-            outputs = color_model.predict_on_batch(batch)
-        else:
-            outputs = consistency_model.predict_on_batch({"luma": batch, CONTEXT_INPUT: context[None]})
-        probabilities = {axis: np.asarray(outputs[axis][0], np.float32) for axis in ("u", "v")}
-        uv = colorspace.decode_uv(probabilities, method)
-        previous_uv = np.asarray(true_uv, np.float32) if mode == "teacher_forced" else uv
-        yield {**probabilities, "uv": uv}
+    starts = cuts if cuts is not None else itertools.repeat(False)
+    if mode != "free_running":  # Still read as the frames are: per frame, each starts afresh; teacher-forced, none.
+        starts = (mode == "per_frame" for _ in starts)
+
+    def first(frame):
+        return predict_frame(color_model, np.asarray(frame[0], np.float32)[None], method)
+
+    def step(frame, previous_frame, previous_output):
+        # Teacher-forced, the previous frame's true colours; free-running, the model's own.
+        context = previous_frame[1] if mode == "teacher_forced" else previous_output["uv"]
+        return predict_frame(consistency_model, context_inputs(frame[0], context), method)
+
+    yield from rollout.roll_out(first, step, zip(luma_frames, true_uv_iterator), starts)

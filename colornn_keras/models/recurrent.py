@@ -12,13 +12,12 @@ through time), and colours a clip one frame at a time, carrying the state, which
 zero at scene cuts.
 """
 
-import itertools
-
 import keras
 import numpy as np
 
-from colornn_keras import colorspace
 from colornn_keras.models import color as color_models
+from colornn_keras.models import decoding
+from colornn_keras.models import rollout
 
 MEMORY_LAYER = "memory"
 
@@ -117,19 +116,25 @@ RecurrentModels = RecurrentConsistencyModel
 
 def predict_recurrent_sequence(model, luma_frames, cuts=None, method="annealed_mean"):
     """Colours frames in order with a `RecurrentConsistencyModel`'s step graph, carrying the
-    state; zero state at cuts.
+    state (`rollout.roll_out`); zero state at cuts.
 
     Yields {"u": (H, W, bins), "v": ..., "uv": (H, W, 2)} per frame, like
     `consistency.predict_sequence`.
     """
-    cut_iterator = iter(cuts) if cuts is not None else itertools.repeat(False)
-    state = None
-    for luma, cut in zip(luma_frames, cut_iterator):
-        luma = np.asarray(luma, np.float32)
-        if state is None or cut:
-            zeros = np.zeros((1, *luma.shape[:2], model.hidden_filters), np.float32)
-            state = {"hidden": zeros, "cell": zeros}
+    def colour(luma, state):
+        """(the frame's {"u", "v", "uv"}, the state after it) of one frame from the state before it."""
         outputs = model.step.predict_on_batch({"luma": luma[None, None], **state})
-        state = {key: np.asarray(outputs[key], np.float32) for key in ("hidden", "cell")}
         probabilities = {axis: np.asarray(outputs[axis][0, 0], np.float32) for axis in ("u", "v")}
-        yield {**probabilities, "uv": colorspace.decode_uv(probabilities, method)}
+        state = {key: np.asarray(outputs[key], np.float32) for key in ("hidden", "cell")}
+        return {**probabilities, "uv": decoding.decode(probabilities, method)}, state
+
+    def first(luma):  # From zero state: a clip's first frame, and each one a cut starts.
+        zeros = np.zeros((1, *luma.shape[:2], model.hidden_filters), np.float32)
+        return colour(luma, {"hidden": zeros, "cell": zeros})
+
+    def step(luma, previous_luma, previous_output):
+        return colour(luma, previous_output[1])
+
+    lumas = (np.asarray(luma, np.float32) for luma in luma_frames)
+    for prediction, _ in rollout.roll_out(first, step, lumas, cuts):
+        yield prediction

@@ -1,9 +1,11 @@
 """The free-running roll-out: a video model fed its own previous output, frame after frame.
 
-Written once, knowing nothing of the model it runs: the `Colorizer`'s automatic flow-guided mode
-and the flow-guided model's training roll-outs both run it. A shot starts afresh where `cuts`
-says, from `first` (the color model's colours, say); a roll-out may also continue from a known
-frame's colours (`seed`: a keyframe's).
+Written once, knowing nothing of the model it runs: the consistency and recurrent models'
+sequences (`consistency.predict_sequence`, `recurrent.predict_recurrent_sequence`), keyframes
+carried by a model (`propagation`), scheduled sampling's roll-outs over the training clips
+(`data.clips`), the `Colorizer`'s automatic flow-guided mode and the flow-guided model's training
+roll-outs all run it. A shot starts afresh where `cuts` says, from `first` (the color model's
+colours, say); a roll-out may also continue from a known frame's colours (`seed`: a keyframe's).
 """
 
 import itertools

@@ -1,56 +1,16 @@
-"""`colornn ...`: parses arguments, calls the library, maps user errors to one line and exit code 2.
+"""The `colornn` command line's arguments: `build_parser` describes each command and its options.
 
-User errors are the library's `ColorNNError`s (colornn_keras/errors.py): a bad input, an output
-that cannot be written, weights or a run record that do not fit, an impossible setting. Anything
-else is a bug, and keeps its traceback (exit code 1).
+It runs nothing: each command names its handler (in `run_commands` or `colorize_commands`) as
+`handler`, and `colornn colorize` a `precheck` too, what it can refuse before TensorFlow loads.
 """
 
 import argparse
-import os
-import pathlib
-import sys
-import warnings
 
-# Light on purpose: TensorFlow (seconds to import) loads only once a command runs, so `--help`
-# and argument errors answer at once. Modules that import it are imported inside the handlers.
+# Light on purpose: TensorFlow loads only once a command runs (see `colornn_keras.cli`).
 from colornn_keras import defaults
 from colornn_keras import startup
-
-EXIT_USER_ERROR = 2
-VERBOSE_ENV_VARIABLE = startup.VERBOSE_ENV_VARIABLE
-
-
-def _import_tensorflow(verbose):
-    """TensorFlow, imported quietly unless `verbose` (`startup.import_tensorflow`)."""
-    startup.import_tensorflow(verbose)
-
-
-def _usage_error(message):
-    from colornn_keras import errors
-
-    return errors.ColorNNError(message)
-
-
-def _check_run(run_dir):
-    """A one-line error, before any work, for a run folder whose config.json this version cannot
-    read (and for the color run a consistency run names)."""
-    from colornn_keras.runs import configs
-    from colornn_keras.runs import records
-
-    path = pathlib.Path(run_dir) / records.CONFIG_FILE
-    if not path.is_file():
-        return  # The library says that this is not a run folder.
-    recorded = records.read_json(path)
-    video_settings = {"consistency": configs.ConsistencyTrainingConfig,
-                      "flow_guided": configs.FlowGuidedTrainingConfig}
-    if isinstance(recorded, dict) and recorded.get("kind") in video_settings:
-        # A video run records its color model's size and bins beside its own settings.
-        records.check_settings(path, recorded, video_settings[recorded["kind"]],
-                               ("kind", "image_size", "num_bins"))
-        if recorded.get("color_run"):
-            _check_run(recorded["color_run"])
-    else:
-        records.check_settings(path, recorded, configs.ColorTrainingConfig)
+from colornn_keras.cli import colorize_commands
+from colornn_keras.cli import run_commands
 
 
 def _add_run_arguments(parser, default_name):
@@ -189,23 +149,6 @@ def _add_flow_guided_training_arguments(parser):
     parser.add_argument("--cache-dir", help="keep the color model's colours of each clip here, for later runs")
 
 
-def _train_flow_guided(arguments):
-    from colornn_keras.research import training
-    from colornn_keras.research.training import flow_guided
-
-    _check_run(arguments.color_run)
-    config = training.FlowGuidedTrainingConfig(
-        videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, start=arguments.start,
-        rounds=arguments.rounds, epochs_per_round=arguments.epochs_per_round,
-        rollout_length=arguments.rollout_length, rollout_stride=arguments.rollout_stride,
-        crop_size=arguments.crop_size, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-        filters=arguments.filters, split=_split_sizes(arguments.split), seed=arguments.seed,
-        max_frames_per_clip=arguments.max_frames, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root)
-    run_dir = flow_guided.train_flow_guided_model(config, verbose=0 if arguments.quiet else 2,
-                                                  cache_dir=arguments.cache_dir)
-    print(f"Run recorded in {run_dir}")
-
-
 def _crf(text):
     """x264's constant-rate factor, 0 to 51, for argparse."""
     try:
@@ -215,304 +158,6 @@ def _crf(text):
     if value is None or not 0 <= value <= 51:
         raise argparse.ArgumentTypeError(f"a number from 0 to 51 is expected, got {text!r}")
     return int(value) if value.is_integer() else value
-
-
-def _split_sizes(values):
-    if all(float(value).is_integer() and value >= 1 for value in values):
-        return tuple(int(value) for value in values)
-    return tuple(float(value) for value in values)
-
-
-def _train_color(arguments):
-    from colornn_keras.research import training
-
-    verbose = 0 if arguments.quiet else "auto"
-    if arguments.resume:
-        _check_run(arguments.resume)
-        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
-    else:
-        if not arguments.data:
-            raise _usage_error("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
-        config = training.ColorTrainingConfig(
-            data=arguments.data, name=arguments.name, variant=arguments.variant,
-            image_size=arguments.image_size, num_bins=arguments.num_bins, batch_size=arguments.batch_size,
-            epochs=arguments.epochs, patience=arguments.patience, learning_rate=arguments.learning_rate,
-            precision=arguments.precision, seed=arguments.seed, split=_split_sizes(arguments.split),
-            grayscale_threshold=arguments.grayscale_threshold, max_images=arguments.max_images,
-            rebalance=arguments.rebalance, distribute=arguments.distribute,
-            max_minutes=arguments.max_minutes,
-            runs_root=arguments.runs_root,
-            include=arguments.include, exclude=arguments.exclude, wide_holdout=arguments.wide_holdout,
-            augmentation=arguments.augmentation, schedule=arguments.schedule,
-            warmup_epochs=arguments.warmup_epochs, optimizer=arguments.optimizer,
-            weight_decay=arguments.weight_decay, steps_per_epoch=arguments.steps_per_epoch,
-            init_from=arguments.init_from, fine_tune_from=arguments.fine_tune_from,
-            deepest_tap=arguments.deepest_tap, progressive=tuple(arguments.progressive),
-        )
-        run_dir = training.train_color_model(config, verbose=verbose)
-    from colornn_keras.research.training import distribution
-
-    if not distribution.is_chief():
-        print(f"Worker finished; the chief records the run. This worker's weights: {run_dir}")
-        return
-    print(f"Run recorded in {run_dir}")
-
-
-def _evaluate_color(arguments):
-    from colornn_keras.research import training
-
-    _check_run(arguments.run)
-    _evaluate_and_print(arguments, lambda: training.evaluate_run(arguments.run, arguments.data, arguments.split_from,
-                                                                 arguments.weights_file))
-
-
-def _train_consistency(arguments):
-    from colornn_keras.research import training
-
-    verbose = 0 if arguments.quiet else "auto"
-    if arguments.resume:
-        _check_run(arguments.resume)
-        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
-    else:
-        if not (arguments.videos and arguments.color_run):
-            raise _usage_error("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
-        _check_run(arguments.color_run)
-        config = training.ConsistencyTrainingConfig(
-            videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, stride=arguments.stride,
-            epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-            split=_split_sizes(arguments.split), seed=arguments.seed, max_frames_per_clip=arguments.max_frames,
-            decoding=arguments.decoding, scheduled_sampling=arguments.scheduled_sampling,
-            scene_cut_threshold=arguments.scene_cut_threshold, model=arguments.model, window=arguments.window,
-            hidden_filters=arguments.hidden_filters, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
-            residual=arguments.residual, color_weights=arguments.color_weights,
-            sampled_context=arguments.sampled_context,
-        )
-        run_dir = training.train_consistency_model(config, verbose=verbose)
-    print(f"Run recorded in {run_dir}")
-
-
-def _evaluate_consistency(arguments):
-    from colornn_keras.research import training
-
-    _check_run(arguments.run)
-
-    def evaluate():
-        results = training.evaluate_consistency_run(arguments.run, arguments.videos, arguments.keyframes,
-                                                    tuple(arguments.parts), arguments.color_weights)
-        if arguments.plot:
-            from colornn_keras.research import experiments
-
-            first_part = next(iter(results.values()))
-            experiments.plot_accuracy_by_distance(first_part["per_clip"], arguments.plot)
-        return results
-
-    _evaluate_and_print(arguments, evaluate)
-
-
-def _evaluate_flow_guided(arguments):
-    from colornn_keras.research.training import flow_guided
-
-    _check_run(arguments.run)
-    _evaluate_and_print(arguments, lambda: flow_guided.evaluate_flow_guided_run(arguments.run, arguments.videos,
-                                                                               tuple(arguments.parts)))
-
-
-def _evaluate_and_print(arguments, evaluate):
-    import json
-
-    from colornn_keras.research import experiments
-
-    output = pathlib.Path(arguments.output) if arguments.output else None
-    if output is not None and output.exists() and not arguments.overwrite:
-        from colornn_keras import errors
-
-        raise errors.OutputError(f"{output} exists; pass --overwrite to replace it.")  # Checked before the work.
-    results = evaluate()
-    if output is not None:
-        experiments.write_json(output, results)
-    print(json.dumps(results, indent=2))
-
-
-def _colorize_options(arguments):
-    """The checked `ColorizeOptions` of a colorize or demo command line (no TensorFlow needed)."""
-    from colornn_keras.options import ColorizeOptions
-
-    options = ColorizeOptions.from_arguments(arguments)
-    return options.check(keyframes=bool(getattr(arguments, "keyframe", None)), style="cli")
-
-
-def _load_colorizer(arguments, frames=1):
-    from colornn_keras import api
-
-    options = _colorize_options(arguments)
-    for run_dir in (options.consistency_run, options.color_run, options.flow_guided_run):
-        if run_dir:
-            _check_run(run_dir)
-    return api.make_colorizer(options, keyframes=bool(getattr(arguments, "keyframe", None)), frames=frames,
-                              announce=None if arguments.quiet else _announce_exports)
-
-
-def _announce_exports(engine, *models):
-    """Says so before a model is exported for an engine: once per weights and size, it takes a while."""
-    from colornn_keras import engines
-
-    for model in models:
-        path = engines.pending_export(model, engine)
-        if path is not None:
-            print(f"colornn: exporting {model.name} for {engines.choose(engine, model)[0]}, once (cached as {path}); "
-                  "this takes a minute or so", file=sys.stderr)
-
-
-# Without a terminal (a log file, a pipe), progress is a plain line at most this often.
-PLAIN_PROGRESS_SECONDS = 30.0
-
-
-def _progress(arguments, total, unit="frame", stream=None):
-    """A progress callable (given the count just finished) for `total` units of work: a bar on a
-    terminal; elsewhere a plain line every `PLAIN_PROGRESS_SECONDS` and at the end, so a log
-    holds no escape codes; None with --quiet."""
-    if arguments.quiet:
-        return None
-    stream = stream or sys.stdout
-    if stream.isatty():
-        import keras
-
-        bar = keras.utils.Progbar(total, unit_name=unit)
-        return lambda count: bar.add(count)
-    import time
-
-    state = {"done": 0, "start": time.monotonic(), "shown": time.monotonic()}
-    units = unit + ("es" if unit.endswith("s") else "s")  # frames, frame-passes
-
-    def report(count):
-        state["done"] += count
-        now = time.monotonic()
-        if state["done"] >= total or now - state["shown"] >= PLAIN_PROGRESS_SECONDS:
-            state["shown"] = now
-            rate = state["done"] / max(now - state["start"], 1e-9)
-            print(f"colornn: {state['done']}/{total} {units} ({rate:.1f} {units}/s)", file=stream, flush=True)
-
-    return report
-
-
-def _count_work(source, allow_truncated, is_video):
-    from colornn_keras.data import images
-    from colornn_keras.data import pictures
-    from colornn_keras.data import video
-
-    source = pathlib.Path(source)
-    if is_video:
-        return video.probe(source, allow_truncated=allow_truncated).frame_count
-    if source.is_dir():
-        return len(images.find_images(source))
-    if source.suffix.lower() in images.IMAGE_EXTENSIONS:
-        pictures.read_image(source)
-    return 1
-
-
-def _parse_keyframes(specs):
-    """{frame index: image path} from `--keyframe INDEX:IMAGE` arguments; a one-line error for a
-    malformed or repeated one."""
-    keyframes = {}
-    for spec in specs or ():
-        index, separator, image = spec.partition(":")
-        index = index.strip()
-        if not (separator and index.isascii() and index.isdigit() and image):
-            raise _usage_error(f"--keyframe {spec!r} is not INDEX:IMAGE (a frame number from 0, a colon, an image "
-                               "file), e.g. --keyframe 0:first_frame.png.")
-        if int(index) in keyframes:
-            raise _usage_error(f"--keyframe gives frame {int(index)} twice.")
-        keyframes[int(index)] = image
-    return keyframes
-
-
-def _colorize(arguments):
-    from colornn_keras import colorize_files
-    from colornn_keras import errors
-    from colornn_keras.data import images
-    from colornn_keras.data import keyframes as keyframe_pictures
-
-    source = pathlib.Path(arguments.input)
-    if not source.exists():
-        raise errors.InputError(f"{source} does not exist.")
-    keyframes = _parse_keyframes(arguments.keyframe)
-    is_video = colorize_files.colored_as_video(source, arguments.folder_as)  # --as video: frames of one size.
-    if keyframes and not is_video:
-        raise errors.InputError(f"{source} is not a video (or a folder of numbered frames): --keyframe colours videos.")
-    # Also rejects unreadable and truncated videos, bad frames and empty folders before any work.
-    total = _count_work(source, arguments.allow_truncated, is_video)
-    if source.is_dir() and arguments.folder_as is None and not arguments.quiet:
-        print(f"colornn: {_folder_decision(source, is_video, total)}", file=sys.stderr)
-    if keyframes:  # Bad keyframes too, before the models load.
-        keyframe_pictures.check_keyframe_indices(keyframes, total, source)
-        keyframes = keyframe_pictures.read_keyframes(keyframes)
-    if arguments.output is not None:  # A name that says another kind of output, before the models load.
-        colorize_files.check_output_name(source, arguments.output, source.is_dir() and is_video)
-    colorizer = _load_colorizer(arguments, total)
-    passes = colorizer.passes(bool(keyframes)) if is_video else 1
-    work = colorizer.progress_total(total, keyframes) if is_video else total
-    if passes > 1 and not arguments.quiet:
-        print(f"colornn: {total} frames read whole, {passes} passes over them (reading, colouring, "
-              f"{'smoothing both ways, ' if colorizer.both_ways and not keyframes else ''}writing); the progress "
-              "counts every pass", file=sys.stderr)
-    elif work > total and not arguments.quiet:
-        print(f"colornn: {total} frames, and {work - total} frame-passes before the last keyframe (read ahead, and "
-              "its colours carried back); the progress counts every one", file=sys.stderr)
-    unit = ("frame" if work == total else "frame-pass") if is_video else "photo"
-    progress = _progress(arguments, work, unit)
-    # A folder as decided above, whatever it is named.
-    folder_as = ("video" if is_video else "photos") if source.is_dir() else arguments.folder_as
-    report = colorize_files.colorize(colorizer, source, arguments.output, arguments.overwrite, progress,
-                                     allow_truncated=arguments.allow_truncated, keyframes=keyframes,
-                                     x264_preset=arguments.x264_preset, crf=arguments.crf, folder_as=folder_as)
-    if report.skipped:
-        shown = ", ".join(report.skipped[:5]) + (", ..." if len(report.skipped) > 5 else "")
-        print(f"colornn: skipped {len(report.skipped)} files that are not images it colours "
-              f"({', '.join(extension[1:] for extension in images.IMAGE_EXTENSIONS)}): {shown}", file=sys.stderr)
-    for path, message in report.failures:
-        print(f"colornn: failed: {path}: {message}", file=sys.stderr)
-    if not arguments.quiet:
-        print(_wrote(report, source, arguments.output, is_video))
-    if report.failures:
-        raise errors.ColorNNError(
-            f"{len(report.failures)} of {len(report.failures) + len(report.outputs)} files failed (listed above).")
-
-
-def _folder_decision(folder, is_video, count):
-    """One line: how a folder of `count` images was decided to be coloured (without --as), why,
-    and how to have the other; e.g. "12 numbered images of one size: coloured as a video; --as
-    photos colours them as photos"."""
-    from colornn_keras.data import frame_folders
-
-    if is_video:
-        return f"{count} numbered images of one size: coloured as a video; --as photos colours them as photos"
-    because = frame_folders.not_frames_because(folder)
-    line = f"{count} image{'' if count == 1 else 's'}, {because}: coloured as photos"
-    if because == "not named by frame number":
-        line += "; --as video colours them as one video, in name order"
-    return line
-
-
-def _wrote(report, source, output, is_video):
-    """The last line of a colorize run: what was written, and where."""
-    from colornn_keras import colorize_files
-
-    if is_video:
-        return f"Wrote {report.outputs[0]} ({report.frames} frames)"
-    if len(report.outputs) == 1 and not source.is_dir():
-        return f"Wrote {report.outputs[0]}"
-    folder = pathlib.Path(output) if output else colorize_files.default_output(source)
-    return f"Wrote {len(report.outputs)} photo{'s' if len(report.outputs) != 1 else ''} to {folder}{os.sep}"
-
-
-def _demo(arguments):
-    from colornn_keras import demo
-
-    folder = pathlib.Path(arguments.output) if arguments.output else demo.free_folder(pathlib.Path("colornn_demo"))
-    # A bad input or folder is reported before the model loads, and before the folder is made.
-    demo_input = demo.check_input(arguments.input, folder, arguments.overwrite, arguments.allow_truncated)
-    written = demo.write_demo(_load_colorizer(arguments), demo_input)
-    print("Wrote " + ", ".join(str(path) for path in written))
 
 
 def _colorize_groups(parser):
@@ -549,58 +194,27 @@ def _add_colorize_arguments(groups, quiet_help="no progress or notes"):
     speed.add_argument("--batch-size", type=int, default=8, help="frames per prediction where frames are independent")
 
 
-def _table(arguments):
-    from colornn_keras.research import experiments
-
-    print(experiments.runs_table(arguments.runs))
-
-
-def _presets(arguments):
-    from colornn_keras import presets
-
-    if arguments.refresh:
-        from colornn_keras.research import manifest
-
-        manifest.refresh_manifest(project_root=arguments.project_root)
-    print(presets.markdown_table() if arguments.markdown else presets.text_listing(), end="")
-
-
-def _reproduce(arguments):
-    from colornn_keras.research import reproduction
-
-    if arguments.resume:
-        folder = pathlib.Path(arguments.resume)
-    else:
-        if not (arguments.data and arguments.videos):
-            raise _usage_error("Give --data STILLS_DIR and --videos VIDEOS_DIR (or --resume FOLDER).")
-        folder = reproduction.start(
-            arguments.data, arguments.videos, arguments.profile, arguments.runs_root, arguments.image_size,
-            _split_sizes(arguments.clip_split) if arguments.clip_split else None, arguments.precision, arguments.seed)
-    finished = reproduction.run(folder, arguments.max_minutes, verbose=0 if arguments.quiet else "auto")
-    print(f"Report {'written' if finished else 'of the stages so far written'}: {folder / reproduction.REPORT_FILE}")
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="colornn",
         description="ColorNN-Keras: colorize black-and-white photos and video (Gupta & Kannan's ColorNN Book).",
     )
     parser.add_argument("--verbose", action="store_true",
-                        help=f"show TensorFlow's start-up messages (also {VERBOSE_ENV_VARIABLE}=1)")
+                        help=f"show TensorFlow's start-up messages (also {startup.VERBOSE_ENV_VARIABLE}=1)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and record the run in experiments/")
     train_models = train.add_subparsers(dest="model", required=True)
     train_color = train_models.add_parser("color", help="the color model on a folder of colour images")
     _add_color_training_arguments(train_color)
-    train_color.set_defaults(handler=_train_color)
+    train_color.set_defaults(handler=run_commands.train_color)
     train_consistency = train_models.add_parser("consistency", help="the consistency model on video clips")
     _add_consistency_training_arguments(train_consistency)
-    train_consistency.set_defaults(handler=_train_consistency)
+    train_consistency.set_defaults(handler=run_commands.train_consistency)
     train_guided = train_models.add_parser(
         "flow-guided", help="the flow-guided propagator (beyond the paper) on video clips, over a color run")
     _add_flow_guided_training_arguments(train_guided)
-    train_guided.set_defaults(handler=_train_flow_guided)
+    train_guided.set_defaults(handler=run_commands.train_flow_guided)
 
     colorize = commands.add_parser(
         "colorize", help="colorize an image, a folder of images, a video or a folder of numbered frames",
@@ -656,7 +270,7 @@ def build_parser():
                        help="what runs the models: auto (default: the fastest installed of OpenVINO, ONNX Runtime and "
                             "TensorFlow), or one by name; OpenVINO and ONNX Runtime are optional "
                             "(pip install \"colornn-keras[engines]\")")
-    colorize.set_defaults(handler=_colorize, precheck=_precheck_colorize)
+    colorize.set_defaults(handler=colorize_commands.colorize, precheck=colorize_commands.precheck_colorize)
 
     demo = commands.add_parser(
         "demo", help="colorize a real photograph (or your file) turned gray, side by side",
@@ -668,7 +282,7 @@ def build_parser():
     demo_groups["input and output"].add_argument(
         "-o", "--output", help="output folder (default: colornn_demo, or colornn_demo_2, ... if taken)")
     _add_colorize_arguments(demo_groups)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=colorize_commands.make_demo)
 
     reproduce = commands.add_parser(
         "reproduce", help="the paper's whole protocol (color, regression, consistency, lower frame rate) and a report")
@@ -688,11 +302,11 @@ def build_parser():
     reproduce.add_argument("--precision", choices=defaults.PRECISIONS, default="auto")
     reproduce.add_argument("--seed", type=int, default=0)
     reproduce.add_argument("--quiet", action="store_true", help="no progress bars")
-    reproduce.set_defaults(handler=_reproduce)
+    reproduce.set_defaults(handler=run_commands.reproduce)
 
     table = commands.add_parser("table", help="Markdown tables of finished runs beside the paper's numbers")
     table.add_argument("runs", nargs="+", help="run folders (color and/or consistency), and JSON files of `evaluate color --split-from`")
-    table.set_defaults(handler=_table)
+    table.set_defaults(handler=run_commands.show_table)
 
     presets = commands.add_parser("presets", help="the shipped models by name, with their data and test numbers")
     presets.add_argument("--markdown", action="store_true", help="as the README's table")
@@ -700,7 +314,7 @@ def build_parser():
                          help="maintainers: first rewrite weights.json's checksums, parameter counts and test numbers "
                               "from the weights files and the runs' records")
     presets.add_argument("--project-root", default=".", help="with --refresh: where the runs' experiments/ folder is")
-    presets.set_defaults(handler=_presets, needs_tensorflow=False)  # It reads JSON only.
+    presets.set_defaults(handler=run_commands.list_presets, needs_tensorflow=False)  # It reads JSON only.
 
     evaluate = commands.add_parser("evaluate", help="recompute a run's metrics, on its own split or any folder")
     evaluate_models = evaluate.add_subparsers(dest="model", required=True)
@@ -715,7 +329,7 @@ def build_parser():
                                      "(the file shipped from it, say)")
     evaluate_color.add_argument("--output", help="also write the results to this JSON file")
     evaluate_color.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
-    evaluate_color.set_defaults(handler=_evaluate_color)
+    evaluate_color.set_defaults(handler=run_commands.evaluate_color)
     evaluate_consistency = evaluate_models.add_parser(
         "consistency", help="three-mode video table (per-frame, teacher-forced, free-running) of a run")
     evaluate_consistency.add_argument("--run", required=True, help="the consistency run folder")
@@ -730,7 +344,7 @@ def build_parser():
     evaluate_consistency.add_argument("--color-weights", metavar="FILE", help=COLOR_WEIGHTS_HELP)
     evaluate_consistency.add_argument("--output", help="also write the results to this JSON file")
     evaluate_consistency.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
-    evaluate_consistency.set_defaults(handler=_evaluate_consistency)
+    evaluate_consistency.set_defaults(handler=run_commands.evaluate_consistency)
     evaluate_guided = evaluate_models.add_parser(
         "flow-guided", help="video table of a flow-guided run: per-frame, flow from the first frame, and the "
                             "model from the first frame's true colours and automatically")
@@ -740,32 +354,8 @@ def build_parser():
                                  help="which of the run's own clip splits to score")
     evaluate_guided.add_argument("--output", help="also write the results to this JSON file")
     evaluate_guided.add_argument("--overwrite", action="store_true", help="allow --output to replace a file")
-    evaluate_guided.set_defaults(handler=_evaluate_flow_guided)
+    evaluate_guided.set_defaults(handler=run_commands.evaluate_flow_guided)
     return parser
-
-
-def _show_warning(show):
-    """`warnings.showwarning` that prints the library's own warnings as one line each."""
-    from colornn_keras import errors
-
-    def show_warning(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, errors.ColorNNWarning):
-            print(f"colornn: warning: {message}", file=sys.stderr)
-        else:
-            show(message, category, filename, lineno, file, line)
-
-    return show_warning
-
-
-def _precheck_colorize(arguments):
-    """What `colornn colorize` can refuse before TensorFlow loads (seconds): a missing input, a
-    malformed keyframe, options that do not combine."""
-    from colornn_keras import errors
-
-    _colorize_options(arguments)
-    if not pathlib.Path(arguments.input).exists():
-        raise errors.InputError(f"{arguments.input} does not exist.")
-    _parse_keyframes(arguments.keyframe)
 
 
 # Options whose value may start with a dash (`--keyframe -1:a.png`): argparse would take the value
@@ -773,7 +363,8 @@ def _precheck_colorize(arguments):
 _DASHED_VALUE_OPTIONS = ("--keyframe",)
 
 
-def _join_dashed_values(argv):
+def join_dashed_values(argv):
+    """`argv` with each of `_DASHED_VALUE_OPTIONS` joined by "=" to a value that starts with a dash."""
     joined, index = [], 0
     while index < len(argv):
         if argv[index] in _DASHED_VALUE_OPTIONS and index + 1 < len(argv) and argv[index + 1].startswith("-"):
@@ -783,29 +374,3 @@ def _join_dashed_values(argv):
             joined.append(argv[index])
             index += 1
     return joined
-
-
-def main(argv=None):
-    from colornn_keras import errors  # Light: no TensorFlow.
-
-    arguments = build_parser().parse_args(_join_dashed_values(sys.argv[1:] if argv is None else list(argv)))
-    with warnings.catch_warnings():
-        try:
-            precheck = getattr(arguments, "precheck", None)
-            if precheck is not None:
-                precheck(arguments)
-            if getattr(arguments, "needs_tensorflow", True):
-                _import_tensorflow(arguments.verbose or startup.verbose_requested())
-            warnings.showwarning = _show_warning(warnings.showwarning)
-            arguments.handler(arguments)
-        except errors.ColorNNError as error:
-            print(f"colornn: {error.label}: {error}", file=sys.stderr)
-            return EXIT_USER_ERROR
-        except KeyboardInterrupt:  # At any moment, TensorFlow's import included: one line, no traceback.
-            print("colornn: interrupted", file=sys.stderr)
-            return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
