@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 from colornn_keras import colorspace, precision, presets, pretrained  # noqa: E402
 from colornn_keras.data import images  # noqa: E402
-from colornn_keras.research import evaluation, experiments  # noqa: E402
+from colornn_keras.research import evaluation, provenance  # noqa: E402
 from colornn_keras.research.training import color as color_training  # noqa: E402
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -73,7 +73,7 @@ def main():
     scores = {policy: evaluation.evaluate_color_model(models[policy], files, size, arguments.batch_size,
                                                       methods=("annealed_mean",)) for policy in POLICIES}
     choice = precision.choose_precision("auto")
-    environment = experiments.environment_record("float32", vgg16=False)
+    environment = provenance.environment_record("float32", vgg16=False)
     print(f"# Colorizing in bfloat16 against float32: {name}\n")
     print(f"CPU: {environment['processor']}, {environment['cpu_count']} cores, bfloat16 flags: "
           f"{environment['bfloat16_cpu_flags'] or 'none'}; TensorFlow {environment['packages']['tensorflow']}, "

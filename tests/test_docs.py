@@ -393,7 +393,7 @@ def tie(document, where, record, form):
 
 TIES = []
 
-PAPER = "colornn_keras/research/experiments.py"  # PAPER_COLOR_MODEL, PAPER_CONSISTENCY_MODEL: the paper's section 4.
+PAPER = "colornn_keras/research/paper_claims.py"  # PAPER_COLOR_MODEL, PAPER_CONSISTENCY_MODEL: the paper's section 4.
 REPRODUCTION = "experiments/2026-11-27_reproduction_paper"
 COLOR_224 = f"{REPRODUCTION}/2026-11-27_color/metrics.json"
 REGRESSION_224 = f"{REPRODUCTION}/2026-11-28_regression/metrics.json"

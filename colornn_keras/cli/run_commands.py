@@ -115,10 +115,10 @@ def evaluate_consistency(arguments):
         results = training.evaluate_consistency_run(arguments.run, arguments.videos, arguments.keyframes,
                                                     tuple(arguments.parts), arguments.color_weights)
         if arguments.plot:
-            from colornn_keras.research import experiments
+            from colornn_keras.research import plots
 
             first_part = next(iter(results.values()))
-            experiments.plot_accuracy_by_distance(first_part["per_clip"], arguments.plot)
+            plots.plot_accuracy_by_distance(first_part["per_clip"], arguments.plot)
         return results
 
     _evaluate_and_print(arguments, evaluate)
@@ -164,9 +164,9 @@ def _evaluate_and_print(arguments, evaluate):
 
 
 def show_table(arguments):
-    from colornn_keras.research import experiments
+    from colornn_keras.research import tables
 
-    print(experiments.runs_table(arguments.runs))
+    print(tables.runs_table(arguments.runs))
 
 
 def list_presets(arguments):

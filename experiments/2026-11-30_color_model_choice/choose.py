@@ -10,7 +10,7 @@ import pathlib
 import sys
 
 from colornn_keras.research import evaluation
-from colornn_keras.research import experiments
+from colornn_keras.research import tables
 
 
 def scores(candidate):
@@ -36,8 +36,8 @@ def main(candidates):
     print(f"vivid enough (>= {evaluation.MIN_RELATIVE_COLORFULNESS} x truth): {[row['candidate'] for row in vivid] or 'none'}")
     print(f"chosen: {chosen['candidate']}")
     print()
-    print(experiments.held_out_table([(pathlib.Path(row["candidate"]).stem if pathlib.Path(row["candidate"]).is_file()
-                                       else pathlib.Path(row["candidate"]).name, results) for row, results in scored]))
+    print(tables.held_out_table([(pathlib.Path(row["candidate"]).stem if pathlib.Path(row["candidate"]).is_file()
+                                  else pathlib.Path(row["candidate"]).name, results) for row, results in scored]))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ import pytest
 
 from colornn_keras import errors
 from colornn_keras.research import experiments
+from colornn_keras.research import plots
+from colornn_keras.research import provenance
+from colornn_keras.research import tables
 from colornn_keras.runs import records
 
 
@@ -39,7 +42,7 @@ def test_environment_record_names_versions_precision_vgg16_and_git_state():
     from colornn_keras import backbone
     from colornn_keras import presets
 
-    record = experiments.environment_record("mixed_bfloat16")
+    record = provenance.environment_record("mixed_bfloat16")
     assert record["dtype_policy"] == "mixed_bfloat16"
     assert record["packages"]["keras"].startswith("3.") and record["packages"]["onnx"]
     assert record["packages"]["opencv-python-headless"] or record["packages"]["opencv-python"]
@@ -47,7 +50,7 @@ def test_environment_record_names_versions_precision_vgg16_and_git_state():
     vgg16 = record["vgg16_weights"]
     assert vgg16["file"] == str(backbone.cache_dir() / backbone.CACHE_FILE_NAME)
     assert vgg16["sha256"] == presets.sha256_of(vgg16["file"])
-    assert experiments.precision_used("mixed_bfloat16") == "bfloat16" and experiments.precision_used("float32") == "float32"
+    assert provenance.precision_used("mixed_bfloat16") == "bfloat16" and provenance.precision_used("float32") == "float32"
 
 
 def _git(folder, *arguments):
@@ -56,17 +59,17 @@ def _git(folder, *arguments):
 
 
 def test_the_git_state_covers_the_code_only_and_hashes_its_difference(tmp_path):
-    # A copy of this module in a throw-away repository with the project's layout, so that its
+    # A copy of provenance.py in a throw-away repository with the project's layout, so that its
     # `code_record` looks at that repository.
-    module = "colornn_keras/research/experiments.py"
+    module = "colornn_keras/research/provenance.py"
     for path in (module, "setup.py", "experiments/run/metrics.json", "notebooks/a.ipynb"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("1\n")
-    (tmp_path / module).write_text(pathlib.Path(experiments.__file__).read_text())
+    (tmp_path / module).write_text(pathlib.Path(provenance.__file__).read_text())
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".")
     _git(tmp_path, "commit", "-q", "-m", "start")
-    spec = importlib.util.spec_from_file_location("copied_experiments", tmp_path / module)
+    spec = importlib.util.spec_from_file_location("copied_provenance", tmp_path / module)
     copied = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(copied)
 
@@ -92,12 +95,12 @@ def test_the_git_state_covers_the_code_only_and_hashes_its_difference(tmp_path):
 def test_a_run_resumed_with_other_code_is_flagged_with_both(tmp_path):
     started = {"git_commit": "a" * 40, "git_diff_sha256": None}
     experiments.write_json(tmp_path / "environment.json", {**started, "resumed": [{**started, "at": "then"}]})
-    assert experiments.code_changes(tmp_path) == {}
+    assert provenance.code_changes(tmp_path) == {}
     later = {"git_commit": "b" * 40, "git_diff_sha256": None}
     experiments.write_json(tmp_path / "environment.json", {**started, "resumed": [started, {**later, "at": "now"}]})
-    assert experiments.code_changes(tmp_path) == {
+    assert provenance.code_changes(tmp_path) == {
         "code_changed_between_sittings": {"started": started, "resumed": [started, later]}}
-    assert experiments.code_changes(tmp_path / "no_such_run") == {}
+    assert provenance.code_changes(tmp_path / "no_such_run") == {}
 
 
 def test_data_paths_are_recorded_relative_to_the_data_folder_and_read_back(tmp_path):
@@ -112,7 +115,7 @@ def test_data_paths_are_recorded_relative_to_the_data_folder_and_read_back(tmp_p
 
 def test_curves_are_plotted(tmp_path):
     rows = [{"epoch": e, "loss": 3 - e, "val_loss": 3.1 - e, "u_accuracy": 0.1 * e, "val_u_accuracy": 0.1} for e in range(3)]
-    experiments.plot_curves(rows, tmp_path / "curves.png", best_epoch=1)
+    plots.plot_curves(rows, tmp_path / "curves.png", best_epoch=1)
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -131,12 +134,12 @@ def _fake_color_run(root, name, variant="classification"):
 
 def test_runs_table_puts_the_paper_first_and_each_run_after(tmp_path):
     runs = [_fake_color_run(tmp_path, "a"), _fake_color_run(tmp_path, "b", "regression")]
-    table = experiments.runs_table(runs).splitlines()
+    table = tables.runs_table(runs).splitlines()
     assert table[2].startswith("| paper") and "3.541" in table[2] and "36.2%" in table[2]
     assert "| [a](a/) | classification | 128 | 7 / 12 | 3.200 | 40.0% | 35.0% | 27.0% / 26.0% | 0.910" in table[3]
     assert "regression" in table[4]
     with pytest.raises(ValueError, match="not a finished run"):
-        experiments.runs_table([tmp_path])
+        tables.runs_table([tmp_path])
 
 
 def _scores(u_accuracy):
@@ -150,12 +153,12 @@ def test_the_held_out_table_shows_both_test_splits_at_the_temperature_chosen_on_
     evaluation = tmp_path / "old_model.json"
     experiments.write_json(evaluation, {"test": _scores(0.34), "test_wide": _scores(0.31)})
     chosen = {"test": _scores(0.38), "test_wide": _scores(0.36), "decoding": {"method": "annealed_mean@0.2"}}
-    table = experiments.held_out_table([("new", chosen)])
+    table = tables.held_out_table([("new", chosen)])
     assert "| new | water test (5) | 38.0% (28.0%) | 40.0% (24.0%) | 0.830 | 25.10 | 30.5 (36.1) | annealed mean, T = 0.2 |" in table
     assert "| new | wide test (5) | 36.0% (28.0%)" in table
     # An evaluation JSON given to `colornn table` is a row too, decoded at the default T = 0.38.
     assert "| old_model | wide test (5) | 31.0% (28.0%) | 40.0% (24.0%) | 0.820 | 25.60 | 22.4 (36.1) | annealed mean, T = 0.38 |" \
-        in experiments.runs_table([evaluation])
+        in tables.runs_table([evaluation])
 
 
 def test_a_run_record_lacking_a_measure_or_of_an_unknown_kind_is_named_in_one_line(tmp_path):
@@ -164,11 +167,11 @@ def test_a_run_record_lacking_a_measure_or_of_an_unknown_kind_is_named_in_one_li
     del metrics["test"]["gray_baseline_u_accuracy"]
     experiments.write_json(run / "metrics.json", metrics)
     with pytest.raises(errors.RunRecordError, match="lacks 'gray_baseline_u_accuracy'"):
-        experiments.runs_table([run])
+        tables.runs_table([run])
     other = _fake_color_run(tmp_path, "other")
     experiments.write_json(other / "config.json", {"kind": "mystery"})
     with pytest.raises(errors.RunRecordError, match="kind 'mystery'"):
-        experiments.runs_table([other])
+        tables.runs_table([other])
 
 
 def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
@@ -179,9 +182,9 @@ def test_a_flow_guided_run_is_tabled_with_the_video_runs(tmp_path):
     experiments.write_json(run / "metrics.json", {"test": {"overall": {
         "guided_keyframe": row, "ground_truth": {"warp_error": 0.0008, "cdc": 0.001},
         "gray_baseline": {"u_accuracy": 0.5, "v_accuracy": 0.3}}}})
-    assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in experiments.runs_table([run])
-    assert "gray video" not in experiments.runs_table([run])  # Not recorded before 2026-12-01.
+    assert "| [guided](guided/) | guided-keyframe | — | 70.0% | 80.0% | 0.950 |" in tables.runs_table([run])
+    assert "gray video" not in tables.runs_table([run])  # Not recorded before 2026-12-01.
     metrics = records.read_json(run / "metrics.json")
     metrics["test"]["overall"]["gray_baseline"].update(warp_error=0.0007, cdc=0.0009)
     experiments.write_json(run / "metrics.json", metrics)
-    assert "| gray video (the luma alone) | | | | | 0.00070 | 0.0009 |" in experiments.runs_table([run])
+    assert "| gray video (the luma alone) | | | | | 0.00070 | 0.0009 |" in tables.runs_table([run])

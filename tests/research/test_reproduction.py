@@ -7,6 +7,7 @@ import pytest
 from colornn_keras import cli
 from colornn_keras.research import experiments
 from colornn_keras.research import reproduction
+from colornn_keras.research import reproduction_report
 from colornn_keras.research import training
 from colornn_keras.runs import records
 
@@ -48,7 +49,7 @@ def test_quick_profile_pauses_resumes_and_reports_beside_the_paper(image_folder,
                     "## What the numbers support or contradict", "lower frame rate",
                     "*Classification beats regression*", "because regression desaturates", "scored on different frames"):
         assert heading in report, heading
-    assert f"not graded: {reproduction.QUICK_PROFILE_REASON}" in report
+    assert f"not graded: {reproduction_report.QUICK_PROFILE_REASON}" in report
     policy = records.read_json(color_dir / records.ENVIRONMENT_FILE)["dtype_policy"]
     assert f"- Precision: `{policy}` in every stage (`--precision auto`;" in report
     state = records.read_json(folder / reproduction.STATE_FILE)
@@ -70,7 +71,7 @@ def test_a_video_claim_is_supported_only_if_it_holds_on_every_test_clip():
     def higher(modes):
         return modes["free_running"]["v_accuracy"] > modes["per_frame"]["v_accuracy"]
 
-    verdict = reproduction._verdict_across_clips
+    verdict = reproduction_report._verdict_across_clips
     assert verdict(higher, test_section(0.4, {"a": 0.5, "b": 0.6})) == "supported, on each of the 2 test clips"
     # Carried by one clip: higher overall, lower on the other.
     assert verdict(higher, test_section(0.4, {"a": 0.9, "b": 0.3})) == (
@@ -149,15 +150,15 @@ def test_claims_resting_on_a_diverged_stage_are_not_graded_and_the_precision_of_
     assert "diverged" not in converged
     graded_lines = [line for line in converged.splitlines() if line.startswith("- *")]
     assert len(graded_lines) == 3
-    assert all(f"not graded: {reproduction.QUICK_PROFILE_REASON}." in line for line in graded_lines), graded_lines
+    assert all(f"not graded: {reproduction_report.QUICK_PROFILE_REASON}." in line for line in graded_lines), graded_lines
 
 
 def test_divergence_is_a_loss_that_is_not_a_number_or_worse_than_a_constant_guess(tmp_path):
     folder = _color_and_regression_reproduction(tmp_path, "paper", regression_loss=float("nan"))
-    assert reproduction.divergence(folder / "2026-01-01_regression") == "its test loss is nan"
-    assert reproduction.divergence(folder / "2026-01-01_color") is None  # 3.4 < 2 ln 30 = 6.80
+    assert reproduction_report.divergence(folder / "2026-01-01_regression") == "its test loss is nan"
+    assert reproduction_report.divergence(folder / "2026-01-01_color") is None  # 3.4 < 2 ln 30 = 6.80
     worse_than_uniform = _finished_color_stage(folder, "color_2", "classification", 6.9, "float32")
-    assert reproduction.divergence(worse_than_uniform) == (
+    assert reproduction_report.divergence(worse_than_uniform) == (
         "its test loss 6.900 is worse than a uniform guess over 30 bins scores on any images (6.802)")
     # The consistency model is judged by the loss it trains on: free-running may well be worse.
     consistency = folder / "2026-01-01_consistency"
@@ -166,5 +167,5 @@ def test_divergence_is_a_loss_that_is_not_a_number_or_worse_than_a_constant_gues
     for teacher_forced_loss, expected in ((0.52, None), (7.5, "its test loss 7.500 is worse than a uniform guess")):
         experiments.write_json(consistency / records.METRICS_FILE, {"test": {"overall": {
             "teacher_forced": {"loss": teacher_forced_loss}, "free_running": {"loss": 16.99}}}})
-        diverged = reproduction.divergence(consistency)
+        diverged = reproduction_report.divergence(consistency)
         assert diverged == expected if expected is None else diverged.startswith(expected)

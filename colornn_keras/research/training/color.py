@@ -26,6 +26,8 @@ from colornn_keras.models import checkpoints
 from colornn_keras.models import color as color_models
 from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
+from colornn_keras.research import plots
+from colornn_keras.research import provenance
 from colornn_keras.research.training import distribution
 from colornn_keras.research.training import growth
 from colornn_keras.research.training import rebalancing
@@ -92,7 +94,7 @@ def _bin_weights(run_dir, config, train_files):
     weights = {axis: rebalancing.rebalancing_weights(counts[axis], config.rebalance).tolist() for axis in ("u", "v")}
     experiments.write_json(path, {"mix": config.rebalance, "smoothing_bins": rebalancing.DEFAULT_SMOOTHING_BINS,
                                   "counts": {axis: counts[axis].tolist() for axis in counts}, "weights": weights})
-    experiments.plot_bin_histogram(counts, weights, pathlib.Path(run_dir) / BIN_HISTOGRAM_FILE)
+    plots.plot_bin_histogram(counts, weights, pathlib.Path(run_dir) / BIN_HISTOGRAM_FILE)
     return weights
 
 
@@ -113,9 +115,9 @@ def train_color_model(config, verbose="auto", callbacks=()):
         return fit_and_record(worker_dir, config, split, dtype_policy, verbose, callbacks, strategy)
     run_dir = experiments.create_run_dir(config.runs_root, config.name)
     experiments.write_json(run_dir / records.CONFIG_FILE, {"kind": "color", **dataclasses.asdict(config),
-                                                           "precision_used": experiments.precision_used(dtype_policy)})
+                                                           "precision_used": provenance.precision_used(dtype_policy)})
     experiments.write_json(run_dir / records.ENVIRONMENT_FILE, {
-        **experiments.environment_record(dtype_policy),
+        **provenance.environment_record(dtype_policy),
         **precision_choice.record(),
         "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir)),
         "distribution": {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync},
@@ -386,13 +388,13 @@ def record_color_metrics(model, run_dir, config, split, best_epoch, failures=Non
         "image_size": config.image_size,
         "variant": config.variant,
         "decode_failures": failures.failed,
-        **experiments.code_changes(run_dir),
+        **provenance.code_changes(run_dir),
         **({"decoding": decoding} if decoding else {}),
         **results,
     }
     experiments.write_json(run_dir / records.METRICS_FILE, metrics)
     if history:
-        experiments.plot_curves(history, run_dir / records.CURVES_FILE, best_epoch)
+        plots.plot_curves(history, run_dir / records.CURVES_FILE, best_epoch)
     if config.num_samples and split.get("test"):
         evaluation.write_samples(model, split["test"], config.image_size, run_dir / records.SAMPLES_DIR, config.num_samples)
     return metrics

@@ -20,6 +20,8 @@ from colornn_keras.models import color as color_models
 from colornn_keras.models import recurrent as recurrent_models
 from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
+from colornn_keras.research import plots
+from colornn_keras.research import provenance
 from colornn_keras.research.training.callbacks import remove_resume_state
 from colornn_keras.research.training.callbacks import training_callbacks
 from colornn_keras.research.training.color import compile_color_model
@@ -40,10 +42,10 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
     experiments.write_json(run_dir / records.CONFIG_FILE, {
         "kind": "consistency", **dataclasses.asdict(config),
         "image_size": color_config.image_size, "num_bins": color_config.num_bins,
-        "precision_used": experiments.precision_used(dtype_policy),
+        "precision_used": provenance.precision_used(dtype_policy),
     })
     experiments.write_json(run_dir / records.ENVIRONMENT_FILE, {
-        **experiments.environment_record(dtype_policy), "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir))})
+        **provenance.environment_record(dtype_policy), "checkpoint_dir": str(experiments.new_checkpoint_dir(run_dir))})
     experiments.write_json(run_dir / records.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}
@@ -132,10 +134,10 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     experiments.write_json(run_dir / records.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
         "stopped_by": stopped_by,
-        **experiments.code_changes(run_dir),
+        **provenance.code_changes(run_dir),
         **results,
     })
-    experiments.plot_curves(history, run_dir / records.CURVES_FILE, keeper.best_epoch)
+    plots.plot_curves(history, run_dir / records.CURVES_FILE, keeper.best_epoch)
     if "test" in loaded and config.model == "paper":
         evaluation.write_sequence_samples(color_model, model, loaded["test"][0], run_dir / records.SAMPLES_DIR,
                                           "figure5_test_clip0", method=config.decoding)

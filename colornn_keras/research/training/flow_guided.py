@@ -31,6 +31,7 @@ from colornn_keras.models import flow_guided as flow_guided_models
 from colornn_keras.models import rollout
 from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
+from colornn_keras.research import provenance
 from colornn_keras.research.training.callbacks import HistoryRecorder
 from colornn_keras.runs import loading
 from colornn_keras.runs import records
@@ -200,7 +201,7 @@ def train_flow_guided_model(config, verbose="auto", cache_dir=None):
         "kind": "flow_guided", **dataclasses.asdict(config), "image_size": color_config.image_size,
         "num_bins": color_config.num_bins,
     })
-    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, experiments.environment_record("float32"))
+    experiments.write_json(run_dir / records.ENVIRONMENT_FILE, provenance.environment_record("float32"))
     experiments.write_json(run_dir / records.DATA_FILE, {
         "videos": str(config.videos), "clips_found": len(found),
         "splits": {part: {"count": len(files), "clips": experiments.relative_paths(files, config.videos)}

@@ -5,6 +5,7 @@ import time
 
 from colornn_keras import errors
 from colornn_keras.research import experiments
+from colornn_keras.research import provenance
 from colornn_keras.research.training import color
 from colornn_keras.research.training import consistency
 from colornn_keras.research.training import distribution
@@ -36,7 +37,7 @@ def resume_run(run_dir, verbose="auto", callbacks=(), max_minutes=None):
     environment.setdefault("resumed", []).append({
         "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "from_epoch": epoch, "from": source,
         "checkpoint_dir": str(experiments.checkpoint_dir(run_dir)), "max_minutes": max_minutes,
-        **{key: value for key, value in experiments.code_record().items() if key in ("git_commit", "git_diff_sha256")},
+        **{key: value for key, value in provenance.code_record().items() if key in ("git_commit", "git_diff_sha256")},
     })
     experiments.write_json(run_dir / records.ENVIRONMENT_FILE, environment)
     if kind == "consistency":

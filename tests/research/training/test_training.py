@@ -10,6 +10,7 @@ import pytest
 from colornn_keras import errors
 from colornn_keras.models import checkpoints
 from colornn_keras.research import experiments
+from colornn_keras.research import tables
 from colornn_keras.research import training
 from colornn_keras.runs import loading
 from colornn_keras.runs import records
@@ -303,7 +304,7 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
     assert set(overall) == {"per_frame", "recurrent", "ground_truth", "gray_baseline"}
     assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall["recurrent"])
     assert (run_dir / records.RECURRENT_TRAINED_PART_FILE).is_file()
-    assert "| recurrent |" in experiments.consistency_runs_table([run_dir])
+    assert "| recurrent |" in tables.consistency_runs_table([run_dir])
     recomputed = training.evaluate_consistency_run(run_dir)
     assert recomputed["test"]["overall"]["recurrent"]["loss"] == pytest.approx(overall["recurrent"]["loss"], rel=1e-5)
     with pytest.raises(ValueError, match="no colour input"):
