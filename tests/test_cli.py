@@ -670,3 +670,16 @@ def test_a_rotated_phone_clip_is_coloured_upright_with_no_stray_lines(shipped, t
     assert captured.out.splitlines()[-1] == f"Wrote {target} (3 frames)"
     info = video.probe(target)
     assert (info.width, info.height, info.frame_count) == (24, 32, 3)
+
+
+def test_training_configs_take_every_option_of_their_fields_names():
+    from colornn_keras.runs import configs
+
+    arguments = cli.build_parser().parse_args(
+        ["train", "color", "--data", "photos", "--deepest-tap", "block5_conv3", "--learning-rate", "2e-5",
+         "--progressive", "64:2", "--split", "30", "5", "5"])
+    config = run_commands.config_from_arguments(configs.ColorTrainingConfig, arguments, split=(30, 5, 5),
+                                                progressive=tuple(arguments.progressive))
+    assert (config.data, config.deepest_tap, config.learning_rate, config.split) == ("photos", "block5_conv3", 2e-5, (30, 5, 5))
+    assert config.progressive == tuple(arguments.progressive) and config.progressive
+    assert config.num_samples == configs.ColorTrainingConfig.num_samples  # Not offered: its default.

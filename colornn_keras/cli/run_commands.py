@@ -5,6 +5,7 @@ the command line never loads it, nor TensorFlow. `check_run` refuses, in one lin
 work, a run folder that this version cannot read (`colornn colorize` checks its runs with it too).
 """
 
+import dataclasses
 import pathlib
 
 from colornn_keras import errors
@@ -38,6 +39,14 @@ def _split_sizes(values):
     return tuple(float(value) for value in values)
 
 
+def config_from_arguments(config_class, arguments, **converted):
+    """A training config from the parsed options of its fields' names (a field the command line does not
+    offer keeps its default); `converted` gives the values that are converted or named otherwise."""
+    offered = {field.name: getattr(arguments, field.name) for field in dataclasses.fields(config_class)
+               if hasattr(arguments, field.name)}
+    return config_class(**{**offered, **converted})
+
+
 def train_color(arguments):
     from colornn_keras.research import training
 
@@ -48,22 +57,8 @@ def train_color(arguments):
     else:
         if not arguments.data:
             raise errors.ColorNNError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
-        config = training.ColorTrainingConfig(
-            data=arguments.data, name=arguments.name, variant=arguments.variant,
-            image_size=arguments.image_size, num_bins=arguments.num_bins, batch_size=arguments.batch_size,
-            epochs=arguments.epochs, patience=arguments.patience, learning_rate=arguments.learning_rate,
-            precision=arguments.precision, seed=arguments.seed, split=_split_sizes(arguments.split),
-            grayscale_threshold=arguments.grayscale_threshold, max_images=arguments.max_images,
-            rebalance=arguments.rebalance, distribute=arguments.distribute,
-            max_minutes=arguments.max_minutes,
-            runs_root=arguments.runs_root,
-            include=arguments.include, exclude=arguments.exclude, wide_holdout=arguments.wide_holdout,
-            augmentation=arguments.augmentation, schedule=arguments.schedule,
-            warmup_epochs=arguments.warmup_epochs, optimizer=arguments.optimizer,
-            weight_decay=arguments.weight_decay, steps_per_epoch=arguments.steps_per_epoch,
-            init_from=arguments.init_from, fine_tune_from=arguments.fine_tune_from,
-            deepest_tap=arguments.deepest_tap, progressive=tuple(arguments.progressive),
-        )
+        config = config_from_arguments(training.ColorTrainingConfig, arguments, split=_split_sizes(arguments.split),
+                                       progressive=tuple(arguments.progressive))
         run_dir = training.train_color_model(config, verbose=verbose)
     from colornn_keras.research.training import distribution
 
@@ -92,16 +87,8 @@ def train_consistency(arguments):
         if not (arguments.videos and arguments.color_run):
             raise errors.ColorNNError("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
         check_run(arguments.color_run)
-        config = training.ConsistencyTrainingConfig(
-            videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, stride=arguments.stride,
-            epochs=arguments.epochs, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-            split=_split_sizes(arguments.split), seed=arguments.seed, max_frames_per_clip=arguments.max_frames,
-            decoding=arguments.decoding, scheduled_sampling=arguments.scheduled_sampling,
-            scene_cut_threshold=arguments.scene_cut_threshold, model=arguments.model, window=arguments.window,
-            hidden_filters=arguments.hidden_filters, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root,
-            residual=arguments.residual, color_weights=arguments.color_weights,
-            sampled_context=arguments.sampled_context,
-        )
+        config = config_from_arguments(training.ConsistencyTrainingConfig, arguments,
+                                       split=_split_sizes(arguments.split), max_frames_per_clip=arguments.max_frames)
         run_dir = training.train_consistency_model(config, verbose=verbose)
     print(f"Run recorded in {run_dir}")
 
@@ -129,13 +116,8 @@ def train_flow_guided(arguments):
     from colornn_keras.research.training import flow_guided
 
     check_run(arguments.color_run)
-    config = training.FlowGuidedTrainingConfig(
-        videos=arguments.videos, color_run=arguments.color_run, name=arguments.name, start=arguments.start,
-        rounds=arguments.rounds, epochs_per_round=arguments.epochs_per_round,
-        rollout_length=arguments.rollout_length, rollout_stride=arguments.rollout_stride,
-        crop_size=arguments.crop_size, batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-        filters=arguments.filters, split=_split_sizes(arguments.split), seed=arguments.seed,
-        max_frames_per_clip=arguments.max_frames, max_minutes=arguments.max_minutes, runs_root=arguments.runs_root)
+    config = config_from_arguments(training.FlowGuidedTrainingConfig, arguments, split=_split_sizes(arguments.split),
+                                   max_frames_per_clip=arguments.max_frames)
     run_dir = flow_guided.train_flow_guided_model(config, verbose=0 if arguments.quiet else 2,
                                                   cache_dir=arguments.cache_dir)
     print(f"Run recorded in {run_dir}")
