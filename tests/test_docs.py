@@ -456,6 +456,7 @@ for _document in ("README.md", "docs/training.md"):
 
 BLOCK4 = "experiments/2026-11-30_fine_tune_block4_128/metrics.json"
 ALL_SETS = "experiments/2026-12-07_converged_all_sets_mixed_bf16_128/metrics.json"
+BLOCK5_SHIPPED = "experiments/2026-12-07_block5_grown_from_default/2026-12-07_grown_block5_low_lr_all_sets_128/shipped.json"
 KEYFRAMES = "experiments/2026-12-01_consistency_scheduled_sampling_block4_128/shipped_test_keyframes.json"
 BOTH_WAYS = "experiments/2026-12-01_flow_smoothing_both_ways_128/results.json"
 
@@ -463,12 +464,18 @@ TIES += [
     tie("README.md", "water photos: water U {34.8%}, V 38.3%", Json(BLOCK4, "test.u_accuracy"), PERCENT),
     tie("README.md", "water photos: water U 34.8%, V {38.3%}", Json(BLOCK4, "test.v_accuracy"), PERCENT),
     tie("README.md", "V 38.3%, AuC {0.825};", Json(BLOCK4, "test.annealed_mean.auc"), "{:.3f}"),
-    tie("README.md", "the default: water U {33.7%}", Json(ALL_SETS, "test.u_accuracy"), PERCENT),
-    tie("README.md", "the default: water U 33.7%, V {37.8%}", Json(ALL_SETS, "test.v_accuracy"), PERCENT),
+    tie("README.md", "on all 29 sets: water U {33.7%}", Json(ALL_SETS, "test.u_accuracy"), PERCENT),
+    tie("README.md", "on all 29 sets: water U 33.7%, V {37.8%}", Json(ALL_SETS, "test.v_accuracy"), PERCENT),
     tie("README.md", "V 37.8%, AuC {0.821}, outdoor", Json(ALL_SETS, "test.annealed_mean.auc"), "{:.3f}"),
     tie("README.md", "outdoor U {32.8%}", Json(ALL_SETS, "test_wide.u_accuracy"), PERCENT),
     tie("README.md", "outdoor U 32.8%, V {36.7%}", Json(ALL_SETS, "test_wide.v_accuracy"), PERCENT),
-    tie("README.md", "V 36.7%, AuC {0.809})", Json(ALL_SETS, "test_wide.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "V 36.7%, AuC {0.809};", Json(ALL_SETS, "test_wide.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "the default: water U {33.9%}", Json(BLOCK5_SHIPPED, "test.u_accuracy"), PERCENT),
+    tie("README.md", "the default: water U 33.9%, V {37.9%}", Json(BLOCK5_SHIPPED, "test.v_accuracy"), PERCENT),
+    tie("README.md", "V 37.9%, AuC {0.822}, outdoor", Json(BLOCK5_SHIPPED, "test.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "outdoor U {33.2%}", Json(BLOCK5_SHIPPED, "test_wide.u_accuracy"), PERCENT),
+    tie("README.md", "33.2%, V {37.0%}, AuC", Json(BLOCK5_SHIPPED, "test_wide.v_accuracy"), PERCENT),
+    tie("README.md", "V 37.0%, AuC {0.811})", Json(BLOCK5_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
     tie("README.md", "optical flow (AuC {0.956}, against", Json(KEYFRAMES, "test.overall.flow_keyframe.auc"), "{:.3f}"),
     tie("README.md", "against {0.900} for the default", Json(KEYFRAMES, "test.overall.seeded.auc"), "{:.3f}"),
     tie("README.md", "(CDC {23.7%} lower", lower(Json(BOTH_WAYS, "test.overall.both_smooth_0.9.cdc"),
@@ -499,6 +506,14 @@ TRAINING = "docs/training.md"
 TIES += [
     # The shipped weights.
     tie(TRAINING, "(validation AuC {0.8170} against", Json(ALL_SETS, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(validation AuC {0.8192} against 0.8170, the", Json(BLOCK5_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(validation AuC 0.8192 against {0.8170}, the", Json(ALL_SETS_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(water test U {33.9%}, V", Json(BLOCK5_SHIPPED, "test.u_accuracy"), PERCENT),
+    tie(TRAINING, "(water test U 33.9%, V {37.9%}, AuC", Json(BLOCK5_SHIPPED, "test.v_accuracy"), PERCENT),
+    tie(TRAINING, "V 37.9%, AuC {0.822}; wide", Json(BLOCK5_SHIPPED, "test.annealed_mean.auc"), "{:.3f}"),
+    tie(TRAINING, "test U {33.2%}, V 37.0%", Json(BLOCK5_SHIPPED, "test_wide.u_accuracy"), PERCENT),
+    tie(TRAINING, "test U 33.2%, V {37.0%}, AuC", Json(BLOCK5_SHIPPED, "test_wide.v_accuracy"), PERCENT),
+    tie(TRAINING, "V 37.0%, AuC {0.811}) at", Json(BLOCK5_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
     tie(TRAINING, "against {0.8118}). Outdoors", Json(BLOCK4_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
     tie(TRAINING, "(wide test U {32.8%}, V", Json(ALL_SETS_SHIPPED, "test_wide.u_accuracy"), PERCENT),
     tie(TRAINING, "(wide test U 32.8%, V {36.7%}", Json(ALL_SETS_SHIPPED, "test_wide.v_accuracy"), PERCENT),
@@ -1005,6 +1020,7 @@ ALLOWED += [
     allow("README.md", Table("| preset | kind | input |"), PRESETS_TABLE),
     allow("README.md", "the whole suite took {9} min {27} s and the fast loop, `-m \"not large\"`, {2} min {11} s",
           "the test suite's own duration on the day (commit 9e030d9), not a result of the models"),
+    allow(TRAINING, "the bar +{0.002})", "the shipping rule's margin, written before the run (its README), not a measurement"),
     # Settings and constants.
     allow(CLI, "at most every {30} s", SETTING),
     allow(CLI, "(T = {0.38})", SETTING),
