@@ -52,7 +52,7 @@ KEYFRAME_BLENDS = ("confidence", "nearest")
 # colornn_keras.flow_carry: where the flow fails, a run takes the color model's colours, its
 # keyframe's colours matched by luma, or keeps the colours the flow carried (issue #29: to measure).
 KEYFRAME_FILLS = ("model", "keyframe", "flow")
-DEFAULT_KEYFRAME_FILL = "model"
+DEFAULT_KEYFRAME_FILL = "flow"
 
 # colornn_keras.engines
 ENGINES = ("auto", "tensorflow", "onnxruntime", "openvino")

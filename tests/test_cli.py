@@ -464,7 +464,7 @@ def test_colorize_with_keyframes_along_the_flow_takes_its_flow_scale_and_blend(w
     folder, _ = _frames(tmp_path / "frames")
     keyframe = ["--keyframe", f"3:{folder / '00003.png'}"]
     default = colorize_commands.load_colorizer(cli.build_parser().parse_args(["colorize", str(folder), *keyframe]))
-    assert (default.flow_scale, default.keyframe_blend, default.keyframe_fill) == (2, "confidence", "model")
+    assert (default.flow_scale, default.keyframe_blend, default.keyframe_fill) == (2, "confidence", "flow")
     chosen = colorize_commands.load_colorizer(cli.build_parser().parse_args(
         ["colorize", str(folder), *keyframe, "--flow-scale", "4", "--keyframe-blend", "nearest", "--keyframe-fill",
          "keyframe"]))

@@ -72,7 +72,7 @@ def test_a_fill_without_what_it_takes_is_refused():
     keyframe_uv = np.zeros((8, 8, 2), np.float32)
     luma = np.full((8, 8), 128, np.uint8)
     with pytest.raises(ValueError, match="the color model's colours: give fill_uv"):
-        flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma), luma)
+        flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma), luma, fill="model")
     with pytest.raises(ValueError, match="needs the run's palette"):
         flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma, "model"), luma, fill="keyframe")
     with pytest.raises(ValueError, match=r"fill must be one of \('model', 'keyframe', 'flow'\)"):

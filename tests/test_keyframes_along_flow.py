@@ -58,7 +58,7 @@ def test_where_the_flow_fails_frames_take_the_color_models_colours():
     frames = _panning_texture(count=4, size=(48, 64), step=4)
     luma, true_uv = clips.split_yuv(frames)
     filled = np.array([0.1, -0.1], np.float32)
-    outputs, _ = _along_flow(luma, {0: true_uv[0]}, _constant_color_model(filled), flow_scale=1)
+    outputs, _ = _along_flow(luma, {0: true_uv[0]}, _constant_color_model(filled), flow_scale=1, fill="model")
     for index in (1, 2, 3):
         new_content = outputs[index][4:-4, -3:]  # Entered at the last step (the rows away from the flow's edges).
         assert np.abs(new_content - filled).mean() < 0.02, index
