@@ -168,26 +168,39 @@ class FramePairs:
         return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def make_window_dataset(clip_frames, window, batch_size, num_bins, training=False, seed=0):
+def make_window_dataset(clip_frames, window, batch_size, num_bins, training=False, seed=0, features=None):
     """Windows of `window` consecutive frames of each clip, for training a recurrent model with
     truncated back-propagation through time: (luma (T, H, W, 1), {"u", "v": (T, H, W)}) batches.
 
-    Windows do not overlap and never cross clips; a clip's last frames short of a window are
-    left out (a clip shorter than `window` gives none).
+    With `features` (the frozen color model's features of every frame, in the clips' order, as
+    `FramePairs` takes them), a window holds its frames' features (T, H, W, C) in place of their
+    luma, for the model's `features_head`. Windows do not overlap and never cross clips; a clip's
+    last frames short of a window are left out (a clip shorter than `window` gives none).
     """
     if window < 2:
         raise errors.ColorNNError(f"A window needs at least 2 frames, got {window!r}.")
-    windows = [clip[start : start + window] for clip in clip_frames
-               for start in range(0, len(clip) - window + 1, window)]
-    if not windows:
+    starts = np.cumsum([0] + [len(clip) for clip in clip_frames[:-1]])
+    first_frames = np.array([begin + offset for begin, clip in zip(starts, clip_frames)
+                             for offset in range(0, len(clip) - window + 1, window)], np.int64)
+    if not len(first_frames):
         raise errors.InputError(f"No clip has {window} frames: shorten the window (--window) or use longer clips.")
-    frames = np.stack(windows)
+    frames = np.concatenate(clip_frames)
+    if features is not None and len(features) != len(frames):
+        raise ValueError(f"{len(features)} frames of features for {len(frames)} frames.")
+    frames_tensor = tf.constant(frames)
 
-    def to_example(rgb):
-        yuv = colorspace.rgb_to_yuv(tf.cast(rgb, tf.float32) / 255.0)
-        return yuv[..., :1], colorspace.quantize_uv(yuv[..., 1:], num_bins)
+    def to_example(first):
+        indices = first + tf.range(window, dtype=tf.int64)
+        yuv = colorspace.rgb_to_yuv(tf.cast(tf.gather(frames_tensor, indices), tf.float32) / 255.0)
+        if features is None:
+            inputs = yuv[..., :1]
+        else:  # Read from the (possibly memory-mapped) array.
+            inputs = tf.numpy_function(lambda begin: np.asarray(features[begin : begin + window], np.float32),
+                                       [first], tf.float32, stateful=False)
+            inputs.set_shape([window, *features.shape[1:]])
+        return inputs, colorspace.quantize_uv(yuv[..., 1:], num_bins)
 
-    dataset = tf.data.Dataset.from_tensor_slices(frames)
+    dataset = tf.data.Dataset.from_tensor_slices(first_frames)
     if training:
-        dataset = dataset.shuffle(len(frames), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(len(first_frames), seed=seed, reshuffle_each_iteration=True)
     return dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -68,7 +68,7 @@ class ConsistencyModel(color_models.VideoModel):
             x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=dtype,
                                     name=f"consistency_conv{index}")(x)
         if residual:
-            color_heads = _frozen_color_heads(color_model, features_model.output.shape[1:])
+            color_heads = frozen_color_heads(color_model, features_model.output.shape[1:])
             outputs = _residual_heads(x, color_heads(features), num_bins)
         else:
             outputs = color_models.apply_output_heads(x, num_bins, "classification")
@@ -114,7 +114,7 @@ class ConsistencyModel(color_models.VideoModel):
 COLOR_HEADS_MODEL = "color_heads_model"
 
 
-def _frozen_color_heads(color_model, features_shape):
+def frozen_color_heads(color_model, features_shape):
     """The color model's own logits layers, as a frozen model of its features: a nested model, so
     their weights stay the color model's and out of the consistency model's trained part."""
     features = keras.Input(features_shape, name="color_features")

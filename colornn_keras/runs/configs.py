@@ -148,7 +148,8 @@ class ConsistencyTrainingConfig:
         if self.model == "recurrent" and self.scheduled_sampling:
             raise errors.ColorNNError("Scheduled sampling feeds back colours; the recurrent model has no colour input.")
         if self.model == "recurrent" and self.residual:
-            raise errors.ColorNNError("residual is a head of the paper's consistency model, not of the recurrent one.")
+            raise errors.ColorNNError("residual is an option of the paper's consistency model: "
+                                      "the recurrent model's heads are always a correction to the color model's")
         for field in ("stride", "epochs", "batch_size", "window", "hidden_filters"):
             if int(getattr(self, field)) < 1:
                 raise errors.ColorNNError(f"{field} must be a positive integer, got {getattr(self, field)!r}.")

@@ -111,3 +111,19 @@ def test_window_dataset_gives_non_overlapping_windows_within_clips():
     assert luma.shape == (3, 3, 16, 16, 1) and targets["u"].shape == (3, 3, 16, 16)  # 2 from clip a, 1 from b.
     with pytest.raises(ValueError, match="No clip has 9 frames"):
         clips.make_window_dataset([clip_a, clip_b], window=9, batch_size=2, num_bins=10)
+
+
+def test_window_dataset_reads_features_of_the_same_frames():
+    from tests.conftest import panning_frames
+
+    clip_a, clip_b = np.stack(panning_frames(7, size=(16, 16))), np.stack(panning_frames(3, size=(16, 16), seed=2))
+    # Each frame's "features" hold its index, so a window shows which frames it read.
+    features = np.broadcast_to(np.arange(10, dtype=np.float16)[:, None, None, None], (10, 16, 16, 2))
+    dataset = clips.make_window_dataset([clip_a, clip_b], window=3, batch_size=8, num_bins=10, features=features)
+    (windows, targets), = list(dataset)
+    assert windows.shape == (3, 3, 16, 16, 2) and windows.dtype == np.float32
+    np.testing.assert_array_equal(windows.numpy()[:, :, 0, 0, 0], [[0, 1, 2], [3, 4, 5], [7, 8, 9]])
+    luma_windows, luma_targets = next(iter(clips.make_window_dataset([clip_a, clip_b], 3, 8, 10)))
+    np.testing.assert_array_equal(targets["v"], luma_targets["v"])  # The same frames' colours.
+    with pytest.raises(ValueError, match="9 frames of features for 10 frames"):
+        clips.make_window_dataset([clip_a, clip_b], window=3, batch_size=2, num_bins=10, features=features[:9])

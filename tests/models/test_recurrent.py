@@ -19,6 +19,32 @@ def _luma(frames, seed=0):
     return np.random.default_rng(seed).random((frames, 32, 32, 1)).astype(np.float32)
 
 
+def _randomized(model, seed=3):
+    """`model` with random trained weights: built, its correction is zero and its memory unused."""
+    rng = np.random.default_rng(seed)
+    for layer in checkpoints.trained_layers(model):
+        for weight in layer.weights:
+            weight.assign(rng.normal(size=weight.shape).astype(np.float32) * 0.1)
+    return model
+
+
+def test_untrained_it_colours_exactly_as_the_color_model(color_model):
+    # The correction starts at zero, so training starts from the color model alone.
+    model = recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
+    luma = _luma(3)
+    outputs = model.predict_on_batch(luma[None])
+    alone = color_model.predict_on_batch(luma)
+    for axis in ("u", "v"):
+        np.testing.assert_array_equal(outputs[axis][0], alone[axis])
+    assert tuple(model.step.output["hidden"].shape) == (None, 16, 16, 8)  # The memory at half size.
+    assert tuple(model.features_head().input.shape) == (None, 3, 32, 32, 64)
+
+
+def test_memory_scale_must_divide_the_input(color_model):
+    with pytest.raises(ValueError, match="memory_scale 3 does not divide"):
+        recurrent.RecurrentConsistencyModel(color_model, window=2, memory_scale=3)
+
+
 def test_sequence_shapes_and_only_new_layers_train(color_model):
     model = recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
     assert model.color_model is color_model
@@ -32,7 +58,7 @@ def test_sequence_shapes_and_only_new_layers_train(color_model):
 
 @pytest.mark.large
 def test_frame_by_frame_carries_the_state_and_a_cut_resets_it(color_model):
-    model = recurrent.RecurrentConsistencyModel(color_model, window=4, hidden_filters=8, filters=16)
+    model = _randomized(recurrent.RecurrentConsistencyModel(color_model, window=4, hidden_filters=8, filters=16))
     luma = _luma(4)
     whole = model.predict_on_batch(luma[None])
     stepped = list(recurrent.predict_recurrent_sequence(model, list(luma)))
@@ -47,15 +73,13 @@ def test_frame_by_frame_carries_the_state_and_a_cut_resets_it(color_model):
 
 
 def test_trained_part_round_trip(color_model, tmp_path):
-    model = recurrent.RecurrentConsistencyModel(color_model, window=1, hidden_filters=8, filters=16)
-    for weight in model.get_layer(recurrent.MEMORY_LAYER).weights:
-        weight.assign(np.random.default_rng(3).normal(size=weight.shape).astype(np.float32) * 0.1)
+    model = _randomized(recurrent.RecurrentConsistencyModel(color_model, window=1, hidden_filters=8, filters=16))
     path = checkpoints.save_trained_part(model, tmp_path / "recurrent.h5")
     rebuilt = recurrent.RecurrentConsistencyModel(color_model, window=1, hidden_filters=8, filters=16)
     checkpoints.load_trained_part(rebuilt, path)
     luma = _luma(1)
-    np.testing.assert_allclose(rebuilt.step.predict_on_batch({"luma": luma[None, :1], "hidden": np.zeros((1, 32, 32, 8), np.float32),
-                                                              "cell": np.zeros((1, 32, 32, 8), np.float32)})["u"],
+    np.testing.assert_allclose(rebuilt.step.predict_on_batch({"luma": luma[None, :1], "hidden": np.zeros((1, 16, 16, 8), np.float32),
+                                                              "cell": np.zeros((1, 16, 16, 8), np.float32)})["u"],
                                model.predict_on_batch(luma[None, :1])["u"], atol=1e-5)
 
 
@@ -74,9 +98,7 @@ def test_the_model_test_harness(tmp_path, vgg16_weights):
 @pytest.mark.large
 def test_a_loaded_model_steps_frame_by_frame_like_the_saved_one(tmp_path, color_model):
     # The step graph is rebuilt on load from the same layers, so it carries the loaded weights.
-    model = recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16)
-    for weight in model.get_layer(recurrent.MEMORY_LAYER).weights:
-        weight.assign(np.random.default_rng(4).normal(size=weight.shape).astype(np.float32) * 0.1)
+    model = _randomized(recurrent.RecurrentConsistencyModel(color_model, window=3, hidden_filters=8, filters=16), 4)
     model.save(tmp_path / "recurrent.keras")
     loaded = keras.saving.load_model(tmp_path / "recurrent.keras")
     luma = list(_luma(3))

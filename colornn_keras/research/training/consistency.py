@@ -55,14 +55,15 @@ def train_consistency_model(config, verbose="auto", callbacks=()):
 
 
 def cache_color_features(model, clip_frames, path, batch_size=32):
-    """The frozen color model's features (what `model.context_head()` takes) of every frame of
-    `clip_frames` (uint8 RGB clips at model size), computed once into the .npy file `path` and
-    returned memory-mapped: at 128x128 they take 2 MiB a frame, so a run's frames need not fit in memory.
+    """The frozen color model's features (what a video model's `context_head()` or `features_head()`
+    takes) of every frame of `clip_frames` (uint8 RGB clips at model size), computed once into the
+    .npy file `path` and returned memory-mapped: at 128x128 they take 2 MiB a frame, so a run's
+    frames need not fit in memory.
 
     Stored in float16, which keeps 11 significant bits, more than the bfloat16 a mixed-precision
     model computes them in (8); a value beyond float16's range is a bug and raises.
     """
-    features_model = model.get_layer(color_models.FEATURES_MODEL)
+    features_model = color_models.frozen_features_model(model.color_model, "feature cache")
     frames = np.concatenate(clip_frames)
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,10 +93,11 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     """Trains a consistency model in `run_dir` (a new run, or a killed one resumed from its backup),
     keeps its best validation epoch and records its video tables; returns `run_dir`."""
     model = loading.video_model_of(color_model, config)
-    # Recurrent: gradients through time can explode, so their norm is clipped. The paper's model
-    # trains as its context head on the frozen color model's features, computed once below.
-    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if config.model == "recurrent" else None)
-    trainable = compile_color_model(model if config.model == "recurrent" else model.context_head(),
+    recurrent = config.model == "recurrent"
+    # Both train as their head on the frozen color model's features, computed once below.
+    # Recurrent: gradients through time can explode, so their norm is clipped.
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0 if recurrent else None)
+    trainable = compile_color_model(model.features_head() if recurrent else model.context_head(),
                                     config.learning_rate, optimizer=optimizer)
     num_bins = color_models.num_bins_of(color_model)
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
@@ -103,15 +105,17 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
     callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
     keeper, limits = callbacks[1], callbacks[2]
-    if config.model == "recurrent":
+    features_dir = experiments.checkpoint_dir(run_dir) / FEATURES_DIR
+    features = {part: cache_color_features(model, loaded[part], features_dir / f"{part}.npy")
+                for part in ("train", "val")}
+    if recurrent:
         # Truncated back-propagation through time: windows of k frames, the state from zero in each.
         train_data = clips.make_window_dataset(loaded["train"], config.window, config.batch_size, num_bins,
-                                               training=True, seed=config.seed)
-        val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins)
+                                               training=True, seed=config.seed, features=features["train"])
+        val_data = clips.make_window_dataset(loaded["val"], config.window, config.batch_size, num_bins,
+                                             features=features["val"])
     else:
-        features_dir = experiments.checkpoint_dir(run_dir) / FEATURES_DIR
-        train_pairs, val_pairs = (clips.FramePairs(loaded[part], cache_color_features(
-            model, loaded[part], features_dir / f"{part}.npy")) for part in ("train", "val"))
+        train_pairs, val_pairs = (clips.FramePairs(loaded[part], features[part]) for part in ("train", "val"))
         if config.scheduled_sampling > 0:
             callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: (
                 train_pairs.refresh_predictions(color_model, trainable, config.decoding,
@@ -126,8 +130,7 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     # numbers come from exactly the saved weights.
     checkpoints.load_trained_part(model, keeper.weights_path)
     checkpoints.save_trained_part(model, run_dir / loading.video_trained_part_file(config))
-    if config.model != "recurrent":
-        shutil.rmtree(features_dir)
+    shutil.rmtree(features_dir)
     evaluated = {part: split[part] for part in ("val", "test") if part in loaded}
     results = _three_mode_tables(color_model, model, config, evaluated, {part: loaded[part] for part in evaluated})
     history = experiments.read_history(run_dir / records.HISTORY_FILE)

@@ -309,7 +309,7 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
     assert recomputed["test"]["overall"]["recurrent"]["loss"] == pytest.approx(overall["recurrent"]["loss"], rel=1e-5)
     with pytest.raises(ValueError, match="no colour input"):
         training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", scheduled_sampling=0.5)
-    with pytest.raises(ValueError, match="residual is a head of the paper's consistency model"):
+    with pytest.raises(ValueError, match="residual is an option of the paper's consistency model"):
         training.ConsistencyTrainingConfig(videos="v", color_run="r", model="recurrent", residual=True)
     with pytest.raises(ValueError, match="is what scheduled sampling feeds: give scheduled_sampling above 0"):
         training.ConsistencyTrainingConfig(videos="v", color_run="r", sampled_context="free_running")
