@@ -47,13 +47,20 @@ def config_from_arguments(config_class, arguments, **converted):
     return config_class(**{**offered, **converted})
 
 
+def _resume_run(arguments, verbose):
+    """Checks the `--resume` run folder, resumes its training and returns the run folder."""
+    from colornn_keras.research import training
+
+    check_run(arguments.resume)
+    return training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
+
+
 def train_color(arguments):
     from colornn_keras.research import training
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
-        check_run(arguments.resume)
-        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
+        run_dir = _resume_run(arguments, verbose)
     else:
         if not arguments.data:
             raise errors.ColorNNError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
@@ -81,8 +88,7 @@ def train_consistency(arguments):
 
     verbose = 0 if arguments.quiet else "auto"
     if arguments.resume:
-        check_run(arguments.resume)
-        run_dir = training.resume_run(arguments.resume, verbose=verbose, max_minutes=arguments.max_minutes)
+        run_dir = _resume_run(arguments, verbose)
     else:
         if not (arguments.videos and arguments.color_run):
             raise errors.ColorNNError("Give --videos FOLDER and --color-run RUN_DIR (or --resume RUN_DIR).")
