@@ -503,6 +503,15 @@ FLOW_SMOOTHING_PAPER_PROTOCOL = "experiments/2026-11-30_flow_smoothing_128/resul
 RESIDUAL = "experiments/2026-12-01_consistency_residual_block4_128/metrics.json"
 RESIDUAL_ROLLOUT = "experiments/2026-12-01_consistency_residual_rollout_block4_128/metrics.json"
 TRAINING = "docs/training.md"
+RECURRENT = "experiments/2026-12-07_recurrent_residual_block5_128/2026-12-08_recurrent_residual_block5_128/metrics.json"
+
+TIES += [
+    tie(TRAINING, "(CDC {0.00155} against", Json(RECURRENT, "test.overall.recurrent.cdc"), "{:.5f}"),
+    tie(TRAINING, "against {0.00187}) but", Json(RECURRENT, "test.overall.per_frame.cdc"), "{:.5f}"),
+    tie(TRAINING, "(AuC {0.851} against", Json(RECURRENT, "test.overall.recurrent.auc"), "{:.3f}"),
+    tie(TRAINING, "against {0.866}): with", Json(RECURRENT, "test.overall.per_frame.auc"), "{:.3f}"),
+]
+
 
 def _fills(colouring, clip="mean of 3 clips", column="colouring"):
     return ResultTable("keyframes_at_resolution.md", "1a32c42", (("clip", clip), (column, colouring)),
