@@ -5,6 +5,7 @@ photograph that ships with matplotlib, and say how to point them at real data. T
 this process's environment, so the tests remove COLORNN_DATA and COLORNN_VIDEOS first.
 """
 
+import json
 import pathlib
 
 import nbformat
@@ -27,6 +28,14 @@ def test_there_are_three_lab_notebooks_committed_without_outputs():
         solutions = [cell for cell in notebook.cells if "solution" in cell.metadata.get("tags", [])]
         assert solutions and all(cell.metadata["jupyter"]["source_hidden"] for cell in solutions), path.name
         assert any("## Exercises" in cell.source for cell in notebook.cells if cell.cell_type == "markdown"), path.name
+
+
+def test_every_cell_has_a_unique_id_as_nbformat_4_5_requires():
+    # nbformat warns of a missing id today and will refuse the notebook in a later version.
+    for path in NOTEBOOKS:
+        raw = json.loads(path.read_text())
+        ids = [cell.get("id") for cell in raw["cells"]]
+        assert None not in ids and len(set(ids)) == len(ids), path.name
 
 
 def test_notebooks_say_they_are_python_so_that_nbconvert_writes_py_scripts():
