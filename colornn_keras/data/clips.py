@@ -73,9 +73,7 @@ class FramePairs:
         if not clip_frames:
             raise ValueError("No clips were given.")
         self.frames = np.concatenate(clip_frames)
-        if features is not None and len(features) != len(self.frames):
-            raise ValueError(f"{len(features)} frames of features for {len(self.frames)} frames.")
-        self.features = features
+        self.features = _checked_features(features, self.frames)
         starts = np.cumsum([0] + [len(clip) for clip in clip_frames[:-1]])
         self.first_frames = np.zeros(len(self.frames), bool)
         self.first_frames[starts] = True
@@ -153,11 +151,7 @@ class FramePairs:
             return {**frame, "previous_uv": previous_uv}, targets
 
         def with_features(inputs, targets):
-            # A batch's features read from the (possibly memory-mapped) array in one call.
-            batch = tf.numpy_function(lambda indices: np.asarray(features[indices], np.float32),
-                                      [inputs["index"]], tf.float32, stateful=False)
-            batch.set_shape([None, *features.shape[1:]])
-            return {"features": batch, "previous_uv": inputs["previous_uv"]}, targets
+            return {"features": _features_of(features, inputs["index"]), "previous_uv": inputs["previous_uv"]}, targets
 
         dataset = tf.data.Dataset.from_tensor_slices(self.pairs)
         if training:
@@ -185,22 +179,31 @@ def make_window_dataset(clip_frames, window, batch_size, num_bins, training=Fals
     if not len(first_frames):
         raise errors.InputError(f"No clip has {window} frames: shorten the window (--window) or use longer clips.")
     frames = np.concatenate(clip_frames)
-    if features is not None and len(features) != len(frames):
-        raise ValueError(f"{len(features)} frames of features for {len(frames)} frames.")
+    features = _checked_features(features, frames)
     frames_tensor = tf.constant(frames)
 
     def to_example(first):
         indices = first + tf.range(window, dtype=tf.int64)
         yuv = colorspace.rgb_to_yuv(tf.cast(tf.gather(frames_tensor, indices), tf.float32) / 255.0)
-        if features is None:
-            inputs = yuv[..., :1]
-        else:  # Read from the (possibly memory-mapped) array.
-            inputs = tf.numpy_function(lambda begin: np.asarray(features[begin : begin + window], np.float32),
-                                       [first], tf.float32, stateful=False)
-            inputs.set_shape([window, *features.shape[1:]])
+        inputs = yuv[..., :1] if features is None else _features_of(features, indices)
         return inputs, colorspace.quantize_uv(yuv[..., 1:], num_bins)
 
     dataset = tf.data.Dataset.from_tensor_slices(first_frames)
     if training:
         dataset = dataset.shuffle(len(first_frames), seed=seed, reshuffle_each_iteration=True)
     return dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _checked_features(features, frames):
+    """`features` (None, or one row per frame of `frames`); a length that does not match is a bug."""
+    if features is not None and len(features) != len(frames):
+        raise ValueError(f"{len(features)} frames of features for {len(frames)} frames.")
+    return features
+
+
+def _features_of(features, indices):
+    """The features of the frames at `indices` (an int tensor), read from the (possibly
+    memory-mapped) array in one call."""
+    batch = tf.numpy_function(lambda at: np.asarray(features[at], np.float32), [indices], tf.float32, stateful=False)
+    batch.set_shape([*indices.shape, *features.shape[1:]])
+    return batch
