@@ -677,9 +677,18 @@ def test_training_configs_take_every_option_of_their_fields_names():
 
     arguments = cli.build_parser().parse_args(
         ["train", "color", "--data", "photos", "--deepest-tap", "block5_conv3", "--learning-rate", "2e-5",
-         "--progressive", "64:2", "--split", "30", "5", "5"])
+         "--progressive", "64:2", "--split", "30", "5", "5", "--oversample", "sun_*:3", "--oversample", "harbor:2"])
     config = run_commands.config_from_arguments(configs.ColorTrainingConfig, arguments, split=(30, 5, 5),
                                                 progressive=tuple(arguments.progressive))
+    assert config.oversample == (("sun_*", 3), ("harbor", 2))
     assert (config.data, config.deepest_tap, config.learning_rate, config.split) == ("photos", "block5_conv3", 2e-5, (30, 5, 5))
     assert config.progressive == tuple(arguments.progressive) and config.progressive
     assert config.num_samples == configs.ColorTrainingConfig.num_samples  # Not offered: its default.
+
+
+@pytest.mark.parametrize("value", ["sun_*", "sun_*:0", ":3", "sun_*:x"])
+def test_oversample_that_is_not_glob_colon_times_is_refused_by_the_parser(value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.build_parser().parse_args(["train", "color", "--data", "photos", "--oversample", value])
+    assert stopped.value.code == 2
+    assert "is not GLOB:TIMES" in capsys.readouterr().err

@@ -32,6 +32,14 @@ def _progressive_stage(text):
     return int(size), int(epochs)
 
 
+def _oversampled_sets(text):
+    """`sun_*:3` -> ("sun_*", 3), for argparse."""
+    pattern, separator, times = text.rpartition(":")
+    if not (separator and pattern and times.isdigit() and int(times) >= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not GLOB:TIMES with TIMES at least 1, e.g. 'sun_*:3'")
+    return pattern, int(times)
+
+
 def _add_color_training_arguments(parser):
     parser.add_argument("--data", help="folder of colour images (searched recursively)")
     _add_run_arguments(parser, default_name="color")
@@ -77,6 +85,9 @@ def _add_color_training_arguments(parser):
     beyond.add_argument("--progressive", action="append", type=_progressive_stage, default=[], metavar="SIZE:EPOCHS",
                         help="progressive resizing: train EPOCHS epochs at SIZE first (repeatable, in order), then "
                              "the rest at --image-size; every epoch is validated at --image-size")
+    beyond.add_argument("--oversample", action="append", type=_oversampled_sets, default=[], metavar="GLOB:TIMES",
+                        help="repeat the training photos of the sets matching GLOB TIMES times in each pass (a "
+                             "weighted mix, e.g. the water sets against the rest); repeatable")
     beyond.add_argument("--init-from", metavar="RUN_OR_FILE",
                         help="start the decoder from a color run folder, a trained-part file, or 'color' (shipped)")
     beyond.add_argument("--fine-tune-from", metavar="LAYER",

@@ -61,6 +61,8 @@ class ColorTrainingConfig:
     deepest_tap: str = color_models.DECODER_TAPS[0][0]  # or "block5_conv3": capacity beyond Dahl's.
     # Progressive resizing: ((size, epochs), ...) trained first, at sizes below image_size.
     progressive: tuple = ()
+    # ((set glob, times), ...): the matched sets' training photos repeated, for a weighted mix.
+    oversample: tuple = ()
 
     def __post_init__(self):
         if self.variant not in color_models.VARIANTS:
@@ -100,6 +102,10 @@ class ColorTrainingConfig:
         if sum(epochs for _, epochs in self.progressive) >= int(self.epochs):
             raise errors.ColorNNError(f"The progressive stages take {sum(e for _, e in self.progressive)} of the "
                                       f"{self.epochs} epochs; leave at least one at image_size {self.image_size}.")
+        self.oversample = tuple((str(pattern), int(times)) for pattern, times in self.oversample or ())
+        for pattern, times in self.oversample:
+            if times < 1:
+                raise errors.ColorNNError(f"oversample {pattern}:{times} must repeat the set at least once.")
         self.split = tuple(self.split)
         self.wide_holdout = tuple(self.wide_holdout)
         self.include = None if self.include is None else tuple(self.include)

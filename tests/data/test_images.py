@@ -142,6 +142,17 @@ def test_set_selection_by_include_and_exclude_globs(tmp_path):
         images.find_images(root, include=["lake"])
 
 
+def test_oversample_repeats_the_matched_sets_photos_and_refuses_a_glob_that_matches_none(tmp_path):
+    root = _sets_root(tmp_path, ["sun_ocean", "harbor", "miniplaces_canyon"])
+    files = images.find_images(root)
+    mixed = images.oversample(files, root, [("sun_*", 3), ("harbor", 2)])
+    assert images.count_sets(mixed, root) == {"sun_ocean": 12, "harbor": 8, "miniplaces_canyon": 4}
+    assert sorted(set(mixed)) == files  # Repeated, never new or lost.
+    assert images.oversample(files, root, ()) == files
+    with pytest.raises(ValueError, match="'lake' matches none of the training sets: harbor, miniplaces_canyon, sun_ocean"):
+        images.oversample(files, root, [("lake", 2)])
+
+
 def test_linked_folders_are_followed_and_a_link_loop_ends(tmp_path):
     # The README's advice for SUN397: a folder of links to the categories you want.
     real = _sets_root(tmp_path, ["coast", "river"])

@@ -217,7 +217,8 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
     strategy = strategy or distribution.strategy_from("none")
     bin_weights = None if config.rebalance is None else _bin_weights(run_dir, config, split["train"])
     global_batch_size = config.batch_size * strategy.num_replicas_in_sync  # batch_size is per replica.
-    steps_per_epoch = config.steps_per_epoch or -(-len(split["train"]) // global_batch_size)
+    training_files = images.oversample(split["train"], config.data, config.oversample)
+    steps_per_epoch = config.steps_per_epoch or -(-len(training_files) // global_batch_size)
     keras.utils.set_random_seed(config.seed)
 
     def build(image_size):
@@ -235,7 +236,7 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
 
     def dataset(part, training, image_size=config.image_size):
         return images.make_dataset(
-            split[part], image_size, global_batch_size, config.num_bins, config.variant,
+            training_files if part == "train" else split[part], image_size, global_batch_size, config.num_bins, config.variant,
             training=training, seed=config.seed, failures=failures, augmentation=config.augmentation,
             repeat=training and config.steps_per_epoch is not None,
         )

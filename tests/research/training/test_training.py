@@ -552,3 +552,10 @@ def test_progressive_stages_that_cannot_work_are_refused(image_folder, tmp_path)
         _config(image_folder, tmp_path, progressive=((32, 1),))
     with pytest.raises(errors.ColorNNError, match="leave at least one at image_size"):
         _config(image_folder, tmp_path, epochs=2, progressive=((16, 2),))
+
+
+def test_oversample_is_recorded_and_a_repeat_below_one_is_refused(image_folder, tmp_path):
+    config = _config(image_folder, tmp_path, oversample=[["nested", "3"]])
+    assert config.oversample == (("nested", 3),)  # As config.json gives it back.
+    with pytest.raises(errors.ColorNNError, match="at least once"):
+        _config(image_folder, tmp_path, oversample=(("nested", 0),))
