@@ -26,6 +26,8 @@ BACKUP_DIR = "backup"
 STOP_FILE = "STOP"
 # Other processes using more than this many cores on average during an epoch shared the machine.
 SHARED_CORES_THRESHOLD = 0.25
+# history.csv's throughput columns: colour runs count photos, video runs frames.
+PHOTOS_PER_SECOND, FRAMES_PER_SECOND = "photos_per_second", "frames_per_second"
 
 
 class LearningRateLogger(keras.callbacks.Callback):
@@ -47,13 +49,14 @@ def _machine_busy_seconds():
 
 
 class ThroughputLogger(keras.callbacks.Callback):
-    """Adds to each epoch's logs its training photos per second (validation excluded) and the
-    cores other processes kept busy meanwhile (`other_processes_cores`, from /proc/stat less this
-    process's own CPU time), so that history.csv says whether the run had the machine to itself."""
+    """Adds to each epoch's logs its training photos (or video frames: `column`) per second,
+    validation excluded, and the cores other processes kept busy meanwhile (`other_processes_cores`,
+    from /proc/stat less this process's own CPU time), so that history.csv says whether the run had
+    the machine to itself. `batch_size` counts the photos or frames of one step."""
 
-    def __init__(self, batch_size):
+    def __init__(self, batch_size, column=PHOTOS_PER_SECOND):
         super().__init__()
-        self.batch_size = batch_size
+        self.batch_size, self.column = batch_size, column
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
@@ -71,7 +74,7 @@ class ThroughputLogger(keras.callbacks.Callback):
         if logs is None:
             return
         elapsed = time.perf_counter() - self.start
-        logs["photos_per_second"] = self.steps * self.batch_size / (self.training_seconds or elapsed)
+        logs[self.column] = self.steps * self.batch_size / (self.training_seconds or elapsed)
         machine = _machine_busy_seconds()
         if machine is not None and self.machine_start is not None:
             others = (machine - self.machine_start) - (_own_cpu_seconds() - self.own_start)
@@ -83,14 +86,15 @@ def _own_cpu_seconds():
     return times.user + times.system
 
 
-def machine_share(history):
-    """metrics.json's summary of `ThroughputLogger`'s columns: photos per second per epoch and
-    whether other processes shared the cores (None where the history does not have them)."""
-    rows = [row for row in history if "photos_per_second" in row]
+def machine_share(history, column=PHOTOS_PER_SECOND):
+    """metrics.json's summary of `ThroughputLogger`'s columns: photos (or frames: `column`) per
+    second per epoch and whether other processes shared the cores (None where the history does not
+    have them)."""
+    rows = [row for row in history if column in row]
     if not rows:
         return None
     others = [row.get("other_processes_cores", 0.0) for row in rows]
-    return {"photos_per_second_per_epoch": [round(row["photos_per_second"], 2) for row in rows],
+    return {f"{column}_per_epoch": [round(row[column], 2) for row in rows],
             "other_processes_cores_max": round(max(others), 2),
             "cores_shared": max(others) > SHARED_CORES_THRESHOLD,
             "shared_means": f"other processes kept more than {SHARED_CORES_THRESHOLD} of a core busy in an epoch"}
@@ -273,17 +277,19 @@ def restore_kept_weights(model, run_dir, epoch, steps_per_epoch):
     model.optimizer.iterations.assign(epoch * steps_per_epoch)
 
 
-def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss", initial_epoch=None, batch_size=None):
+def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss", initial_epoch=None, batch_size=None,
+                       throughput_column=PHOTOS_PER_SECOND):
     """The callbacks of every run: throughput, history, best epoch, limits, backup.
 
-    `initial_epoch` defaults to the backup's; `batch_size` (global) turns on `ThroughputLogger`.
+    `initial_epoch` defaults to the backup's; `batch_size` (global, in photos or frames a step)
+    turns on `ThroughputLogger`, which logs `throughput_column`.
     The backup comes last so that it saves an epoch only once that epoch is recorded.
     """
     if initial_epoch is None:
         initial_epoch = restored_epoch(backup_dir(run_dir))
     history_path = pathlib.Path(run_dir) / records.HISTORY_FILE
     return [
-        *([ThroughputLogger(batch_size)] if batch_size else []),
+        *([ThroughputLogger(batch_size, throughput_column)] if batch_size else []),
         HistoryRecorder(history_path, initial_epoch),
         BestEpochKeeper(kept_weights_path(run_dir), history_path, monitor, patience, initial_epoch),
         RunLimits(run_dir, max_minutes),

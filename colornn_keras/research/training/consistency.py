@@ -22,6 +22,10 @@ from colornn_keras.research import evaluation
 from colornn_keras.research import experiments
 from colornn_keras.research import plots
 from colornn_keras.research import provenance
+from colornn_keras.research.training.callbacks import FRAMES_PER_SECOND
+from colornn_keras.research.training.callbacks import BestEpochKeeper
+from colornn_keras.research.training.callbacks import RunLimits
+from colornn_keras.research.training.callbacks import machine_share
 from colornn_keras.research.training.callbacks import remove_resume_state
 from colornn_keras.research.training.callbacks import training_callbacks
 from colornn_keras.research.training.color import compile_color_model
@@ -103,8 +107,12 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     loaded = {part: _load_clips(files, image_size, config) for part, files in split.items() if files}
     keras.utils.set_random_seed(config.seed)
     # No early stopping (the paper trains 10 epochs), but the best validation epoch is kept.
-    callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes)
-    keeper, limits = callbacks[1], callbacks[2]
+    # Throughput in frames: a recurrent step takes `window` frames of each clip in the batch.
+    callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes,
+                                   batch_size=config.batch_size * (config.window if recurrent else 1),
+                                   throughput_column=FRAMES_PER_SECOND)
+    keeper, limits = (next(callback for callback in callbacks if isinstance(callback, kind))
+                      for kind in (BestEpochKeeper, RunLimits))
     features_dir = experiments.checkpoint_dir(run_dir) / FEATURES_DIR
     features = {part: cache_color_features(model, loaded[part], features_dir / f"{part}.npy")
                 for part in ("train", "val")}
@@ -137,6 +145,7 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     experiments.write_json(run_dir / records.METRICS_FILE, {
         "kept_epoch": None if keeper.best_epoch is None else keeper.best_epoch + 1, "epochs_run": len(history),
         "stopped_by": stopped_by,
+        **({"machine": share} if (share := machine_share(history, FRAMES_PER_SECOND)) else {}),
         **provenance.code_changes(run_dir),
         **results,
     })

@@ -202,8 +202,12 @@ def test_consistency_run_records_the_three_mode_table_and_resumes(image_folder, 
         training.train_consistency_model(config, verbose=0, callbacks=[_Interrupt(epoch=1, batch=0)])
     (run_dir,) = [path for path in (tmp_path / "experiments").iterdir() if path.name.endswith("tiny_video")]
     training.resume_run(run_dir, verbose=0)
-    assert [row["epoch"] for row in experiments.read_history(run_dir / "history.csv")] == [0, 1]
+    history = experiments.read_history(run_dir / "history.csv")
+    assert [row["epoch"] for row in history] == [0, 1]
+    assert all(row["frames_per_second"] > 0 and row["other_processes_cores"] >= 0 for row in history)
     metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert len(metrics["machine"]["frames_per_second_per_epoch"]) == 2
+    assert isinstance(metrics["machine"]["cores_shared"], bool)
     overall = metrics["test"]["overall"]
     assert set(overall) == {"per_frame", "teacher_forced", "free_running", "ground_truth", "gray_baseline"}
     for mode in ("per_frame", "teacher_forced", "free_running"):
@@ -300,6 +304,8 @@ def test_recurrent_consistency_run_trains_on_windows_and_records_its_table(image
         split=(3, 1, 1), runs_root=str(tmp_path / "experiments"), model="recurrent", window=3, hidden_filters=8,
     )
     run_dir = training.train_consistency_model(config, verbose=0)
+    (epoch,) = experiments.read_history(run_dir / "history.csv")
+    assert epoch["frames_per_second"] > 0  # Counted in frames: batch 2 of 3-frame windows a step.
     overall = records.read_json(run_dir / "metrics.json")["test"]["overall"]
     assert set(overall) == {"per_frame", "recurrent", "ground_truth", "gray_baseline"}
     assert {"loss", "u_accuracy", "v_accuracy", "auc", "warp_error", "cdc"} <= set(overall["recurrent"])
