@@ -95,7 +95,10 @@ def measure(path, max_frames, stretch, radius, epsilon, short_side):
             motion = dis.calc(gray, previous_gray, None)  # Where each pixel of this frame was in the previous.
             step_x, step_y = grid_x + motion[..., 0], grid_y + motion[..., 1]
             carried = remap(carried, step_x, step_y)
-            map_x, map_y = remap(map_x, step_x, step_y), remap(map_y, step_x, step_y)
+            # A step that leaves the frame carries its overshoot, so that composed positions outside
+            # frame 0 stay outside (replicating the border's positions would hide new content).
+            map_x = remap(map_x, step_x, step_y) + (step_x - np.clip(step_x, 0, width - 1))
+            map_y = remap(map_y, step_x, step_y) + (step_y - np.clip(step_y, 0, height - 1))
         previous_gray = gray
         colours = {
             "baseline": carried,
