@@ -45,7 +45,7 @@ setup(
     extras_require={
         # nbclient and ipykernel execute the lab notebooks in the tests, so that they cannot rot;
         # the engines are there so that their tests (equal to TensorFlow's outputs) run in CI.
-        "test": ["pytest>=7", "nbformat", "nbclient", "ipykernel", *ENGINES],
+        "test": ["pytest>=7", "pytest-xdist>=3", "nbformat", "nbclient", "ipykernel", *ENGINES],
         "notebooks": ["jupyterlab"],
         "engines": ENGINES,
     },

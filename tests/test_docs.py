@@ -458,6 +458,8 @@ for _document in ("README.md", "docs/training.md"):
 BLOCK4 = "experiments/2026-11-30_fine_tune_block4_128/metrics.json"
 ALL_SETS = "experiments/2026-12-07_converged_all_sets_mixed_bf16_128/metrics.json"
 BLOCK5_SHIPPED = "experiments/2026-12-07_block5_grown_from_default/2026-12-07_grown_block5_low_lr_all_sets_128/shipped.json"
+WATER_WEIGHTED_SHIPPED = "experiments/2026-12-08_water_weighted_block5/2026-12-08_water_x3_all_sets_128/shipped.json"
+NATURAL_MIX = "experiments/2026-12-07_block5_continued/2026-12-07_block5_continued_all_sets_128/metrics.json"  # The same run, unweighted.
 KEYFRAMES = "experiments/2026-12-01_consistency_scheduled_sampling_block4_128/shipped_test_keyframes.json"
 BOTH_WAYS = "experiments/2026-12-01_flow_smoothing_both_ways_128/results.json"
 
@@ -471,12 +473,18 @@ TIES += [
     tie("README.md", "outdoor U {32.8%}", Json(ALL_SETS, "test_wide.u_accuracy"), PERCENT),
     tie("README.md", "outdoor U 32.8%, V {36.7%}", Json(ALL_SETS, "test_wide.v_accuracy"), PERCENT),
     tie("README.md", "V 36.7%, AuC {0.809};", Json(ALL_SETS, "test_wide.annealed_mean.auc"), "{:.3f}"),
-    tie("README.md", "the default: water U {33.9%}", Json(BLOCK5_SHIPPED, "test.u_accuracy"), PERCENT),
-    tie("README.md", "the default: water U 33.9%, V {37.9%}", Json(BLOCK5_SHIPPED, "test.v_accuracy"), PERCENT),
+    tie("README.md", "a block 5 tap: water U {33.9%}", Json(BLOCK5_SHIPPED, "test.u_accuracy"), PERCENT),
+    tie("README.md", "a block 5 tap: water U 33.9%, V {37.9%}", Json(BLOCK5_SHIPPED, "test.v_accuracy"), PERCENT),
     tie("README.md", "V 37.9%, AuC {0.822}, outdoor", Json(BLOCK5_SHIPPED, "test.annealed_mean.auc"), "{:.3f}"),
     tie("README.md", "outdoor U {33.2%}", Json(BLOCK5_SHIPPED, "test_wide.u_accuracy"), PERCENT),
     tie("README.md", "33.2%, V {37.0%}, AuC", Json(BLOCK5_SHIPPED, "test_wide.v_accuracy"), PERCENT),
-    tie("README.md", "V 37.0%, AuC {0.811})", Json(BLOCK5_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "V 37.0%, AuC {0.811};", Json(BLOCK5_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "the default: water U {34.7%}", Json(WATER_WEIGHTED_SHIPPED, "test.u_accuracy"), PERCENT),
+    tie("README.md", "the default: water U 34.7%, V {38.4%}", Json(WATER_WEIGHTED_SHIPPED, "test.v_accuracy"), PERCENT),
+    tie("README.md", "V 38.4%, AuC {0.826}, outdoor", Json(WATER_WEIGHTED_SHIPPED, "test.annealed_mean.auc"), "{:.3f}"),
+    tie("README.md", "outdoor U {33.3%}", Json(WATER_WEIGHTED_SHIPPED, "test_wide.u_accuracy"), PERCENT),
+    tie("README.md", "33.3%, V {37.3%}, AuC", Json(WATER_WEIGHTED_SHIPPED, "test_wide.v_accuracy"), PERCENT),
+    tie("README.md", "V 37.3%, AuC {0.812})", Json(WATER_WEIGHTED_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
     tie("README.md", "optical flow (AuC {0.956}, against", Json(KEYFRAMES, "test.overall.flow_keyframe.auc"), "{:.3f}"),
     tie("README.md", "against {0.900} for the default", Json(KEYFRAMES, "test.overall.seeded.auc"), "{:.3f}"),
     tie("README.md", "(CDC {23.7%} lower", lower(Json(BOTH_WAYS, "test.overall.both_smooth_0.9.cdc"),
@@ -530,6 +538,22 @@ TIES += [
 TIES += [
     # The shipped weights.
     tie(TRAINING, "(validation AuC {0.8170} against", Json(ALL_SETS, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(validation AuC {0.8214} against 0.8192;", Json(WATER_WEIGHTED_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(validation AuC 0.8214 against {0.8192};", Json(BLOCK5_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
+    tie(TRAINING, "(water test U {34.7%}, V", Json(WATER_WEIGHTED_SHIPPED, "test.u_accuracy"), PERCENT),
+    tie(TRAINING, "(water test U 34.7%, V {38.4%}, AuC", Json(WATER_WEIGHTED_SHIPPED, "test.v_accuracy"), PERCENT),
+    tie(TRAINING, "V 38.4%, AuC {0.826}; wide", Json(WATER_WEIGHTED_SHIPPED, "test.annealed_mean.auc"), "{:.3f}"),
+    tie(TRAINING, "test U {33.3%}, V 37.3%", Json(WATER_WEIGHTED_SHIPPED, "test_wide.u_accuracy"), PERCENT),
+    tie(TRAINING, "test U 33.3%, V {37.3%}, AuC", Json(WATER_WEIGHTED_SHIPPED, "test_wide.v_accuracy"), PERCENT),
+    tie(TRAINING, "V 37.3%, AuC {0.812}). The", Json(WATER_WEIGHTED_SHIPPED, "test_wide.annealed_mean.auc"), "{:.3f}"),
+    tie(TRAINING, "natural mix, {0.6} and 0.2 points", points(Json(WATER_WEIGHTED_SHIPPED, "test.u_accuracy"),
+                                                              Json(NATURAL_MIX, "test.u_accuracy")), "{:.1f}"),
+    tie(TRAINING, "natural mix, 0.6 and {0.2} points", points(Json(WATER_WEIGHTED_SHIPPED, "test.v_accuracy"),
+                                                              Json(NATURAL_MIX, "test.v_accuracy")), "{:.1f}"),
+    tie(TRAINING, "water, {0.3} and 0.1 less outdoors", points(Json(NATURAL_MIX, "test_wide.u_accuracy"),
+                                                               Json(WATER_WEIGHTED_SHIPPED, "test_wide.u_accuracy")), "{:.1f}"),
+    tie(TRAINING, "water, 0.3 and {0.1} less outdoors", points(Json(NATURAL_MIX, "test_wide.v_accuracy"),
+                                                               Json(WATER_WEIGHTED_SHIPPED, "test_wide.v_accuracy")), "{:.1f}"),
     tie(TRAINING, "(validation AuC {0.8192} against 0.8170, the", Json(BLOCK5_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
     tie(TRAINING, "(validation AuC 0.8192 against {0.8170}, the", Json(ALL_SETS_SHIPPED, "val.annealed_mean@1.auc"), "{:.4f}"),
     tie(TRAINING, "(water test U {33.9%}, V", Json(BLOCK5_SHIPPED, "test.u_accuracy"), PERCENT),
@@ -1041,10 +1065,16 @@ PRESETS_TABLE = ("`colornn presets --markdown`, made from weights.json: tests/te
 NO_RECORD = "measured by hand when the text was written; no file in experiments/ or benchmarks/results/ holds it"
 
 ALLOWED += [
+    allow(VIDEO_DOC, "flow by {0.02} AuC on average", "issue #29's target, not a measurement"),
+    allow(VIDEO_DOC, "by at most about {0.01} AuC", "a bound on the differences in the table it links (benchmarks/results/keyframe_carry_variants.md: the largest is +0.0094)"),
+]
+
+ALLOWED += [
     allow("README.md", Table("| preset | kind | input |"), PRESETS_TABLE),
-    allow("README.md", "the whole suite took {9} min {27} s and the fast loop, `-m \"not large\"`, {2} min {11} s",
-          "the test suite's own duration on the day (commit 9e030d9), not a result of the models"),
+    allow("README.md", "the whole suite took {7} min {43} s and the fast loop, `-m \"not large\"`, {1} min {30} s",
+          "the test suite's own duration on the day (commit ce97677 with -n 2), not a result of the models"),
     allow(TRAINING, "the bar +{0.002})", "the shipping rule's margin, written before the run (its README), not a measurement"),
+    allow(TRAINING, "rule asks for more than +{0.002})", "the shipping rule's margin, written before the run (its README), not a measurement"),
     # Settings and constants.
     allow(CLI, "at most every {30} s", SETTING),
     allow(CLI, "(T = {0.38})", SETTING),

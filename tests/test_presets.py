@@ -55,8 +55,8 @@ def test_the_readme_lists_the_presets_as_colornn_presets_does(capsys):
     assert cli.main(["presets", "--markdown"]) == 0
     table = capsys.readouterr().out
     assert table == presets.markdown_table()
-    assert "| `colornn_all_sets_block5_128` | color (default) | 128×128 |" in table
-    assert "| `colornn_all_sets_block4_128` | color |" in table
+    assert "| `colornn_water_weighted_block5_128` | color (default) | 128×128 |" in table
+    assert "| `colornn_all_sets_block5_128` | color |" in table and "| `colornn_all_sets_block4_128` | color |" in table
     assert "| `colornn_water_block4_128` | color |" in table and "| `colornn_water_128` | color |" in table
     assert table in (PROJECT_ROOT / "README.md").read_text()
     assert cli.main(["presets"]) == 0
