@@ -145,9 +145,11 @@ class RunLimits(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.perf_counter()
+        # After the fit's last epoch no other would run: the epoch limit ended it, not the budget.
+        last = epoch + 1 >= self.params.get("epochs", float("inf"))
         if self.stop_file.exists():
             self.reason = "stop file"
-        elif self.max_seconds is not None and now - self.start + (now - self.epoch_start) > self.max_seconds:
+        elif not last and self.max_seconds is not None and now - self.start + (now - self.epoch_start) > self.max_seconds:
             self.reason = "time budget"
         if self.reason:
             self.model.stop_training = True
