@@ -65,8 +65,7 @@ def train_color(arguments):
         if not arguments.data:
             raise errors.ColorNNError("Give --data FOLDER (images to train on) or --resume RUN_DIR.")
         config = config_from_arguments(training.ColorTrainingConfig, arguments, split=_split_sizes(arguments.split),
-                                       progressive=tuple(arguments.progressive),
-                                       oversample=tuple(arguments.oversample))
+                                       progressive=tuple(arguments.progressive))
         run_dir = training.train_color_model(config, verbose=verbose)
     from colornn_keras.research.training import distribution
 

@@ -93,20 +93,16 @@ def oversample(files, folder, weights):
     misspelt set name is never a silent no-op.
     """
     weights = tuple(weights)
-    sets = {set_name(path, folder) for path in files}
+    names = [set_name(path, folder) for path in files]
     for pattern, _ in weights:
-        if not _matches_any(sets, pattern):
-            raise errors.InputError(f"--oversample {pattern!r} matches none of the training sets: {', '.join(sorted(sets))}.")
+        if not any(_matches(name, [pattern]) for name in names):
+            raise errors.InputError(f"--oversample {pattern!r} matches none of the training sets: "
+                                    f"{', '.join(sorted(set(names)))}.")
     repeated = []
-    for path in files:
-        name = set_name(path, folder)
-        times = next((int(times) for pattern, times in weights if fnmatch.fnmatchcase(name, pattern)), 1)
+    for path, name in zip(files, names):
+        times = next((times for pattern, times in weights if _matches(name, [pattern])), 1)
         repeated.extend([path] * times)
     return repeated
-
-
-def _matches_any(names, pattern):
-    return any(fnmatch.fnmatchcase(name, pattern) for name in names)
 
 
 def count_sets(files, folder):

@@ -299,6 +299,12 @@ def training_callbacks(run_dir, patience, max_minutes=None, monitor="val_loss", 
     ]
 
 
+def keeper_and_limits(callbacks):
+    """The `BestEpochKeeper` and `RunLimits` among `training_callbacks`' list, for what ended the run."""
+    return tuple(next(callback for callback in callbacks if isinstance(callback, kind))
+                 for kind in (BestEpochKeeper, RunLimits))
+
+
 def remove_resume_state(run_dir):
     """The run is complete and recorded: its resume backup (30-60 MB, in the cache), its kept
     weights (now the run's trained part) and any STOP file have done their job."""

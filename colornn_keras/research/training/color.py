@@ -31,9 +31,8 @@ from colornn_keras.research import provenance
 from colornn_keras.research.training import distribution
 from colornn_keras.research.training import growth
 from colornn_keras.research.training import rebalancing
-from colornn_keras.research.training.callbacks import BestEpochKeeper
 from colornn_keras.research.training.callbacks import LearningRateLogger
-from colornn_keras.research.training.callbacks import RunLimits
+from colornn_keras.research.training.callbacks import keeper_and_limits
 from colornn_keras.research.training.callbacks import machine_share
 from colornn_keras.research.training.callbacks import remove_resume_state
 from colornn_keras.research.training.callbacks import restore_kept_weights
@@ -255,8 +254,7 @@ def fit_and_record(run_dir, config, split, dtype_policy, verbose, extra_callback
         budget = None if config.max_minutes is None else config.max_minutes - (time.monotonic() - started) / 60
         callbacks = training_callbacks(run_dir, config.patience, budget, initial_epoch=initial_epoch,
                                        batch_size=global_batch_size)
-        keeper, limits = (next(callback for callback in callbacks if isinstance(callback, kind))
-                          for kind in (BestEpochKeeper, RunLimits))
+        keeper, limits = keeper_and_limits(callbacks)
         if trained is not model:  # Validated at the final size, by the final-size model.
             callbacks.insert(1, FinalSizeValidation(model, validation))
         with distribution.fitting(trained, strategy), _known_false_alarms():

@@ -23,8 +23,7 @@ from colornn_keras.research import experiments
 from colornn_keras.research import plots
 from colornn_keras.research import provenance
 from colornn_keras.research.training.callbacks import FRAMES_PER_SECOND
-from colornn_keras.research.training.callbacks import BestEpochKeeper
-from colornn_keras.research.training.callbacks import RunLimits
+from colornn_keras.research.training.callbacks import keeper_and_limits
 from colornn_keras.research.training.callbacks import machine_share
 from colornn_keras.research.training.callbacks import remove_resume_state
 from colornn_keras.research.training.callbacks import training_callbacks
@@ -111,8 +110,7 @@ def fit_consistency(run_dir, config, color_model, image_size, split, verbose, ex
     callbacks = training_callbacks(run_dir, config.epochs + 1, config.max_minutes,
                                    batch_size=config.batch_size * (config.window if recurrent else 1),
                                    throughput_column=FRAMES_PER_SECOND)
-    keeper, limits = (next(callback for callback in callbacks if isinstance(callback, kind))
-                      for kind in (BestEpochKeeper, RunLimits))
+    keeper, limits = keeper_and_limits(callbacks)
     features_dir = experiments.checkpoint_dir(run_dir) / FEATURES_DIR
     features = {part: cache_color_features(model, loaded[part], features_dir / f"{part}.npy")
                 for part in ("train", "val")}
