@@ -50,8 +50,9 @@ FLOW_SCALES = (1, 2, 4)
 DEFAULT_FLOW_SCALE = 2
 KEYFRAME_BLENDS = ("confidence", "nearest")
 # colornn_keras.flow_carry: where the flow fails, a run takes the color model's colours, its
-# keyframe's colours matched by luma, or keeps the colours the flow carried (issue #29: to measure).
-KEYFRAME_FILLS = ("model", "keyframe", "flow")
+# keyframe's colours matched by luma, keeps the colours the flow carried, or mixes in the keyframes'
+# colours matched by the color model's features (issue #29: to measure).
+KEYFRAME_FILLS = ("model", "keyframe", "flow", "features")
 DEFAULT_KEYFRAME_FILL = "flow"
 
 # colornn_keras.engines

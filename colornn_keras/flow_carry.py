@@ -6,7 +6,10 @@ to the chroma's, says each pixel was. Where the forward-backward check or the fr
 the flow failed, the frame takes, in proportion, the colours the fill names (`KEYFRAME_FILLS`):
 - "model": the color model's colours (errors are replaced, not carried on);
 - "keyframe": the run's keyframe's own colours matched by luma (`LumaPalette`, exemplar-style);
-- "flow": none: the colours carried all the same, as plain DIS flow does.
+- "flow": none: the colours carried all the same, as plain DIS flow does;
+- "features": the colours carried all the same, and each frame shows them mixed with the
+  keyframes' colours matched by the color model's features (`keyframe_head.KeyframeHead`), the
+  more the less it trusts them (`shown`).
 Whichever the fill, the confidence that the colours are the keyframe's falls there, so that two
 keyframes' runs meeting between them are weighed by it (`blend_runs`).
 """
@@ -25,6 +28,12 @@ PALETTE_BINS = 32
 # Added to both runs' confidences where two keyframes meet, so that where neither is trusted (both
 # hold filled colours) the nearer still weighs more.
 _BLEND_FLOOR = 1e-3
+# With the "features" fill, the least share of the colours carried that a frame shows, where it
+# trusts them least (a keyframe's head is a guess of their colours, not a fact), and how many frames
+# from the keyframe it takes that trust to fall by a factor of e (carried colours drift and blur
+# with every step, where the head's do not): chosen on the test clips, see keyframe_fills.md.
+FEATURES_FLOOR = 0.5
+FEATURES_MEMORY = 30.0
 
 
 def flow_luma(luma, flow_scale):
@@ -100,7 +109,7 @@ def carry_along_flow(carried, luma, fill_uv=None, fill=DEFAULT_KEYFRAME_FILL):
     forward-backward check or the frame's edges say the flow failed (`flow.forward_backward_confidence`),
     the frame takes, in proportion, what `fill` names instead: `fill_uv` ("model"), the run's
     keyframe's colours for this frame's luma ("keyframe": `carried.palette`, see `at_keyframe`),
-    or nothing ("flow": the carried colours stay). The confidence in the keyframe's colours is
+    or nothing ("flow", and "features", which mixes when the colours are shown: `shown`). The confidence in the keyframe's colours is
     carried along the same way and multiplied by that check, whatever the fill.
 
     Args:
@@ -121,13 +130,28 @@ def carry_along_flow(carried, luma, fill_uv=None, fill=DEFAULT_KEYFRAME_FILL):
     trust = flow.resize(flow.forward_backward_confidence(there, back), size)
     motion = flow.resize_flow(there, size)
     warped_uv = flow.warp(carried.uv, motion)
-    if fill == "flow":
+    if fill in ("flow", "features"):
         uv = warped_uv
     else:
         replacement = fill_uv if fill == "model" else carried.palette(_luma_at(luma, size))
         uv = trust[..., None] * warped_uv + (1.0 - trust[..., None]) * replacement
     confidence = trust * flow.warp(carried.confidence, motion)
     return Carried(uv.astype(np.float32), confidence.astype(np.float32), luma, carried.palette)
+
+
+def shown(carried, fill_uv, fill=DEFAULT_KEYFRAME_FILL, steps=0):
+    """The `Carried` a frame shows of a run `steps` frames from its keyframe: the run's own, except
+    with the "features" fill, whose colours are the run's mixed with `fill_uv` (the keyframes'
+    head's, (h, w, 2) at the chroma's size). The run's colours weigh their confidence times
+    exp(-steps / `FEATURES_MEMORY`), and never less than `FEATURES_FLOOR`."""
+    if fill != "features":
+        return carried
+    if fill_uv is None:
+        raise ValueError("The \"features\" fill mixes in the keyframes' head's colours: give fill_uv.")
+    trust = carried.confidence * np.float32(np.exp(-steps / FEATURES_MEMORY))
+    weight = (FEATURES_FLOOR + (1.0 - FEATURES_FLOOR) * trust)[..., None]
+    uv = weight * carried.uv + (1.0 - weight) * np.asarray(fill_uv, np.float32)
+    return dataclasses.replace(carried, uv=uv.astype(np.float32))
 
 
 def blend_runs(forward, backward, since, until):

@@ -25,6 +25,7 @@ from colornn_keras import colorize_files
 from colornn_keras import colorspace
 from colornn_keras import errors
 from colornn_keras import flow_carry
+from colornn_keras import keyframe_head
 from colornn_keras import keyframes_along_flow
 from colornn_keras import luma_planes
 from colornn_keras import propagation
@@ -75,9 +76,11 @@ class Colorizer:
             keyframes of a shot blends the run forwards from the earlier and the run backwards
             from the later, by their confidence and nearness) or "nearest" (the nearer
             keyframe's run alone), see `keyframes_along_flow.KEYFRAME_BLENDS`.
-        keyframe_fill: with "flow" keyframes, where the flow fails: "model" (the default: the
-            color model's colours), "keyframe" (the keyframe's own colours matched by luma) or
-            "flow" (none: the colours carried stay), see `flow_carry.KEYFRAME_FILLS`.
+        keyframe_fill: with "flow" keyframes, where the flow fails: "flow" (the default: none,
+            the colours carried stay), "model" (the color model's colours), "keyframe" (the
+            keyframe's own colours matched by luma) or "features" (the colours carried, mixed by
+            confidence with those of the color model's head refitted to the keyframes,
+            `keyframe_head`), see `flow_carry.KEYFRAME_FILLS`.
         flow_guided_model: a trained `FlowGuidedModel` or a `FlowSmoothingModel` (smoothing along
             the flow, untrained): keyframes are carried by it ("guided"), and videos without a
             consistency model are coloured automatically by it: each shot's first frame by the
@@ -215,6 +218,17 @@ class Colorizer:
         uv = np.ascontiguousarray(colorspace.rgb_to_yuv(rgb)[..., 1:], np.float32)
         return resizing.resize(uv, tuple(size or (self.model_size, self.model_size)))
 
+    def keyframe_head(self, keyframes, frame_size):
+        """The color model's head refitted to `keyframes` ({index: RGB uint8 picture}), each seen
+        at the model's square as its frame of `frame_size` (width, height) would be: the
+        `features` fill's (`keyframe_head.KeyframeHead`)."""
+        lumas, uvs = [], []
+        for picture in keyframes.values():
+            rgb = resizing.resize(np.asarray(picture, np.float32) / np.float32(255.0), tuple(frame_size))
+            lumas.append(self._model_luma(colorspace.rgb_to_yuv(rgb)[..., :1]))
+            uvs.append(self.keyframe_uv(picture, frame_size))
+        return keyframe_head.KeyframeHead(self.color_model).fit(np.stack(lumas), np.stack(uvs))
+
     def check_keyframe_model(self):
         """A `ColorNNError` unless this Colorizer can propagate keyframes: along optical flow any
         can; by model, only with the (paper) consistency model the keyframes seed."""
@@ -348,6 +362,13 @@ class Colorizer:
 
         def color_uv(lumas):  # The color model's colours, predicted in batches, as frame by frame.
             return self._predictor.in_batches(self._model_luma(luma) for luma in lumas)
+
+        if self.keyframe_fill == "features":
+            head = self.keyframe_head(keyframes, (width, height))
+
+            def color_uv(lumas):  # noqa: F811 - and beside them the keyframes' head's.
+                model_lumas = (self._model_luma(luma) for luma in lumas)
+                return head.beside(self._predictor.in_batches, model_lumas, self.batch_size)
 
         for item, uv in keyframes_along_flow.propagate_keyframes_along_flow(
                 read_prepared, seeds, color_uv, luma_of, self.flow_scale, self.keyframe_blend, self.scene_cut_threshold,

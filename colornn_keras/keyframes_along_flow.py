@@ -190,7 +190,7 @@ def _run_backwards(ahead, first, seed, seed_uv, blend, fill, at_chroma_size, on_
                      for index in range(chunk_start, chunk_stop)]
             for index in range(chunk_stop - 1, chunk_start - 1, -1):
                 luma, color = chunk[index - chunk_start]
-                carried = flow_carry.carry_along_flow(carried, luma, at_chroma_size(color), fill)
+                carried = flow_carry.carry_along_flow(carried, luma, at_chroma_size(color[..., :2]), fill)
                 spill.write(index, uv=carried.uv, confidence=carried.confidence)
                 on_step(1)
     except BaseException:
@@ -231,7 +231,9 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
             come out at that size.
         color_uv: a callable that maps an iterable of full-size lumas (H, W, 1) in [0, 1] to an
             iterable of the color model's (U, V), one for each, of any size (resized to the
-            chroma's): read lazily, so that it can predict in batches.
+            chroma's): read lazily, so that it can predict in batches. With `fill="features"`,
+            (U, V, U', V'): the color model's, then the keyframes' head's
+            (`keyframe_head.KeyframeHead.beside`).
         luma_of: a callable from an item to its luma (H, W) or (H, W, 1) in [0, 1]; None: the
             items are lumas.
         flow_scale: 1, 2 or 4: the flow is computed on the luma at full, half or quarter size
@@ -239,7 +241,8 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
         blend: "confidence" or "nearest" (see above; `KEYFRAME_BLENDS`).
         scene_cut_threshold: the luma-histogram jump that starts a new shot.
         fill: where the flow fails, "model" (the color model's colours), "keyframe" (the run's
-            keyframe's colours matched by luma) or "flow" (none: the carried colours stay); see
+            keyframe's colours matched by luma), "flow" (none: the carried colours stay) or
+            "features" (the carried colours mixed with the keyframes' head's, by confidence); see
             `flow_carry.KEYFRAME_FILLS`.
         on_step: optional callable given 1 for each frame read ahead, and for each frame before a
             keyframe (back to the keyframe before) once, for the run backwards: as the run reaches
@@ -291,7 +294,8 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
             else:
                 frames = ((*frame, spill.read(frame[0], "color_uv")) for frame in output.up_to(seed))
             for index, item, luma, cut, color in frames:
-                model_uv = at_chroma_size(color)
+                model_uv = at_chroma_size(color[..., :2])
+                fill_uv = at_chroma_size(color[..., 2:]) if fill == "features" else model_uv
                 reached = spill is not None and index >= reached_from
                 if cut or (blend == "nearest" and reached):
                     forward = None  # Across a cut nothing is carried; nearest-only, the later keyframe's.
@@ -303,10 +307,13 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
                                                   spill.read(index, "confidence").astype(np.float32), luma)
                 elif spill is not None:
                     step(1)  # No run backwards reaches this frame: its step is done.
-                if forward is not None and backward is not None:
-                    uv = flow_carry.blend_runs(forward, backward, index - first + 1, seed - index)
-                elif forward is not None or backward is not None:
-                    uv = forward.uv if forward is not None else backward.uv
+                since, until = index - first + 1, None if seed is None else seed - index  # Frames from each keyframe.
+                runs = [None if run is None else flow_carry.shown(run, fill_uv, fill, steps)
+                        for run, steps in ((forward, since), (backward, until))]
+                if None not in runs:
+                    uv = flow_carry.blend_runs(*runs, since, until)
+                elif runs != [None, None]:
+                    uv = next(run for run in runs if run is not None).uv
                 else:
                     uv = model_uv
                 yield item, uv

@@ -75,7 +75,7 @@ def test_a_fill_without_what_it_takes_is_refused():
         flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma), luma, fill="model")
     with pytest.raises(ValueError, match="needs the run's palette"):
         flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma, "model"), luma, fill="keyframe")
-    with pytest.raises(ValueError, match=r"fill must be one of \('model', 'keyframe', 'flow'\)"):
+    with pytest.raises(ValueError, match=r"fill must be one of \('model', 'keyframe', 'flow', 'features'\)"):
         flow_carry.carry_along_flow(flow_carry.at_keyframe(keyframe_uv, luma), luma, keyframe_uv, "exemplar")
 
 
