@@ -128,7 +128,7 @@ def test_two_keyframes_blend_by_confidence_and_nearness_or_the_nearer_one_alone(
         _along_flow(luma, keyframes, blend="mean")
     with pytest.raises(errors.ColorNNError, match=r"flow_scale must be one of \(1, 2, 4\)"):
         _along_flow(luma, keyframes, flow_scale=3)
-    with pytest.raises(errors.ColorNNError, match=r"fill must be one of \('model', 'keyframe', 'flow'\)"):
+    with pytest.raises(errors.ColorNNError, match=r"fill must be one of \('model', 'keyframe', 'flow', 'features'\)"):
         _along_flow(luma, keyframes, fill="exemplar")
 
 
