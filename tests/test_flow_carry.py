@@ -87,3 +87,23 @@ def test_where_one_run_is_not_trusted_the_others_colours_win():
     even = flow_carry.Carried(blue, np.ones((48, 64), np.float32), None)
     np.testing.assert_allclose(flow_carry.blend_runs(trusted, even, since=1, until=3), 0.75 * red + 0.25 * blue,
                                atol=1e-6)
+
+
+def test_the_features_fill_shows_the_heads_colours_where_and_when_the_run_is_less_trusted():
+    carried_uv = np.broadcast_to(np.asarray([0.2, -0.2], np.float32), (4, 6, 2))
+    head_uv = np.broadcast_to(np.asarray([-0.1, 0.1], np.float32), (4, 6, 2))
+    confidence = np.ones((4, 6), np.float32)
+    confidence[:, 3:] = 0.0  # The right half: the flow failed there.
+    run = flow_carry.Carried(carried_uv, confidence, None)
+    shown = flow_carry.shown(run, head_uv, "features", steps=0)
+    np.testing.assert_allclose(shown.uv[:, :3], carried_uv[:, :3])  # Trusted and fresh: the run's own.
+    floor = flow_carry.FEATURES_FLOOR
+    np.testing.assert_allclose(shown.uv[:, 3:], floor * carried_uv[:, 3:] + (1 - floor) * head_uv[:, 3:], atol=1e-6)
+    aged = flow_carry.shown(run, head_uv, "features", steps=flow_carry.FEATURES_MEMORY)
+    weight = floor + (1 - floor) * np.exp(-1.0)
+    np.testing.assert_allclose(aged.uv[:, :3], weight * carried_uv[:, :3] + (1 - weight) * head_uv[:, :3], atol=1e-6)
+    np.testing.assert_array_equal(shown.confidence, confidence)  # The blend of two runs still weighs the flow's trust.
+    for fill in ("model", "keyframe", "flow"):  # The other fills show the run as it is.
+        assert flow_carry.shown(run, head_uv, fill, steps=50) is run
+    with pytest.raises(ValueError, match="give fill_uv"):
+        flow_carry.shown(run, None, "features")
