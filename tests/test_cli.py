@@ -621,13 +621,13 @@ def test_keyframes_on_a_photo_or_twice_for_one_frame_are_refused(tmp_path, capsy
     assert sorted(path.name for path in tmp_path.iterdir()) == ["frames", "photo.png"]
 
 
-def test_a_keyframe_fill_is_one_of_three_and_needs_keyframes_along_the_flow(tmp_path, capsys):
+def test_a_keyframe_fill_is_one_of_four_and_needs_keyframes_along_the_flow(tmp_path, capsys):
     folder, _ = _frames(tmp_path / "frames")
     keyframe = ["--keyframe", f"0:{folder / '00000.png'}"]
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["colorize", str(folder), *keyframe, "--keyframe-fill", "exemplar", "--quiet"])
     assert exit_info.value.code == cli.EXIT_USER_ERROR and "invalid choice: 'exemplar'" in capsys.readouterr().err
-    for fill in ("model", "keyframe", "flow"):
+    for fill in ("model", "keyframe", "flow", "features"):
         arguments = cli.build_parser().parse_args(["colorize", str(folder), *keyframe, "--keyframe-fill", fill])
         assert colorize_commands.colorize_options(arguments).keyframe_fill == fill
     assert cli.main(["colorize", str(folder), "--keyframe-fill", "keyframe", "--quiet"]) == cli.EXIT_USER_ERROR

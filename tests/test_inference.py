@@ -328,6 +328,29 @@ def test_keyframes_travel_along_optical_flow_by_default(colorizer):
 # Issue #29: keyframes carried along the flow at the output's own resolution.
 
 
+def test_the_features_fill_colours_a_clip_from_its_keyframe_through_a_file(colorizer, tmp_path):
+    # A colourful texture panning right: with the features fill, every frame keeps its luma and
+    # stays far closer to the truth than the color model's own guess, in memory and in the mp4.
+    from tests.test_propagation import _panning_texture
+
+    frames = list(_panning_texture(count=8, size=(48, 64), step=3))
+    featured = inference.Colorizer(colorizer.color_model, batch_size=4, keyframe_fill="features")
+    outputs = list(featured.colorize_sequence_with_keyframes(frames, {0: frames[0]}))
+    automatic = list(inference.Colorizer(colorizer.color_model, batch_size=4).colorize_sequence(frames))
+    assert len(outputs) == 8
+    for index, (frame, output) in enumerate(zip(frames, outputs)):
+        assert np.abs(_luma(output) - _luma(frame)).max() <= 1.0 / 255 + 1e-6
+        if index:
+            error = np.abs(_uv(output) - _uv(frame)).mean()
+            assert error < 0.5 * np.abs(_uv(automatic[index]) - _uv(frame)).mean(), index
+    report = colorize_files.colorize(featured, _frame_folder(tmp_path / "frames", frames), tmp_path / "out.mp4",
+                                     keyframes={0: frames[0]})
+    written = list(video.read_frames(tmp_path / "out.mp4"))
+    assert report.frames == len(written) == 8 and written[7].shape == frames[7].shape
+    assert np.abs(_uv(written[7]) - _uv(frames[7])).mean() < 0.5 * np.abs(_uv(automatic[7]) - _uv(frames[7])).mean()
+
+
+
 def _striped_clip(count=6, size=(96, 128), step=3):
     """Saturated colour bands 7 pixels wide, their edges sharp, over a smooth luma texture, panning
     right by `step` pixels a frame (uint8 RGB)."""

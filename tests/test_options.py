@@ -28,8 +28,8 @@ from colornn_keras.options import ColorizeOptions
      "--keyframe-blend sets how --keyframe colours travel along the flow: give keyframes, carried along the flow "
      "(--keyframe-propagation flow, the default)", "keyframe_propagation=flow, the default"),
     (dict(flow_scale=3), True, "--flow-scale must be one of 1, 2, 4", "flow_scale must be one of 1, 2, 4"),
-    (dict(keyframe_fill="exemplar"), True, "--keyframe-fill must be one of 'model', 'keyframe', 'flow', got "
-     "'exemplar'", "keyframe_fill must be one of 'model', 'keyframe', 'flow'"),
+    (dict(keyframe_fill="exemplar"), True, "--keyframe-fill must be one of 'model', 'keyframe', 'flow', 'features', "
+     "got 'exemplar'", "keyframe_fill must be one of 'model', 'keyframe', 'flow', 'features'"),
     (dict(keyframe_fill="keyframe"), False, "--keyframe-fill sets how --keyframe colours travel along the flow",
      "keyframe_fill sets how keyframes colours travel along the flow"),
     (dict(decoding="median"), False, "--decoding must be one of", "decoding must be one of"),

@@ -259,8 +259,10 @@ def build_parser():
     video_options.add_argument("--keyframe-fill", choices=defaults.KEYFRAME_FILLS,
                                help="keyframes along the flow, where the flow fails (occlusions, new content, frame "
                                     "edges): model (the color model's colours), keyframe (the keyframe's own colours "
-                                    "matched by luma) or flow (the colours carried all the same, as plain optical "
-                                    f"flow does); default {defaults.DEFAULT_KEYFRAME_FILL}")
+                                    "matched by luma), flow (the colours carried all the same, as plain optical "
+                                    "flow does) or features (the colours carried, mixed by trust and age with those "
+                                    "of the color model's head refitted to the keyframes); default "
+                                    f"{defaults.DEFAULT_KEYFRAME_FILL}")
     video_options.add_argument("--smooth-along-flow", type=float, metavar="WEIGHT",
                                help="steadier colour: each frame takes WEIGHT of the previous frame's colours, "
                                     "carried along optical flow (try 0.9). Off by default")
