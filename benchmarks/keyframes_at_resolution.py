@@ -335,7 +335,8 @@ class Colorizers:
 # What each fill puts where the flow fails, for the tables (`--fills`).
 FILLS_SHOWN = ("Fills: model, the color model's colours; keyframe, the keyframe's own matched by luma; flow, none "
                "(the colours carried, as the baseline, with the forward-backward check still lowering the confidence "
-               "that weighs two keyframes' runs).")
+               "that weighs two keyframes' runs); features, the colours carried mixed with those of the color model's "
+               "head refitted to the keyframes, by trust and age.")
 
 
 def _fill_label(fill, keyframes, flow_scale):
