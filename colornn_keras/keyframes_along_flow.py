@@ -312,7 +312,7 @@ def propagate_keyframes_along_flow(read, keyframes, color_uv, luma_of=None, flow
                         for run, steps in ((forward, since), (backward, until))]
                 if None not in runs:
                     uv = flow_carry.blend_runs(*runs, since, until)
-                elif runs != [None, None]:
+                elif any(run is not None for run in runs):
                     uv = next(run for run in runs if run is not None).uv
                 else:
                     uv = model_uv
