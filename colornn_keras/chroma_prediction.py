@@ -31,6 +31,19 @@ def check_finite(prediction):
                            "its weights or its numeric precision are broken.")
 
 
+def batches(items, size):
+    """Lists of `size` consecutive items of an iterable (the last one shorter), read lazily: only a
+    batch is held at a time."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def engine_models(color_model, consistency_model=None, method="annealed_mean"):
     """The Keras models a `Colorizer` of these models runs on its engine: the color model with its
     decoding (`decoding.ChromaModel`; the color model itself where it is not a Keras model), then,
@@ -68,13 +81,7 @@ class ChromaPredictor:
 
     def in_batches(self, model_lumas):
         """(U, V) of each model-size luma in order, frame by frame, `batch_size` at a time."""
-        batch = []
-        for model_luma in model_lumas:
-            batch.append(model_luma)
-            if len(batch) == self.batch_size:
-                yield from self._predict_batch(batch)
-                batch = []
-        if batch:
+        for batch in batches(model_lumas, self.batch_size):
             yield from self._predict_batch(batch)
 
     def _predict_batch(self, model_lumas):

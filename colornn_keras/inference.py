@@ -214,20 +214,22 @@ class Colorizer:
         what the model sees of the frame; at the frame's own chroma size (its size, or its 4:2:0
         planes'), the keyframe's colours keep their edges (keyframes carried along the flow).
         """
-        rgb = resizing.resize(np.asarray(keyframe, np.float32) / np.float32(255.0), tuple(frame_size))
-        uv = np.ascontiguousarray(colorspace.rgb_to_yuv(rgb)[..., 1:], np.float32)
+        uv = np.ascontiguousarray(self._keyframe_yuv(keyframe, frame_size)[..., 1:], np.float32)
         return resizing.resize(uv, tuple(size or (self.model_size, self.model_size)))
+
+    @staticmethod
+    def _keyframe_yuv(keyframe, frame_size):
+        """A keyframe picture (RGB uint8) resized to its frame's `frame_size` (width, height), in YUV."""
+        rgb = resizing.resize(np.asarray(keyframe, np.float32) / np.float32(255.0), tuple(frame_size))
+        return colorspace.rgb_to_yuv(rgb)
 
     def keyframe_head(self, keyframes, frame_size):
         """The color model's head refitted to `keyframes` ({index: RGB uint8 picture}), each seen
         at the model's square as its frame of `frame_size` (width, height) would be: the
         `features` fill's (`keyframe_head.KeyframeHead`)."""
-        lumas, uvs = [], []
-        for picture in keyframes.values():
-            rgb = resizing.resize(np.asarray(picture, np.float32) / np.float32(255.0), tuple(frame_size))
-            lumas.append(self._model_luma(colorspace.rgb_to_yuv(rgb)[..., :1]))
-            uvs.append(self.keyframe_uv(picture, frame_size))
-        return keyframe_head.KeyframeHead(self.color_model).fit(np.stack(lumas), np.stack(uvs))
+        # Luma and colours at the model's square in one resize, as `_model_luma` and `keyframe_uv` bring them.
+        yuv = np.stack([self._model_luma(self._keyframe_yuv(picture, frame_size)) for picture in keyframes.values()])
+        return keyframe_head.KeyframeHead(self.color_model).fit(yuv[..., :1], yuv[..., 1:])
 
     def check_keyframe_model(self):
         """A `ColorNNError` unless this Colorizer can propagate keyframes: along optical flow any

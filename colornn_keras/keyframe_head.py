@@ -12,6 +12,7 @@ against the other fills in benchmarks/results/keyframe_fills.md.
 import keras
 import numpy as np
 
+from colornn_keras import chroma_prediction
 from colornn_keras import errors
 from colornn_keras.models import color as color_models
 
@@ -19,17 +20,6 @@ from colornn_keras.models import color as color_models
 # pixels): enough to keep the solve well-posed on a flat keyframe, too little to pull a varied
 # one's fit off.
 RIDGE = 1e-3
-
-
-def _batches(items, size):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class KeyframeHead:
@@ -86,6 +76,6 @@ class KeyframeHead:
     def beside(self, predict_in_batches, model_lumas, batch_size):
         """(S, S, 4) for each model-size luma in order: the colours `predict_in_batches` gives it
         (the color model's, from an iterable of lumas), then this head's; `batch_size` at a time."""
-        for batch in _batches(model_lumas, batch_size):
+        for batch in chroma_prediction.batches(model_lumas, batch_size):
             for model_uv, head_uv in zip(predict_in_batches(batch), self(np.stack(batch))):
                 yield np.concatenate([np.asarray(model_uv, np.float32), head_uv], axis=-1)

@@ -13,10 +13,11 @@ from tests.test_propagation import _panning_texture
 
 
 def _constant_color_model(uv=(0.1, -0.1), size=8):
-    """The `color_uv` of a color model that predicts one colour everywhere, at its own square size."""
+    """The `color_uv` of a color model that predicts one colour everywhere, at its own square size
+    (for the "features" fill, (U, V, U', V'): the color model's colour, then the keyframes' head's)."""
     def color_uv(lumas):
         for _ in lumas:
-            yield np.broadcast_to(np.asarray(uv, np.float32), (size, size, 2))
+            yield np.broadcast_to(np.asarray(uv, np.float32), (size, size, len(uv)))
     return color_uv
 
 
@@ -184,21 +185,13 @@ def test_memory_does_not_grow_with_the_clip():
     assert long - short < 10 * frame_bytes, (short, long)
 
 
-def _two_colour_model(model_uv, head_uv, size=8):
-    """The `color_uv` of the "features" fill: the color model's colour, then the keyframes' head's, everywhere."""
-    def color_uv(lumas):
-        for _ in lumas:
-            yield np.broadcast_to(np.asarray([*model_uv, *head_uv], np.float32), (size, size, 4))
-    return color_uv
-
-
 def test_the_features_fill_shows_the_carried_colours_mixed_with_the_heads_more_with_each_frame():
     # A still clip: the flow holds everywhere (confidence 1), so each frame shows the keyframe's
     # colours and the head's weighed by age alone; what is carried on stays the keyframe's.
     luma = [np.full((24, 32), 0.5, np.float32)] * 40 + [np.full((24, 32), 0.05, np.float32)] * 3
     key, model_uv, head_uv = (np.asarray(uv, np.float32) for uv in ([0.2, -0.2], [0.0, 0.0], [-0.1, 0.1]))
     keyframe = np.broadcast_to(key, (24, 32, 2))
-    outputs, _ = _along_flow(luma, {0: keyframe}, _two_colour_model(model_uv, head_uv), flow_scale=1, fill="features")
+    outputs, _ = _along_flow(luma, {0: keyframe}, _constant_color_model([*model_uv, *head_uv]), flow_scale=1, fill="features")
     np.testing.assert_array_equal(outputs[0], keyframe)
     for index in (1, 10, 39):
         weight = flow_carry.FEATURES_FLOOR + (1 - flow_carry.FEATURES_FLOOR) * np.exp(-index / flow_carry.FEATURES_MEMORY)
@@ -209,7 +202,7 @@ def test_the_features_fill_shows_the_carried_colours_mixed_with_the_heads_more_w
     # A cut (the luma's jump) starts a shot without a keyframe: the color model's colours, not the head's.
     np.testing.assert_allclose(outputs[-1], np.broadcast_to(model_uv, (24, 32, 2)), atol=1e-6)
     # Backwards from a later keyframe, through the temporary file, the same by age.
-    outputs, _ = _along_flow(luma[:40], {39: keyframe}, _two_colour_model(model_uv, head_uv), flow_scale=1,
+    outputs, _ = _along_flow(luma[:40], {39: keyframe}, _constant_color_model([*model_uv, *head_uv]), flow_scale=1,
                              fill="features")
     weight = flow_carry.FEATURES_FLOOR + (1 - flow_carry.FEATURES_FLOOR) * np.exp(-9 / flow_carry.FEATURES_MEMORY)
     np.testing.assert_allclose(outputs[30][4:-4, 4:-4].mean(axis=(0, 1)), weight * key + (1 - weight) * head_uv,
